@@ -1,0 +1,1 @@
+console.log('lth: not built yet')

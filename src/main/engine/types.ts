@@ -1,0 +1,78 @@
+import type { ExperimentSpec, Variant } from '../../shared/spec';
+import type { BackendName, LayerInfo, RunResult } from '../../shared/results';
+
+/** Kernel and bias of every prunable layer, in layer order. Plain typed arrays: portable across backends and processes. */
+export interface WeightSet {
+  kernels: Float32Array[];
+  biases: Float32Array[];
+}
+
+/** One 0/1 byte per kernel element, per prunable layer in layer order. Stored bit-packed. */
+export type Mask = Uint8Array[];
+
+/** One training run: one variant of one round of one trial. */
+export interface TrainJob {
+  spec: ExperimentSpec;
+  trial: number;
+  variant: Variant;
+  round: number;
+  /** Weights to start from; pruned entries are zeroed by the trainer. */
+  init: WeightSet;
+  mask: Mask;
+  /** First iteration (the rewind point k for pruned rounds with late rewinding; 0 otherwise). */
+  startIteration: number;
+  /** Capture the weights at this iteration (round 0 with late rewinding). */
+  captureAt: number | null;
+}
+
+export interface TrainOutcome {
+  result: RunResult;
+  finalWeights: WeightSet;
+  captured: WeightSet | null;
+}
+
+export interface TrainProgress {
+  trial: number;
+  variant: Variant;
+  round: number;
+  iteration: number;
+  startIteration: number;
+  totalIterations: number;
+  /** Latest evaluation, when one has happened in this run. */
+  valAccuracy: number | null;
+  testAccuracy: number | null;
+  valLoss: number | null;
+}
+
+/** Where the IMP driver keeps what it computes, as soon as it is computed (the store implements it). */
+export interface ExperimentSink {
+  saveRewindWeights(trial: number, weights: WeightSet): void;
+  saveMask(trial: number, round: number, mask: Mask): void;
+  /** Trained weights of a ticket round: what resuming needs to compute the next mask. */
+  saveTrainedWeights(trial: number, round: number, weights: WeightSet): void;
+  saveRun(result: RunResult): void;
+}
+
+/** What a previous, interrupted attempt left behind. */
+export interface ResumeState {
+  rewindWeights: Map<number, WeightSet>;
+  masks: Map<string, Mask>; // key `${trial}:${round}`
+  trainedWeights: Map<string, WeightSet>; // key `${trial}:${round}`
+  runs: RunResult[];
+}
+
+export const emptyResumeState = (): ResumeState => ({
+  rewindWeights: new Map(),
+  masks: new Map(),
+  trainedWeights: new Map(),
+  runs: [],
+});
+
+export interface BackendInfo {
+  name: BackendName;
+  /** tfjs backend id actually registered: 'tensorflow', 'wasm' or 'cpu'. */
+  tfBackend: string;
+  detail: string;
+}
+
+export type { LayerInfo };

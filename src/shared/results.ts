@@ -1,0 +1,124 @@
+import type { ExperimentSpec, Variant } from './spec';
+
+/** One evaluation during training. Accuracies are fractions of 1. */
+export interface EvalPoint {
+  iteration: number;
+  /** Mean training loss over the iterations since the previous evaluation (null at iteration 0). */
+  trainLoss: number | null;
+  valLoss: number;
+  valAccuracy: number;
+  testAccuracy: number;
+}
+
+export type LayerKind = 'conv' | 'dense' | 'output';
+
+/** A prunable layer of a built network. Biases are never pruned and not counted. */
+export interface LayerInfo {
+  name: string;
+  kind: LayerKind;
+  /** Kernel shape: [in, out] for dense, [3, 3, inChannels, filters] for conv. */
+  shape: number[];
+  weights: number;
+  /** Multiply-accumulates per example through this layer's kernel when dense (for theoretical speed-up). */
+  macsPerExample: number;
+}
+
+/** The result of training one variant for one round of one trial. */
+export interface RunResult {
+  trial: number;
+  variant: Variant;
+  round: number;
+  /** Fraction of prunable weights remaining. */
+  weightsRemaining: number;
+  /** Fraction remaining per layer, in layer order. */
+  layerDensity: number[];
+  /** Iteration of minimum validation loss. */
+  earlyStopIteration: number;
+  valLoss: number;
+  valAccuracy: number;
+  testAccuracy: number;
+  finalValAccuracy: number;
+  finalTestAccuracy: number;
+  iterations: number;
+  durationMs: number;
+  curve: EvalPoint[];
+}
+
+export type ExperimentStatus = 'queued' | 'running' | 'paused' | 'completed' | 'interrupted' | 'failed' | 'cancelled';
+
+export type BackendName = 'tensorflow-gpu' | 'tensorflow-cpu' | 'wasm' | 'cpu';
+
+export interface WinningTicket {
+  round: number;
+  weightsRemaining: number;
+  /** Mean over trials, at the early-stopping iteration. */
+  valAccuracy: number;
+  testAccuracy: number;
+  earlyStopIteration: number;
+}
+
+export interface ExperimentSummary {
+  id: string;
+  name: string;
+  status: ExperimentStatus;
+  datasetId: string;
+  datasetHash: string;
+  backend: BackendName | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  error: string | null;
+  sourceTicketId: string | null;
+  /** Completed ticket rounds over planned rounds, for progress in lists. */
+  roundsDone: number;
+  roundsPlanned: number;
+  diskBytes: number;
+  winningTicket: WinningTicket | null;
+}
+
+export interface ExperimentDetail extends ExperimentSummary {
+  spec: ExperimentSpec;
+  specHash: string;
+  versions: { lthLab: string; tfjs: string };
+  layers: LayerInfo[];
+  runs: RunResult[];
+  /** Why no winning ticket was named, when there is none. */
+  winningTicketReason: string | null;
+}
+
+export interface TicketRecord {
+  id: string;
+  name: string;
+  notes: string;
+  tags: string[];
+  experimentId: string;
+  trial: number;
+  round: number;
+  datasetId: string;
+  network: ExperimentSpec['network'];
+  weightsRemaining: number;
+  layerDensity: number[];
+  valAccuracy: number;
+  testAccuracy: number;
+  hasTrainedWeights: boolean;
+  createdAt: string;
+  diskBytes: number;
+}
+
+export interface DatasetInfo {
+  id: string;
+  name: string;
+  source: 'builtin' | 'idx' | 'cifar10';
+  /** [height, width, channels] */
+  shape: [number, number, number];
+  numClasses: number;
+  classNames: string[];
+  trainCount: number;
+  testCount: number;
+  trainClassCounts: number[];
+  testClassCounts: number[];
+  /** sha256 of the dataset files' contents, recorded by every experiment that uses it. */
+  hash: string;
+  createdAt: string;
+  diskBytes: number;
+}
