@@ -1,0 +1,84 @@
+import type { LabEvent } from '../../shared/events';
+import type { Preset } from '../../shared/presets';
+import type { ExperimentSpecInput } from '../../shared/spec';
+import type { DatasetInfo, ExperimentDetail, ExperimentSummary, TicketRecord, BackendName } from '../../shared/results';
+
+/**
+ * The services every front door (CLI, Electron main, browser-mode server) calls. Implemented once over the
+ * engine and the store; the shared API contract (src/shared/api) maps one call to one method here.
+ */
+export interface DatasetSamples {
+  datasetId: string;
+  split: 'train' | 'test';
+  shape: [number, number, number];
+  /** Per class: up to `perClass` images, each height*width*channels uint8 values in HWC order. */
+  classes: { classIndex: number; className: string; images: number[][] }[];
+}
+
+export interface SystemInfo {
+  version: string;
+  tfjsVersion: string;
+  backend: BackendName;
+  backendDetail: string;
+  dataDir: string;
+  databasePath: string;
+  cpus: number;
+}
+
+export interface TicketUpdate {
+  name?: string;
+  notes?: string;
+  tags?: string[];
+}
+
+export interface RetrainRequest {
+  ticketId: string;
+  /** Another dataset of the same input shape for a transfer; the ticket's own dataset when absent. */
+  datasetId?: string;
+  controls?: ('reinit' | 'random')[];
+  iterations?: number;
+  trials?: number;
+}
+
+export interface MaskOverlap {
+  ticketA: string;
+  ticketB: string;
+  /** Jaccard index of the kept weights, per prunable layer, in layer order. */
+  layers: { name: string; jaccard: number }[];
+}
+
+export interface LabServices {
+  system(): SystemInfo;
+  presets(): readonly Preset[];
+  datasets: {
+    list(): DatasetInfo[];
+    get(id: string): DatasetInfo;
+    import(kind: 'idx' | 'cifar10', folder: string, name?: string): Promise<DatasetInfo>;
+    samples(id: string, perClass: number, split: 'train' | 'test'): Promise<DatasetSamples>;
+  };
+  experiments: {
+    list(): ExperimentSummary[];
+    get(id: string): ExperimentDetail;
+    /** Validates, stores and queues; returns at once. */
+    create(spec: ExperimentSpecInput): ExperimentSummary;
+    delete(id: string): void;
+    cancel(id: string): void;
+    pause(id: string): void;
+    resume(id: string): void;
+  };
+  tickets: {
+    list(): TicketRecord[];
+    get(id: string): TicketRecord;
+    save(experimentId: string, trial: number, round: number, name?: string): TicketRecord;
+    update(id: string, update: TicketUpdate): TicketRecord;
+    delete(id: string): void;
+    export(id: string, folder: string): Promise<string>;
+    import(folder: string): Promise<TicketRecord>;
+    retrain(request: RetrainRequest): ExperimentSummary;
+    maskOverlap(ticketA: string, ticketB: string): MaskOverlap;
+    /** For 28x28-style inputs: per input pixel, the number of first-layer connections the ticket keeps. */
+    pixelHeatmap(id: string): { height: number; width: number; counts: number[] };
+  };
+  /** Every LabEvent of every experiment; returns the unsubscribe function. */
+  subscribe(listener: (event: LabEvent) => void): () => void;
+}
