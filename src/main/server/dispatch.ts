@@ -1,0 +1,93 @@
+import { ZodError } from 'zod';
+import { requestSchemas, zodToApiError, type ApiError, type ApiParsed, type ApiResponse, type ApiResult } from '../../shared/api/contract';
+import { isChannel, type Channel, type HostChannel, type ServiceChannel } from '../../shared/api/channels';
+import type { LabServices } from '../services/types';
+
+/**
+ * The single place a request from any window (Electron IPC or the browser-mode WebSocket/HTTP API)
+ * is validated against the contract and turned into a LabServices call.
+ */
+
+type Handler<C extends Channel> = (s: LabServices, req: ApiParsed<C>) => ApiResponse<C> | Promise<ApiResponse<C>>;
+export type ServiceHandlers = { [C in ServiceChannel]: Handler<C> };
+/** Desktop-only calls; the browser-mode server passes none and they answer 'unsupported'. */
+export type HostHandlers = { [C in HostChannel]: (req: ApiParsed<C>) => Promise<ApiResponse<C>> };
+
+export const serviceHandlers: ServiceHandlers = {
+  system: (s) => s.system(),
+  presets: (s) => s.presets(),
+  'datasets.list': (s) => s.datasets.list(),
+  'datasets.get': (s, r) => s.datasets.get(r.id),
+  'datasets.import': (s, r) => s.datasets.import(r.kind, r.folder, r.name),
+  'datasets.samples': (s, r) => s.datasets.samples(r.id, r.perClass, r.split),
+  'experiments.list': (s) => s.experiments.list(),
+  'experiments.get': (s, r) => s.experiments.get(r.id),
+  'experiments.create': (s, r) => s.experiments.create(r),
+  'experiments.delete': (s, r) => s.experiments.delete(r.id),
+  'experiments.cancel': (s, r) => s.experiments.cancel(r.id),
+  'experiments.pause': (s, r) => s.experiments.pause(r.id),
+  'experiments.resume': (s, r) => s.experiments.resume(r.id),
+  'tickets.list': (s) => s.tickets.list(),
+  'tickets.get': (s, r) => s.tickets.get(r.id),
+  'tickets.save': (s, r) => s.tickets.save(r.experimentId, r.trial, r.round, r.name),
+  'tickets.update': (s, r) => s.tickets.update(r.id, r.update),
+  'tickets.delete': (s, r) => s.tickets.delete(r.id),
+  'tickets.export': (s, r) => s.tickets.export(r.id, r.folder),
+  'tickets.import': (s, r) => s.tickets.import(r.folder),
+  'tickets.retrain': (s, r) => s.tickets.retrain(r),
+  'tickets.maskOverlap': (s, r) => s.tickets.maskOverlap(r.ticketA, r.ticketB),
+  'tickets.pixelHeatmap': (s, r) => s.tickets.pixelHeatmap(r.id),
+};
+
+/** Any thrown value -> ApiError. Services signal not-found/field problems by message or by `code`/`issues` fields. */
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ZodError) return zodToApiError(err);
+  if (err && typeof err === 'object') {
+    const e = err as { message?: unknown; code?: unknown; field?: unknown; issues?: unknown; name?: unknown };
+    const message = typeof e.message === 'string' ? e.message : String(err);
+    // SpecError from src/shared/spec carries { path, message } issues.
+    if (Array.isArray(e.issues)) {
+      const issues = (e.issues as { path?: unknown; field?: unknown; message?: unknown }[]).map((i) => ({
+        field: String(i.field ?? i.path ?? ''),
+        message: String(i.message ?? ''),
+      }));
+      return { code: 'invalid', message, ...(issues[0]?.field ? { field: issues[0].field } : {}), issues };
+    }
+    const code = typeof e.code === 'string' && isKnownCode(e.code) ? e.code : guessCode(message);
+    return { code, message, ...(typeof e.field === 'string' ? { field: e.field } : {}) };
+  }
+  return { code: 'internal', message: String(err) };
+}
+
+const CODES = new Set(['invalid', 'not_found', 'unsupported', 'forbidden', 'conflict', 'internal']);
+function isKnownCode(c: string): c is ApiError['code'] {
+  return CODES.has(c);
+}
+function guessCode(message: string): ApiError['code'] {
+  if (/not found|no such|unknown (experiment|ticket|dataset)/i.test(message)) return 'not_found';
+  return 'internal';
+}
+
+export interface Dispatcher {
+  (channel: unknown, payload: unknown): Promise<ApiResult<unknown>>;
+}
+
+export function createDispatcher(services: LabServices, host?: Partial<HostHandlers>): Dispatcher {
+  return async (channel, payload) => {
+    if (!isChannel(channel)) return { ok: false, error: { code: 'invalid', message: `unknown channel ${String(channel)}`, field: 'channel' } };
+    const parsed = requestSchemas[channel].safeParse(payload ?? {});
+    if (!parsed.success) return { ok: false, error: zodToApiError(parsed.error) };
+    try {
+      if (channel === 'host.pickFolder') {
+        const h = host?.[channel];
+        if (!h) return { ok: false, error: { code: 'unsupported', message: 'a native folder picker exists only in the desktop app; type a path on the serving machine' } };
+        return { ok: true, data: await h(parsed.data as ApiParsed<'host.pickFolder'>) };
+      }
+      const handler = serviceHandlers[channel] as Handler<ServiceChannel>;
+      const data = await handler(services, parsed.data as never);
+      return { ok: true, data: data === undefined ? null : data };
+    } catch (err) {
+      return { ok: false, error: toApiError(err) };
+    }
+  };
+}

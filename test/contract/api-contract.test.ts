@@ -1,0 +1,86 @@
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { CHANNELS, SERVICE_CHANNELS, type Channel, type ServiceChannel } from '../../src/shared/api/channels';
+import { requestSchemas, type ApiParsed, type ApiResponse } from '../../src/shared/api/contract';
+import { createDispatcher, serviceHandlers } from '../../src/main/server/dispatch';
+import type { LabServices } from '../../src/main/services/types';
+import { fakeServices } from './fake-services';
+
+/**
+ * Compile-time drift checks: `npm run typecheck` (tsc over test/**) fails when LabServices gains,
+ * loses or changes a method without the contract following, or the other way round.
+ */
+type Fn = (...args: never[]) => unknown;
+type ServicePaths<S> = {
+  [K in keyof S & string]: S[K] extends Fn ? K : `${K}.${keyof S[K] & string}`;
+}[keyof S & string];
+type MethodAt<S, P extends string> = P extends `${infer A}.${infer B}`
+  ? A extends keyof S
+    ? B extends keyof S[A]
+      ? S[A][B]
+      : never
+    : never
+  : P extends keyof S
+    ? S[P]
+    : never;
+type ReturnOf<S, P extends string> = MethodAt<S, P> extends (...args: never[]) => infer R ? Awaited<R> : never;
+type ResponsesMatch = { [C in ServiceChannel]: ApiResponse<C> extends ReturnOf<LabServices, C> ? (ReturnOf<LabServices, C> extends ApiResponse<C> ? true : C) : C };
+
+describe('API contract', () => {
+  it('has one channel per LabServices method (subscribe is the event stream)', () => {
+    expectTypeOf<ServiceChannel>().toEqualTypeOf<Exclude<ServicePaths<LabServices>, 'subscribe'>>();
+    expectTypeOf<keyof typeof requestSchemas>().toEqualTypeOf<Channel>();
+    expect(Object.keys(requestSchemas).sort()).toEqual([...CHANNELS].sort());
+    expect(Object.keys(serviceHandlers).sort()).toEqual([...SERVICE_CHANNELS].sort());
+  });
+
+  it('declares the response type each LabServices method returns', () => {
+    expectTypeOf<ResponsesMatch[ServiceChannel]>().toEqualTypeOf<true>();
+  });
+
+  it('hands each handler what the schema parsed', () => {
+    expectTypeOf<ApiParsed<'tickets.save'>>().toExtend<{ experimentId: string; trial: number; round: number }>();
+    expectTypeOf<ApiParsed<'experiments.create'>>().toExtend<Parameters<LabServices['experiments']['create']>[0]>();
+  });
+
+  it('validates payloads and names the offending field', async () => {
+    const dispatch = createDispatcher(fakeServices());
+    const bad = await dispatch('experiments.create', {
+      dataset: 'mnist',
+      network: { dense: [300, 100] },
+      training: { learningRate: 0.0012, batchSize: 60, iterations: 0 },
+      pruning: { rates: { conv: 0.1, dense: 0.2, output: 0.1 }, rounds: 2 },
+    });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) {
+      expect(bad.error.code).toBe('invalid');
+      expect(bad.error.field).toBe('training.iterations');
+    }
+    const unknown = await dispatch('fs.readFile', {});
+    expect(unknown).toMatchObject({ ok: false, error: { code: 'invalid', field: 'channel' } });
+    const extra = await dispatch('datasets.get', { id: 'mnist', evil: true });
+    expect(extra.ok).toBe(false);
+  });
+
+  it('maps a spec with defaults to experiments.create and returns the summary', async () => {
+    const services = fakeServices();
+    const dispatch = createDispatcher(services);
+    const res = await dispatch('experiments.create', {
+      dataset: 'mnist',
+      network: { dense: [300, 100] },
+      training: { learningRate: 0.0012, batchSize: 60, iterations: 200 },
+      pruning: { rates: { conv: 0.1, dense: 0.2, output: 0.1 }, rounds: 2 },
+      controls: ['reinit'],
+    });
+    expect(res).toMatchObject({ ok: true, data: { id: 'e1', datasetId: 'mnist' } });
+    expect(services.calls.at(-1)).toMatchObject({ method: 'experiments.create', args: [{ trials: 1, seed: 0, training: { evalInterval: 100 } }] });
+  });
+
+  it('turns thrown errors into {code, message} and refuses host calls without a host', async () => {
+    const dispatch = createDispatcher(fakeServices());
+    expect(await dispatch('tickets.get', { id: 'nope' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await dispatch('host.pickFolder', {})).toMatchObject({ ok: false, error: { code: 'unsupported' } });
+    const withHost = createDispatcher(fakeServices(), { 'host.pickFolder': async () => '/tmp/x' });
+    expect(await withHost('host.pickFolder', {})).toEqual({ ok: true, data: '/tmp/x' });
+    expect(await dispatch('experiments.cancel', { id: 'e1' })).toEqual({ ok: true, data: null });
+  });
+});
