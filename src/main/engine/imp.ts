@@ -1,0 +1,167 @@
+import type { ExperimentSpec, Variant } from '../../shared/spec';
+import type { RunResult } from '../../shared/results';
+import type { LoadedDataset } from './data/types';
+import type { Executor } from './executor';
+import { planNetwork, type NetworkPlan } from './network';
+import { magnitudeMask, randomMask } from './prune';
+import { deriveSeed } from './random';
+import type { ExperimentSink, Mask, ResumeState, TrainJob, TrainOutcome, TrainProgress, WeightSet } from './types';
+import { denseMask, glorotInit } from './weights';
+
+export interface ImpContext {
+  spec: ExperimentSpec;
+  data: LoadedDataset;
+  executor: Executor;
+  sink: ExperimentSink;
+  resume: ResumeState;
+  /** A saved ticket to start from (retrain / transfer): its mask and rewind weights are round 0. */
+  source?: { mask: Mask; weights: WeightSet };
+  signal?: AbortSignal;
+  /** `fractionDone` covers the whole experiment: every trial, round and variant. */
+  onProgress?: (progress: TrainProgress, fractionDone: number) => void;
+  onRun?: (result: RunResult) => void;
+}
+
+const key = (trial: number, round: number) => `${trial}:${round}`;
+
+function isDense(mask: Mask): boolean {
+  return mask.every((m) => m.every((v) => v === 1));
+}
+
+/** Which variants train at a round: controls only where the mask actually prunes something. */
+export function plannedVariants(spec: ExperimentSpec, round: number, sourceIsSparse: boolean): Variant[] {
+  return round > 0 || sourceIsSparse ? ['ticket', ...spec.controls] : ['ticket'];
+}
+
+/** Training iterations of the whole experiment, for progress and ETA. */
+export function plannedIterations(spec: ExperimentSpec, sourceIsSparse = false): number {
+  const { iterations } = spec.training;
+  const k = spec.pruning.rewindIteration;
+  let perTrial = 0;
+  for (let r = 0; r < spec.pruning.rounds; r++) {
+    const n = plannedVariants(spec, r, sourceIsSparse).length;
+    perTrial += n * (r === 0 ? iterations : iterations - k);
+  }
+  return perTrial * spec.trials;
+}
+
+/**
+ * Iterative magnitude pruning with rewinding, for every trial, with the controls beside each pruned round.
+ * Everything computed goes to the sink as soon as it exists, so an interruption loses at most the runs in
+ * flight, and `resume` (what the sink kept) lets a later call skip what is done. Given the same spec, seed
+ * and backend, results do not depend on how the executor schedules runs.
+ */
+export async function runImp(ctx: ImpContext): Promise<void> {
+  const { spec, data, executor, sink, resume } = ctx;
+  const plan: NetworkPlan = planNetwork(spec.network, data.shape, data.numClasses);
+  const layers = plan.layers;
+  const k = spec.pruning.rewindIteration;
+  const sourceIsSparse = ctx.source ? !isDense(ctx.source.mask) : false;
+  const total = plannedIterations(spec, sourceIsSparse);
+  const done = new Map<string, number>();
+  let completedIterations = 0;
+  for (const r of resume.runs) completedIterations += r.iterations;
+  const isDone = (trial: number, variant: Variant, round: number) =>
+    resume.runs.some((r) => r.trial === trial && r.variant === variant && r.round === round);
+
+  // One failed or stopped run stops the others: their results would be an incomplete experiment anyway.
+  const inner = new AbortController();
+  const stopAll = () => inner.abort();
+  ctx.signal?.addEventListener('abort', stopAll, { once: true });
+  if (ctx.signal?.aborted) inner.abort();
+
+  const execute = async (job: TrainJob): Promise<TrainOutcome> => {
+    const runKey = `${job.trial}:${job.variant}:${job.round}`;
+    const priority = job.round * 4 + (job.variant === 'ticket' ? 0 : 1);
+    try {
+      const out = await executor.run(job, priority, {
+        signal: inner.signal,
+        onProgress: (p) => {
+          done.set(runKey, p.iteration - p.startIteration);
+          let inFlight = 0;
+          for (const v of done.values()) inFlight += v;
+          ctx.onProgress?.(p, Math.min(1, (completedIterations + inFlight) / total));
+        },
+      });
+      done.delete(runKey);
+      completedIterations += out.result.iterations;
+      sink.saveRun(out.result);
+      ctx.onRun?.(out.result);
+      return out;
+    } catch (err) {
+      inner.abort();
+      throw err;
+    }
+  };
+
+  const runTrial = async (trial: number): Promise<void> => {
+    const trialSeed = spec.seed + trial;
+    const init0 = ctx.source?.weights ?? glorotInit(layers, trialSeed);
+    const mask0 = ctx.source?.mask ?? denseMask(layers);
+    let rewind = resume.rewindWeights.get(trial) ?? null;
+    if (!rewind && k === 0) {
+      rewind = init0;
+      sink.saveRewindWeights(trial, rewind);
+    }
+    const controls: Promise<unknown>[] = [];
+    let prevMask = mask0;
+    let prevTrained: WeightSet | null = null;
+    let trained0: WeightSet | null = null;
+
+    for (let round = 0; round < spec.pruning.rounds; round++) {
+      if (inner.signal.aborted) break;
+      let mask = round === 0 ? mask0 : resume.masks.get(key(trial, round));
+      if (!mask) {
+        const from = spec.pruning.oneShot ? trained0 : prevTrained;
+        if (!from) throw new Error(`trial ${trial} round ${round}: the trained weights of the previous round are missing`);
+        mask = magnitudeMask(layers, from, spec.pruning.oneShot ? mask0 : prevMask, mask0, round, spec.pruning);
+      }
+      if (!resume.masks.has(key(trial, round))) sink.saveMask(trial, round, mask);
+
+      const start = round === 0 ? 0 : k;
+      const needTrained = round < spec.pruning.rounds - 1 && !resume.masks.has(key(trial, round + 1));
+      let trained = resume.trainedWeights.get(key(trial, round)) ?? null;
+      if (!isDone(trial, 'ticket', round) || (needTrained && !trained && !(spec.pruning.oneShot && round > 0))) {
+        if (round > 0 && !rewind) throw new Error(`trial ${trial}: the rewind weights (iteration ${k}) are missing`);
+        const out = await execute({
+          spec,
+          trial,
+          variant: 'ticket',
+          round,
+          init: round === 0 ? init0 : rewind!,
+          mask,
+          startIteration: start,
+          captureAt: round === 0 && k > 0 ? k : null,
+        });
+        if (round === 0 && k > 0) {
+          rewind = out.captured;
+          sink.saveRewindWeights(trial, rewind!);
+        }
+        trained = out.finalWeights;
+        sink.saveTrainedWeights(trial, round, trained);
+      }
+      if (round === 0) trained0 = trained;
+
+      for (const variant of plannedVariants(spec, round, sourceIsSparse).filter((v) => v !== 'ticket')) {
+        if (isDone(trial, variant, round)) continue;
+        const job: TrainJob =
+          variant === 'reinit'
+            ? { spec, trial, variant, round, init: glorotInit(layers, deriveSeed(trialSeed, 'reinit', round)), mask, startIteration: start, captureAt: null }
+            : { spec, trial, variant, round, init: (round === 0 ? init0 : rewind)!, mask: randomMask(mask, deriveSeed(trialSeed, 'random', round)), startIteration: start, captureAt: null };
+        controls.push(execute(job));
+      }
+      prevMask = mask;
+      prevTrained = trained;
+    }
+    await Promise.all(controls);
+  };
+
+  try {
+    const trials = Array.from({ length: spec.trials }, (_, t) => runTrial(t));
+    const settled = await Promise.allSettled(trials);
+    const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failure) throw failure.reason;
+  } finally {
+    ctx.signal?.removeEventListener('abort', stopAll);
+  }
+}

@@ -1,0 +1,170 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { EvalPoint, RunResult } from '../../shared/results';
+import type { LoadedDataset } from './data/types';
+import { BatchWriter, batchOrder, splitTrainValidation } from './feed';
+import { createParams, disposeParams, forward, readWeights, type Params } from './model';
+import { planNetwork, type NetworkPlan } from './network';
+import { createOptimizer } from './optimizer';
+import { deriveSeed } from './random';
+import type { TrainJob, TrainOutcome, TrainProgress, WeightSet } from './types';
+import { applyMask, density } from './weights';
+
+export class AbortedError extends Error {
+  override name = 'AbortedError';
+  constructor() {
+    super('stopped before the run finished');
+  }
+}
+
+export interface TrainHooks {
+  signal?: AbortSignal;
+  onProgress?: (progress: TrainProgress) => void;
+}
+
+/** How often the loop hands control back to the event loop (signals, IPC, progress). */
+const YIELD_MS = 50;
+const EVAL_CHUNK = 1000;
+
+interface Evaluation {
+  loss: number;
+  accuracy: number;
+}
+
+function evaluate(plan: NetworkPlan, params: Params, writer: BatchWriter, split: 'train' | 'test', indices: Uint32Array): Evaluation {
+  const size = writer.exampleSize;
+  const pixels = new Float32Array(EVAL_CHUNK * size);
+  const labels = new Int32Array(EVAL_CHUNK);
+  let lossSum = 0;
+  let correct = 0;
+  for (let from = 0; from < indices.length; from += EVAL_CHUNK) {
+    const chunk = indices.subarray(from, Math.min(from + EVAL_CHUNK, indices.length));
+    const n = chunk.length;
+    writer.write(split, chunk, pixels, labels);
+    const [l, c] = tf.tidy(() => {
+      const x = tf.tensor2d(pixels.subarray(0, n * size), [n, size]);
+      const y = tf.tensor1d(labels.subarray(0, n), 'int32');
+      const logits = forward(plan, params, x, null);
+      const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(y, plan.layers.at(-1)!.shape[1]!), logits, undefined, undefined, tf.Reduction.SUM);
+      const hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32'));
+      return [loss.dataSync()[0]!, hits.dataSync()[0]!];
+    });
+    lossSum += l;
+    correct += c;
+  }
+  return { loss: lossSum / indices.length, accuracy: correct / indices.length };
+}
+
+/** The evaluation of minimum validation loss; the earliest one on ties. */
+export function earlyStopPoint(curve: readonly EvalPoint[]): EvalPoint {
+  return curve.reduce((best, p) => (p.valLoss < best.valLoss ? p : best));
+}
+
+/**
+ * Trains one variant of one round: from `init` with `mask` fixed, iterations startIteration..iterations,
+ * evaluating every evalInterval. Deterministic for a given job and backend: data order, validation split
+ * and dropout are seeded by the trial, init and mask come with the job.
+ */
+export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainHooks = {}): Promise<TrainOutcome> {
+  const t = job.spec.training;
+  const plan = planNetwork(job.spec.network, data.shape, data.numClasses);
+  const trialSeed = job.spec.seed + job.trial;
+  const split = splitTrainValidation(data.trainLabels.length, t.validationSize, trialSeed);
+  const testIdx = Uint32Array.from({ length: data.testLabels.length }, (_, i) => i);
+  const order = batchOrder(split.trainIdx, t.batchSize, trialSeed);
+  const writer = new BatchWriter(data);
+  const numClasses = data.numClasses;
+  const hasDropout = job.spec.network.dropout > 0;
+
+  const params = createParams(plan, applyMask(job.init, job.mask), job.mask);
+  const optimizer = createOptimizer(t, params);
+  const vars = [...params.kernels, ...params.biases];
+  const lossSum = tf.variable(tf.scalar(0), false);
+  let lossSteps = 0;
+  const pixels = new Float32Array(t.batchSize * writer.exampleSize);
+  const labels = new Int32Array(t.batchSize);
+  const curve: EvalPoint[] = [];
+  let captured: WeightSet | null = job.captureAt === job.startIteration ? readWeights(params) : null;
+  const began = performance.now();
+
+  const report = (iteration: number) => {
+    const last = curve.at(-1);
+    hooks.onProgress?.({
+      trial: job.trial,
+      variant: job.variant,
+      round: job.round,
+      iteration,
+      startIteration: job.startIteration,
+      totalIterations: t.iterations,
+      valAccuracy: last?.valAccuracy ?? null,
+      testAccuracy: last?.testAccuracy ?? null,
+      valLoss: last?.valLoss ?? null,
+    });
+  };
+  const evaluateAt = (iteration: number) => {
+    const val = evaluate(plan, params, writer, 'train', split.valIdx);
+    const test = evaluate(plan, params, writer, 'test', testIdx);
+    const trainLoss = lossSteps > 0 ? lossSum.dataSync()[0]! / lossSteps : null;
+    lossSum.assign(tf.scalar(0));
+    lossSteps = 0;
+    curve.push({ iteration, trainLoss, valLoss: val.loss, valAccuracy: val.accuracy, testAccuracy: test.accuracy });
+  };
+
+  try {
+    evaluateAt(job.startIteration);
+    report(job.startIteration);
+    let lastYield = performance.now();
+    for (let it = job.startIteration; it < t.iterations; it++) {
+      writer.write('train', order(it), pixels, labels);
+      tf.tidy(() => {
+        const x = tf.tensor2d(pixels, [t.batchSize, writer.exampleSize]);
+        const y = tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses);
+        const dropoutSeed = hasDropout ? deriveSeed(trialSeed, job.variant, job.round, it) : null;
+        const { value, grads } = tf.variableGrads(
+          () => tf.losses.softmaxCrossEntropy(y, forward(plan, params, x, dropoutSeed)) as tf.Scalar,
+          vars,
+        );
+        optimizer.step(
+          params.kernels.map((k) => grads[k.name]!),
+          params.biases.map((b) => grads[b.name]!),
+        );
+        lossSum.assign(tf.add(lossSum, value));
+      });
+      lossSteps += 1;
+      const done = it + 1;
+      if (job.captureAt === done) captured = readWeights(params);
+      if (done % t.evalInterval === 0 || done === t.iterations) evaluateAt(done);
+      if (performance.now() - lastYield > YIELD_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        lastYield = performance.now();
+        if (hooks.signal?.aborted) throw new AbortedError();
+        report(done);
+      }
+    }
+    report(t.iterations);
+    const finalWeights = readWeights(params);
+    const stop = earlyStopPoint(curve);
+    const last = curve.at(-1)!;
+    const d = density(job.mask);
+    const result: RunResult = {
+      trial: job.trial,
+      variant: job.variant,
+      round: job.round,
+      weightsRemaining: d.overall,
+      layerDensity: d.perLayer,
+      earlyStopIteration: stop.iteration,
+      valLoss: stop.valLoss,
+      valAccuracy: stop.valAccuracy,
+      testAccuracy: stop.testAccuracy,
+      finalValAccuracy: last.valAccuracy,
+      finalTestAccuracy: last.testAccuracy,
+      iterations: t.iterations - job.startIteration,
+      durationMs: Math.round(performance.now() - began),
+      curve,
+    };
+    return { result, finalWeights, captured };
+  } finally {
+    optimizer.dispose();
+    disposeParams(params);
+    lossSum.dispose();
+  }
+}
