@@ -1,0 +1,262 @@
+import { chooseWinningTicket } from '../../shared/aggregate';
+import type {
+  BackendName,
+  ExperimentDetail,
+  ExperimentStatus,
+  ExperimentSummary,
+  LayerInfo,
+  WinningTicket,
+} from '../../shared/results';
+import type { ExperimentSpec } from '../../shared/spec';
+import type { Db } from './db';
+import { notFound, StoreError } from './errors';
+import { newId, nowIso, specHash } from './ids';
+import { parseJson } from './json';
+import { checkLayers } from './layers';
+import { RUN_BYTES_SQL, type RunRepo } from './runs';
+
+export interface Versions {
+  lthLab: string;
+  tfjs: string;
+}
+
+export interface NewExperiment {
+  spec: ExperimentSpec;
+  datasetHash: string;
+  versions: Versions;
+  /** Known once the network is built; may be set later with setLayers (before any mask or weights are saved). */
+  layers?: LayerInfo[] | null;
+  status?: ExperimentStatus;
+}
+
+interface ExperimentRow {
+  id: string;
+  name: string;
+  spec: string;
+  spec_hash: string;
+  status: ExperimentStatus;
+  dataset_id: string;
+  dataset_hash: string;
+  backend: BackendName | null;
+  versions: string;
+  layers: string | null;
+  source_ticket_id: string | null;
+  rounds_planned: number;
+  trials: number;
+  winning_ticket: string | null;
+  winning_ticket_reason: string | null;
+  owner_pid: number | null;
+  heartbeat_at: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  error: string | null;
+  disk_bytes: number;
+  rounds_done: number;
+}
+
+/** What another process needs to tell whether a 'running' experiment is still alive. */
+export interface Liveness {
+  status: ExperimentStatus;
+  ownerPid: number | null;
+  heartbeatAt: string | null;
+}
+
+const TERMINAL: readonly ExperimentStatus[] = ['completed', 'failed', 'cancelled'];
+
+/** Bytes of an experiment's JSON columns and every blob it owns (runs, curves, masks, weights). */
+const SUMMARY_SQL = `
+  SELECT e.*,
+    octet_length(e.spec) + octet_length(e.versions) + coalesce(octet_length(e.layers), 0)
+      + coalesce(octet_length(e.winning_ticket), 0)
+      + coalesce((SELECT SUM(length(bits)) FROM masks WHERE experiment_id = e.id), 0)
+      + coalesce((SELECT SUM(length(data)) FROM weights WHERE experiment_id = e.id), 0)
+      + coalesce((SELECT SUM(${RUN_BYTES_SQL}) FROM runs r LEFT JOIN run_curves c ON c.run_id = r.id
+                  WHERE r.experiment_id = e.id), 0) AS disk_bytes,
+    (SELECT COUNT(*) FROM (SELECT round FROM runs WHERE experiment_id = e.id AND variant = 'ticket'
+       GROUP BY round HAVING COUNT(DISTINCT trial) >= e.trials)) AS rounds_done
+  FROM experiments e`;
+
+export class ExperimentRepo {
+  constructor(
+    private readonly db: Db,
+    private readonly runs: RunRepo,
+  ) {}
+
+  create(input: NewExperiment): ExperimentSummary {
+    const { spec } = input;
+    if (input.layers) checkLayers(input.layers, 'experiment layers');
+    const insert = this.db.prepare(
+      `INSERT INTO experiments (id, name, spec, spec_hash, status, dataset_id, dataset_hash, versions, layers, source_ticket_id,
+         rounds_planned, trials, winning_ticket_reason, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    for (let attempt = 0; ; attempt++) {
+      const id = newId('e_');
+      try {
+        insert.run(
+          id,
+          spec.name ?? `${spec.network.preset ?? 'experiment'} on ${spec.dataset}`,
+          JSON.stringify(spec),
+          specHash(spec),
+          input.status ?? 'queued',
+          spec.dataset,
+          input.datasetHash,
+          JSON.stringify(input.versions),
+          input.layers ? JSON.stringify(input.layers) : null,
+          spec.sourceTicketId ?? null,
+          spec.pruning.rounds,
+          spec.trials,
+          'the dense network (round 0) has not been trained yet',
+          nowIso(),
+        );
+        return this.get(id);
+      } catch (e) {
+        // 50 random bits collide about never; retry rather than fail if they do.
+        if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY' && attempt < 5) continue;
+        throw e;
+      }
+    }
+  }
+
+  find(id: string): ExperimentSummary | null {
+    const row = this.db.prepare(`${SUMMARY_SQL} WHERE e.id = ?`).get(id) as ExperimentRow | undefined;
+    return row ? toSummary(row) : null;
+  }
+
+  get(id: string): ExperimentSummary {
+    const s = this.find(id);
+    if (!s) throw notFound('experiment', id);
+    return s;
+  }
+
+  /** Newest first. */
+  list(): ExperimentSummary[] {
+    return (this.db.prepare(`${SUMMARY_SQL} ORDER BY e.created_at DESC, e.id`).all() as ExperimentRow[]).map(toSummary);
+  }
+
+  detail(id: string): ExperimentDetail {
+    const row = this.db.prepare(`${SUMMARY_SQL} WHERE e.id = ?`).get(id) as ExperimentRow | undefined;
+    if (!row) throw notFound('experiment', id);
+    const spec = parseJson<ExperimentSpec>(row.spec, `experiment ${id} spec`);
+    const runs = this.runs.list(id, true);
+    const verdict = chooseWinningTicket(runs, spec.tolerance);
+    return {
+      ...toSummary(row),
+      winningTicket: verdict.ticket,
+      spec,
+      specHash: row.spec_hash,
+      versions: parseJson<Versions>(row.versions, `experiment ${id} versions`),
+      layers: row.layers ? parseJson<LayerInfo[]>(row.layers, `experiment ${id} layers`) : [],
+      runs,
+      winningTicketReason: verdict.reason,
+    };
+  }
+
+  spec(id: string): ExperimentSpec {
+    const row = this.db.prepare('SELECT spec FROM experiments WHERE id = ?').get(id) as { spec: string } | undefined;
+    if (!row) throw notFound('experiment', id);
+    return parseJson<ExperimentSpec>(row.spec, `experiment ${id} spec`);
+  }
+
+  /** The layout of every mask and weights blob of the experiment. */
+  layers(id: string): LayerInfo[] {
+    const row = this.db.prepare('SELECT layers FROM experiments WHERE id = ?').get(id) as { layers: string | null } | undefined;
+    if (!row) throw notFound('experiment', id);
+    if (row.layers === null) throw new StoreError(`experiment ${id} has no layers yet: the network has not been built`, 'invalid');
+    return parseJson<LayerInfo[]>(row.layers, `experiment ${id} layers`);
+  }
+
+  /** Refused once blobs exist: changing the layout would make them unreadable. */
+  setLayers(id: string, layers: LayerInfo[]): void {
+    checkLayers(layers, `experiment ${id} layers`);
+    this.db.transaction(() => {
+      const row = this.db.prepare('SELECT layers FROM experiments WHERE id = ?').get(id) as { layers: string | null } | undefined;
+      if (!row) throw notFound('experiment', id);
+      const next = JSON.stringify(layers);
+      if (row.layers === next) return;
+      const blobs = this.db
+        .prepare('SELECT (SELECT COUNT(*) FROM masks WHERE experiment_id = ?) + (SELECT COUNT(*) FROM weights WHERE experiment_id = ?) AS n')
+        .get(id, id) as { n: number };
+      if (row.layers !== null && blobs.n > 0) {
+        throw new StoreError(`experiment ${id} already has masks or weights laid out by other layers`, 'conflict');
+      }
+      this.db.prepare('UPDATE experiments SET layers = ? WHERE id = ?').run(next, id);
+    })();
+  }
+
+  /** A worker took the experiment: record who, so others can check it is alive (heartbeat). */
+  markRunning(id: string, run: { backend: BackendName; ownerPid: number; versions?: Versions }): void {
+    const now = nowIso();
+    const r = this.db
+      .prepare(
+        `UPDATE experiments SET status = 'running', backend = ?, owner_pid = ?, heartbeat_at = ?,
+           started_at = coalesce(started_at, ?), finished_at = NULL, error = NULL, versions = coalesce(?, versions)
+         WHERE id = ?`,
+      )
+      .run(run.backend, run.ownerPid, now, now, run.versions ? JSON.stringify(run.versions) : null, id);
+    if (r.changes === 0) throw notFound('experiment', id);
+  }
+
+  heartbeat(id: string): void {
+    this.db.prepare('UPDATE experiments SET heartbeat_at = ? WHERE id = ?').run(nowIso(), id);
+  }
+
+  liveness(id: string): Liveness {
+    const row = this.db.prepare('SELECT status, owner_pid, heartbeat_at FROM experiments WHERE id = ?').get(id) as
+      | { status: ExperimentStatus; owner_pid: number | null; heartbeat_at: string | null }
+      | undefined;
+    if (!row) throw notFound('experiment', id);
+    return { status: row.status, ownerPid: row.owner_pid, heartbeatAt: row.heartbeat_at };
+  }
+
+  /** Any status other than 'running' releases the owner; terminal ones stamp finished_at. */
+  setStatus(id: string, status: ExperimentStatus, error: string | null = null): void {
+    const running = status === 'running';
+    const r = this.db
+      .prepare(
+        `UPDATE experiments SET status = ?, error = ?,
+           finished_at = CASE WHEN ? THEN ? ELSE finished_at END,
+           owner_pid = CASE WHEN ? THEN owner_pid ELSE NULL END
+         WHERE id = ?`,
+      )
+      .run(status, error, TERMINAL.includes(status) ? 1 : 0, nowIso(), running ? 1 : 0, id);
+    if (r.changes === 0) throw notFound('experiment', id);
+  }
+
+  /** Recomputes the cached winning ticket from the runs (scalars only). Call after saving a ticket run. */
+  refreshWinningTicket(id: string): void {
+    const runs = this.runs.list(id, false);
+    const spec = this.spec(id);
+    const v = chooseWinningTicket(runs, spec.tolerance);
+    this.db
+      .prepare('UPDATE experiments SET winning_ticket = ?, winning_ticket_reason = ? WHERE id = ?')
+      .run(v.ticket ? JSON.stringify(v.ticket) : null, v.reason, id);
+  }
+
+  /** Runs, curves, masks and weights go with it (ON DELETE CASCADE); its tickets stay, detached. */
+  delete(id: string): void {
+    const r = this.db.prepare('DELETE FROM experiments WHERE id = ?').run(id);
+    if (r.changes === 0) throw notFound('experiment', id);
+  }
+}
+
+function toSummary(r: ExperimentRow): ExperimentSummary {
+  return {
+    id: r.id,
+    name: r.name,
+    status: r.status,
+    datasetId: r.dataset_id,
+    datasetHash: r.dataset_hash,
+    backend: r.backend,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    error: r.error,
+    sourceTicketId: r.source_ticket_id,
+    roundsDone: r.rounds_done,
+    roundsPlanned: r.rounds_planned,
+    diskBytes: r.disk_bytes,
+    winningTicket: r.winning_ticket ? parseJson<WinningTicket>(r.winning_ticket, `experiment ${r.id} winning ticket`) : null,
+  };
+}

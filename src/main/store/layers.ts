@@ -1,0 +1,33 @@
+import type { LayerInfo } from '../../shared/results';
+import { StoreError } from './errors';
+
+const LAYER_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+
+/** Bias length of a prunable layer: one per output unit or filter (the last kernel dimension). */
+export const biasLength = (layer: LayerInfo): number => layer.shape[layer.shape.length - 1] ?? 0;
+
+export const totalWeights = (layers: readonly LayerInfo[]): number => layers.reduce((a, l) => a + l.weights, 0);
+export const totalBiases = (layers: readonly LayerInfo[]): number => layers.reduce((a, l) => a + biasLength(l), 0);
+
+/**
+ * Every blob is laid out by the layers json, so the layers must describe themselves consistently before any
+ * blob is trusted (also guards imported ticket folders).
+ */
+export function checkLayers(layers: readonly LayerInfo[], where: string): void {
+  if (layers.length === 0) throw new StoreError(`${where}: no prunable layers`);
+  const names = new Set<string>();
+  for (const [i, l] of layers.entries()) {
+    const at = `${where}: layer ${i}`;
+    if (typeof l.name !== 'string' || !LAYER_NAME.test(l.name)) throw new StoreError(`${at}: invalid name ${JSON.stringify(l.name)}`);
+    if (names.has(l.name)) throw new StoreError(`${at}: duplicate name ${l.name}`);
+    names.add(l.name);
+    if (l.kind !== 'conv' && l.kind !== 'dense' && l.kind !== 'output') throw new StoreError(`${at}: invalid kind ${String(l.kind)}`);
+    const expectRank = l.kind === 'conv' ? 4 : 2;
+    if (!Array.isArray(l.shape) || l.shape.length !== expectRank || !l.shape.every((d) => Number.isSafeInteger(d) && d > 0)) {
+      throw new StoreError(`${at} (${l.name}): shape ${JSON.stringify(l.shape)} is not a ${expectRank}-d shape of positive integers`);
+    }
+    const product = l.shape.reduce((a, d) => a * d, 1);
+    if (product !== l.weights) throw new StoreError(`${at} (${l.name}): weights ${l.weights} != product of shape ${product}`);
+    if (product > 2 ** 31) throw new StoreError(`${at} (${l.name}): ${product} weights is more than a layer may hold`);
+  }
+}

@@ -1,0 +1,9 @@
+import { initial } from './001_initial';
+import type { Migration } from './types';
+
+export type { Migration };
+
+/** In version order, starting at 1; PRAGMA user_version is the last one applied. */
+export const MIGRATIONS: readonly Migration[] = [initial];
+
+export const LATEST_VERSION = MIGRATIONS.length;
