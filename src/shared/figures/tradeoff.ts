@@ -1,0 +1,126 @@
+import type { ChartConfiguration } from 'chart.js';
+import type { ExperimentDetail, RunResult } from '../results';
+import { factorLegend, legendOptions, legendSymbols, type PlottedSeries } from './legend';
+import { lineWithBand } from './line-datasets';
+import {
+  experimentNames,
+  filterRounds,
+  filterVariants,
+  pointsByRound,
+  requireExperiments,
+  seriesLabel,
+  seriesStyle,
+  variantsIn,
+} from './series';
+import { GRID, INK, font, lineAspect, printSize } from './style';
+import type { CsvTable, FigureOptions, FigureSpec } from './types';
+import { weightsRemainingAxis } from './weights-axis';
+
+interface Metric {
+  kind: 'accuracy' | 'early-stop';
+  title: string;
+  axisTitle: string;
+  csvColumn: string;
+  /** Plotted value (percent for accuracy). */
+  plot: (r: RunResult) => number;
+  /** CSV value, in stored units so nothing is lost. */
+  raw: (r: RunResult) => number;
+}
+
+export const ACCURACY_METRIC: Metric = {
+  kind: 'accuracy',
+  title: 'Test accuracy at early stop vs. weights remaining',
+  axisTitle: 'Test accuracy (%)',
+  csvColumn: 'testAccuracy',
+  plot: (r) => r.testAccuracy * 100,
+  raw: (r) => r.testAccuracy,
+};
+
+export const EARLY_STOP_METRIC: Metric = {
+  kind: 'early-stop',
+  title: 'Early-stopping iteration vs. weights remaining',
+  axisTitle: 'Early-stop iteration',
+  csvColumn: 'earlyStopIteration',
+  plot: (r) => r.earlyStopIteration,
+  raw: (r) => r.earlyStopIteration,
+};
+
+/** A metric against weights remaining: one mean line with a min/max band per experiment and variant. */
+export function tradeoffFigure(metric: Metric, input: readonly ExperimentDetail[], options: FigureOptions): FigureSpec {
+  requireExperiments(input, metric.kind);
+  const details = filterVariants(filterRounds(input, options.rounds), options.variants);
+  const size = printSize(options.widthInches, lineAspect(options.widthInches));
+  const names = experimentNames(details);
+  const datasets: object[] = [];
+  const plotted: PlottedSeries[] = [];
+  const series: string[] = [];
+  const xs: number[] = [];
+  details.forEach((d, ei) => {
+    for (const variant of variantsIn([d], options.variants)) {
+      const points = pointsByRound(d.runs.filter((r) => r.variant === variant), metric.plot);
+      if (points.length === 0) continue;
+      xs.push(...points.map((p) => p.x));
+      const label = seriesLabel(names, ei, variant);
+      const style = seriesStyle(details.length, ei, variant);
+      const { line, band } = lineWithBand(label, points, style, size);
+      series.push(label);
+      const first = datasets.length;
+      datasets.push(line, ...band);
+      plotted.push({ group: names[ei]!, color: style.color, variant, datasets: range(first, datasets.length) });
+    }
+  });
+
+  const legend = factorLegend(plotted);
+  const config = {
+    type: 'line',
+    data: { datasets },
+    options: {
+      responsive: false,
+      animation: false,
+      layout: { padding: { top: 0, right: 4, bottom: 0, left: 0 } },
+      scales: {
+        x: weightsRemainingAxis(xs, size),
+        y: {
+          type: 'linear',
+          grace: '4%',
+          title: { display: true, text: metric.axisTitle, color: INK, font: font(size.titleFont), padding: { top: 0, bottom: 2 } },
+          grid: { color: GRID, lineWidth: 0.5, tickLength: 3 },
+          border: { color: INK, width: 0.75 },
+          ticks: { color: INK, font: font(size.tickFont), maxTicksLimit: size.widthInches >= 5 ? 7 : 6, padding: 2 },
+        },
+      },
+      plugins: {
+        legend: legendOptions(legend, size),
+        tooltip: { enabled: true },
+      },
+    },
+    plugins: [legendSymbols(legend, size)],
+  } as unknown as ChartConfiguration;
+
+  return {
+    kind: metric.kind,
+    title: metric.title,
+    widthInches: size.widthInches,
+    heightInches: size.heightInches,
+    config,
+    csv: tradeoffCsv(metric, details, names),
+    series,
+  };
+}
+
+function tradeoffCsv(metric: Metric, details: readonly ExperimentDetail[], names: readonly string[]): CsvTable {
+  const rows = details.flatMap((d, i) =>
+    sortRuns(d.runs).map((r) => [d.id, names[i]!, r.trial, r.variant, r.round, r.weightsRemaining, metric.raw(r)]),
+  );
+  return { columns: ['experimentId', 'experiment', 'trial', 'variant', 'round', 'weightsRemaining', metric.csvColumn], rows };
+}
+
+const VARIANT_RANK = { ticket: 0, reinit: 1, random: 2 } as const;
+
+export function sortRuns(runs: readonly RunResult[]): RunResult[] {
+  return [...runs].sort((a, b) => VARIANT_RANK[a.variant] - VARIANT_RANK[b.variant] || a.round - b.round || a.trial - b.trial);
+}
+
+export function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from }, (_, i) => from + i);
+}
