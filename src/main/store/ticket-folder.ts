@@ -17,7 +17,7 @@ import type { LoadedTicket, TicketRepo } from './tickets';
  * A ticket folder holds exactly these files and nothing else is read:
  *   model.json   TensorFlow.js layers-model topology + weightsManifest -> weights.bin
  *   weights.bin  float32 LE, per layer kernel then bias (tf.io order): the trained weights when the ticket kept
- *                them, else the rewind weights; pruned kernel entries are exactly zero
+ *                them, else the rewind weights; pruned kernel entries are exactly +0 (import accepts -0 too)
  *   rewind.bin   float32 LE, same layout: the weights to rewind to (all of them, pruned ones included)
  *   mask.bin     one bit per kernel weight, layers concatenated, least significant bit first, zero padding
  *   ticket.json  format/version, ticket metadata, spec, layers, dataset facts, file sizes and sha256
@@ -73,13 +73,16 @@ export type TicketJson = z.infer<typeof TicketJsonSchema>;
 
 const nullIfNaN = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
-/** Pruned kernel entries set to zero; -0 and kept values are left as they are, bit for bit. */
+/**
+ * Pruned kernel entries become +0 (a trainer that multiplies by the mask leaves -0 there); kept values, -0
+ * included, are left bit for bit.
+ */
 function applyMask(w: WeightSet, mask: readonly Uint8Array[]): WeightSet {
   return {
     kernels: w.kernels.map((k, i) => {
       const m = mask[i]!;
       const out = k.slice();
-      for (let j = 0; j < out.length; j++) if (m[j] === 0 && out[j] !== 0) out[j] = 0;
+      for (let j = 0; j < out.length; j++) if (m[j] === 0) out[j] = 0;
       return out;
     }),
     biases: w.biases.map((b) => b.slice()),
