@@ -109,6 +109,14 @@ describe('open and migrate', () => {
     check.close();
   });
 
+  it('refuses a file that is not a SQLite database with one line naming it', () => {
+    const d = dir();
+    const path = join(d, 'lth.sqlite');
+    writeFileSync(path, 'this is not a database, just text that is long enough to have a header'.repeat(20));
+    expect(() => openStore({ dataDir: d })).toThrow(StoreError);
+    expect(() => openStore({ dataDir: d })).toThrow(new RegExp(`cannot read database ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: file is not a database`));
+  });
+
   it('backs up a non-empty database before migrating it to a newer version', () => {
     const d = dir();
     const first = openStore({ dataDir: d });
