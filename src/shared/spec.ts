@@ -75,7 +75,7 @@ export const ExperimentSpecSchema = z
     sourceTicketId: z.string().min(1).max(64).optional(),
   })
   .superRefine((spec, ctx) => {
-    if (spec.pruning.rewindIteration >= spec.training.iterations) {
+    if (spec.training.iterations >= 1 && spec.pruning.rewindIteration >= spec.training.iterations) {
       ctx.addIssue({
         code: 'custom',
         path: ['pruning', 'rewindIteration'],

@@ -1,1 +1,53 @@
-console.log('lth: not built yet')
+import { Command, CommanderError, Option } from 'commander';
+import { BACKEND_CHOICES } from '../engine/backend';
+import { LTH_LAB_VERSION } from '../services/version';
+import { datasetsCommand } from './commands/datasets';
+import { experimentsCommand } from './commands/experiments';
+import { exportCommand } from './commands/export';
+import { presetsCommand } from './commands/presets';
+import { resumeCommand, runCommand } from './commands/run';
+import { serveCommand } from './commands/serve';
+import { ticketsCommand } from './commands/tickets';
+import { CliError, describeError } from './errors';
+
+export function buildProgram(): Command {
+  const program = new Command('lth')
+    .description('LTH Lab: find, keep and compare lottery tickets (Frankle & Carbin 2019) from the command line')
+    .version(LTH_LAB_VERSION)
+    .option('--db <file>', 'database file (default: LTH_DB, else <data dir>/lth.sqlite; LTH_HOME moves the data dir)')
+    .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices([...BACKEND_CHOICES]).default('auto'))
+    .showHelpAfterError('(run lth --help for usage)')
+    .exitOverride();
+  for (const cmd of [runCommand(), resumeCommand(), presetsCommand(), datasetsCommand(), experimentsCommand(), ticketsCommand(), exportCommand(), serveCommand()]) {
+    program.addCommand(cmd);
+  }
+  // Subcommands report usage errors the same way: one line, exit 2.
+  const override = (c: Command) => {
+    c.exitOverride();
+    c.commands.forEach(override);
+  };
+  override(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander already printed its message (or the help / version text).
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    const code = err instanceof CliError ? err.exitCode : 1;
+    process.stderr.write(`lth: ${describeError(err)}\n`);
+    if (process.env.LTH_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    return code;
+  }
+}
+
+if (typeof require !== "undefined" && require.main === module) {
+  void main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -4,7 +4,7 @@ import type { Preset } from '../presets';
 import type { DatasetInfo, ExperimentDetail, ExperimentSummary, TicketRecord } from '../results';
 import type { LabEvent } from '../events';
 // Type-only: erased at build time, so the renderer bundles nothing from main.
-import type { DatasetSamples, MaskOverlap, SystemInfo } from '../../main/services/types';
+import type { DatasetSamples, MaskOverlap, SystemInfo, TicketUpdate, RetrainRequest } from '../../main/services/types';
 import type { Channel } from './channels';
 
 /**
@@ -124,7 +124,7 @@ export type ApiResult<T> = { ok: true; data: T } | { ok: false; error: ApiError 
 
 export type { LabEvent };
 export type { Channel, ServiceChannel, HostChannel } from './channels';
-export type { DatasetSamples, MaskOverlap, SystemInfo };
+export type { DatasetSamples, MaskOverlap, SystemInfo, TicketUpdate, RetrainRequest };
 
 /** Zod issues -> ApiError naming the first offending field and listing all of them. */
 export function zodToApiError(error: z.ZodError): ApiError {

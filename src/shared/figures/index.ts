@@ -5,7 +5,7 @@ import { earlyStopFigure } from './early-stop';
 import { FigureOptionError } from './errors';
 import { layersFigure } from './layers';
 import { maskFigure } from './mask';
-import type { FigureKind } from './options';
+import { parseFigure, type FigureKind } from './options';
 import type { FigureOptions, FigureSpec, MaskInput } from './types';
 
 export * from './errors';
@@ -36,5 +36,8 @@ export function describeFigure(
     case 'mask':
       if (!input.mask) throw new FigureOptionError('the mask figure needs a ticket (--ticket ID)');
       return maskFigure(input.mask, options);
+    default:
+      // Callers outside TypeScript (IPC, the browser mode) can pass anything.
+      return parseFigure(String(kind)) as never;
   }
 }

@@ -1,0 +1,58 @@
+import { Command, Option } from 'commander';
+import { withServices } from '../context';
+import { followExperiment } from '../follow';
+import { integer, list, number, widths } from '../parse';
+import { specFromFlags, type SpecFlags } from '../spec-from-flags';
+
+export function runCommand(): Command {
+  return new Command('run')
+    .description('find lottery tickets: train, prune and rewind (iterative magnitude pruning), with controls')
+    .option('--preset <id>', 'start from a paper preset (see `lth presets`)')
+    .option('--spec <file>', 'start from a spec file (what `lth experiments show ID --json` prints)')
+    .option('--name <text>', 'experiment name')
+    .option('--dataset <id>', 'dataset id (see `lth datasets list`)')
+    .option('--rounds <n>', 'ticket training rounds, round 0 being the dense network', integer)
+    .option('--iterations <n>', 'training iterations per round', integer)
+    .option('--trials <n>', 'trials (seeds) per experiment', integer)
+    .option('--controls <list>', "controls beside each pruned round: reinit,random or 'none'", list)
+    .option('--rewind <k>', 'rewind surviving weights to iteration k (0 = original init; k > 0 = late rewinding)', integer)
+    .addOption(new Option('--strategy <s>', 'magnitude pruning per layer or across layers').choices(['layerwise', 'global']))
+    .option('--seed <n>', 'base seed; trial t uses seed + t', integer)
+    .addOption(new Option('--optimizer <name>', 'optimizer').choices(['adam', 'sgd']))
+    .option('--lr <x>', 'learning rate', number)
+    .option('--momentum <x>', 'SGD momentum', number)
+    .option('--batch-size <n>', 'batch size', integer)
+    .option('--eval-interval <n>', 'evaluate every n iterations', integer)
+    .option('--validation-size <n>', 'training examples held out for validation', integer)
+    .option('--rate-conv <x>', 'fraction of conv weights pruned per round', number)
+    .option('--rate-dense <x>', 'fraction of hidden dense weights pruned per round', number)
+    .option('--rate-output <x>', 'fraction of output-layer weights pruned per round', number)
+    .option('--global-rate <x>', 'fraction pruned per round across layers (with --strategy global)', number)
+    .option('--one-shot', 'prune each round straight from the dense network instead of iteratively')
+    .option('--tolerance <x>', 'winning ticket: accuracy within this fraction of the dense network (0.002 = 0.2 points)', number)
+    .option('--conv <list>', "custom conv stages, e.g. 64,64,pool ('none' for an MLP)", widths(true))
+    .option('--dense <list>', 'custom hidden dense widths, e.g. 300,100', widths(false))
+    .option('--dropout <x>', 'dropout rate after hidden dense layers', number)
+    .option('--json', 'print one JSON object with the results on stdout at the end')
+    .action(async (opts: SpecFlags & { json?: boolean }, cmd: Command) => {
+      const spec = specFromFlags(opts);
+      await withServices(cmd, async (services) => {
+        const summary = services.experiments.create(spec);
+        if (!opts.json) process.stderr.write(`experiment ${summary.id}: ${summary.name} on ${services.backend.name}\n`);
+        await followExperiment(services, summary.id, Boolean(opts.json));
+      });
+    });
+}
+
+export function resumeCommand(): Command {
+  return new Command('resume')
+    .description('continue an interrupted or paused experiment from its last finished runs')
+    .argument('<id>', 'experiment id')
+    .option('--json', 'print one JSON object with the results on stdout at the end')
+    .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
+      await withServices(cmd, async (services) => {
+        services.experiments.resume(id);
+        await followExperiment(services, id, Boolean(opts.json));
+      });
+    });
+}

@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import { BACKEND_CHOICES, type BackendChoice } from '../engine/backend';
+import { createLabServices, type LabRuntime } from '../services';
+import { CliError } from './errors';
+
+export interface GlobalOptions {
+  db?: string;
+  backend?: string;
+}
+
+/** Opens the services a command needs with the global flags (--db, --backend) and closes them after. */
+export async function withServices<T>(cmd: Command, fn: (services: LabRuntime) => Promise<T>): Promise<T> {
+  const g = cmd.optsWithGlobals() as GlobalOptions;
+  const backend = (g.backend ?? 'auto') as BackendChoice;
+  if (!BACKEND_CHOICES.includes(backend)) throw new CliError(`--backend: unknown backend '${g.backend}': use one of ${BACKEND_CHOICES.join(', ')}`);
+  const services = await createLabServices({ dbPath: g.db, backend, runner: 'inline' });
+  try {
+    return await fn(services);
+  } finally {
+    await services.close();
+  }
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}

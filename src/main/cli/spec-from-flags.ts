@@ -1,0 +1,145 @@
+import { readFileSync } from 'node:fs';
+import { findPreset, PRESETS } from '../../shared/presets';
+import { ExperimentSpecSchema, type ExperimentSpec, type ExperimentSpecInput } from '../../shared/spec';
+import { CliError } from './errors';
+
+/** Every spec field the `run` command can set, with the flag that sets it. */
+export interface SpecFlags {
+  preset?: string;
+  spec?: string;
+  name?: string;
+  dataset?: string;
+  rounds?: number;
+  iterations?: number;
+  trials?: number;
+  controls?: string[];
+  rewind?: number;
+  strategy?: string;
+  seed?: number;
+  optimizer?: string;
+  lr?: number;
+  momentum?: number;
+  batchSize?: number;
+  evalInterval?: number;
+  validationSize?: number;
+  rateConv?: number;
+  rateDense?: number;
+  rateOutput?: number;
+  globalRate?: number;
+  oneShot?: boolean;
+  tolerance?: number;
+  conv?: (number | 'pool')[];
+  dense?: number[];
+  dropout?: number;
+}
+
+/** Spec path -> the flag a user would change, so errors speak the command line's language. */
+const FLAG_OF: Record<string, string> = {
+  name: '--name',
+  dataset: '--dataset',
+  'pruning.rounds': '--rounds',
+  'training.iterations': '--iterations',
+  trials: '--trials',
+  controls: '--controls',
+  'pruning.rewindIteration': '--rewind',
+  'pruning.strategy': '--strategy',
+  seed: '--seed',
+  'training.optimizer': '--optimizer',
+  'training.learningRate': '--lr',
+  'training.momentum': '--momentum',
+  'training.batchSize': '--batch-size',
+  'training.evalInterval': '--eval-interval',
+  'training.validationSize': '--validation-size',
+  'pruning.rates.conv': '--rate-conv',
+  'pruning.rates.dense': '--rate-dense',
+  'pruning.rates.output': '--rate-output',
+  'pruning.globalRate': '--global-rate',
+  'pruning.oneShot': '--one-shot',
+  tolerance: '--tolerance',
+  'network.conv': '--conv',
+  'network.dense': '--dense',
+  'network.dropout': '--dropout',
+};
+
+function readSpecFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new CliError(`--spec ${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new CliError(`--spec ${path}: not valid JSON: ${(err as Error).message}`);
+  }
+  // Accept what `lth experiments show ID --json` prints as well as a bare spec.
+  if (json && typeof json === 'object' && 'spec' in json) return (json as { spec: unknown }).spec;
+  return json;
+}
+
+/** Starts from --spec or --preset and applies every other flag on top; validates with the shared schema. */
+export function specFromFlags(flags: SpecFlags): ExperimentSpec {
+  if (flags.spec && flags.preset) throw new CliError('give either --spec FILE or --preset ID, not both');
+  let base: ExperimentSpecInput;
+  if (flags.spec) {
+    base = readSpecFile(flags.spec) as ExperimentSpecInput;
+  } else {
+    const id = flags.preset ?? 'lenet300-mnist';
+    const preset = findPreset(id);
+    if (!preset) throw new CliError(`unknown preset '${id}': choose one of ${PRESETS.map((p) => p.id).join(', ')}`);
+    base = structuredClone(preset.spec);
+  }
+  const s = structuredClone(base) as Record<string, any>;
+  s.network ??= {};
+  s.training ??= {};
+  s.pruning ??= {};
+  s.pruning.rates ??= {};
+  const set = (obj: Record<string, any>, key: string, value: unknown) => {
+    if (value !== undefined) obj[key] = value;
+  };
+  set(s, 'name', flags.name);
+  set(s, 'dataset', flags.dataset);
+  set(s, 'trials', flags.trials);
+  set(s, 'seed', flags.seed);
+  set(s, 'tolerance', flags.tolerance);
+  if (flags.controls) s.controls = flags.controls.filter((c) => c !== 'none');
+  set(s.pruning, 'rounds', flags.rounds);
+  set(s.pruning, 'rewindIteration', flags.rewind);
+  set(s.pruning, 'strategy', flags.strategy);
+  set(s.pruning, 'globalRate', flags.globalRate);
+  set(s.pruning, 'oneShot', flags.oneShot);
+  set(s.pruning.rates, 'conv', flags.rateConv);
+  set(s.pruning.rates, 'dense', flags.rateDense);
+  set(s.pruning.rates, 'output', flags.rateOutput);
+  set(s.training, 'iterations', flags.iterations);
+  set(s.training, 'optimizer', flags.optimizer);
+  set(s.training, 'learningRate', flags.lr);
+  set(s.training, 'momentum', flags.momentum);
+  set(s.training, 'batchSize', flags.batchSize);
+  set(s.training, 'evalInterval', flags.evalInterval);
+  set(s.training, 'validationSize', flags.validationSize);
+  if (flags.conv || flags.dense) {
+    // Custom widths make a custom network: the preset's name no longer describes it.
+    delete s.network.preset;
+    set(s.network, 'conv', flags.conv);
+    set(s.network, 'dense', flags.dense);
+  }
+  set(s.network, 'dropout', flags.dropout);
+  // A short run keeps the paper's evaluation cadence unless it would never evaluate before the end.
+  if (flags.iterations !== undefined && flags.iterations >= 1 && flags.evalInterval === undefined && s.training.evalInterval > flags.iterations) {
+    s.training.evalInterval = flags.iterations;
+  }
+
+  const parsed = ExperimentSpecSchema.safeParse(s);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const path = issue.path.join('.');
+      const flag = FLAG_OF[path] ?? (flags.spec ? `spec field ${path}` : path || 'spec');
+      return `${flag}: ${issue.message}`;
+    });
+    throw new CliError(lines.join('; '));
+  }
+  return parsed.data;
+}

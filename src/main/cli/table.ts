@@ -1,0 +1,39 @@
+import { aggregateRuns, type Stat } from '../../shared/aggregate';
+import type { ExperimentDetail, WinningTicket } from '../../shared/results';
+
+const pct = (x: number, digits = 2) => `${(x * 100).toFixed(digits)}%`;
+
+function meanRange(s: Stat, fmt: (x: number) => string): string {
+  return s.n > 1 ? `${fmt(s.mean)} [${fmt(s.min)}, ${fmt(s.max)}]` : fmt(s.mean);
+}
+
+function render(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => r.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')).join('\n');
+}
+
+/** Per round and variant, mean over trials (with [min, max] when there are several), as the paper reports. */
+export function resultsTable(detail: ExperimentDetail): string {
+  const rows = [['round', 'variant', 'weights', 'early stop', 'val acc', 'test acc', 'final test']];
+  for (const a of aggregateRuns(detail.runs).sort((x, y) => x.round - y.round)) {
+    rows.push([
+      String(a.round),
+      a.variant,
+      pct(a.weightsRemaining.mean, 1),
+      meanRange(a.earlyStopIteration, (x) => String(Math.round(x))),
+      meanRange(a.valAccuracy, (x) => pct(x)),
+      meanRange(a.testAccuracy, (x) => pct(x)),
+      meanRange(a.finalTestAccuracy, (x) => pct(x)),
+    ]);
+  }
+  return render(rows);
+}
+
+export function winningTicketLine(ticket: WinningTicket | null, reason: string | null): string {
+  if (!ticket) return `Winning ticket: none. ${reason ?? ''}`.trim();
+  return (
+    `Winning ticket: round ${ticket.round}, ${pct(ticket.weightsRemaining, 1)} of the weights ` +
+    `(${(1 / ticket.weightsRemaining).toFixed(2)}x smaller): val ${pct(ticket.valAccuracy)}, test ${pct(ticket.testAccuracy)}, ` +
+    `early stop at iteration ${Math.round(ticket.earlyStopIteration)}`
+  );
+}

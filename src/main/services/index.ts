@@ -1,0 +1,151 @@
+import { PRESETS } from '../../shared/presets';
+import { parseSpec, type ExperimentSpecInput } from '../../shared/spec';
+import type { ExperimentStatus } from '../../shared/results';
+import { cpus } from 'node:os';
+import { initBackend, TFJS_VERSION } from '../engine/backend';
+import type { BackendInfo } from '../engine/types';
+import { planNetwork } from '../engine/network';
+import { openStore, StoreError, type Store } from '../store';
+import { childRunner, forkSpawner } from './child-runner';
+import { datasetSamples, ensureBuiltinDatasets, importDataset } from './datasets';
+import { EventBus } from './event-bus';
+import { ExperimentQueue, type Runner } from './queue';
+import { markDeadRunsInterrupted, runningElsewhere } from './recovery';
+import { runExperiment } from './run-experiment';
+import { maskOverlap, pixelHeatmap, retrainSpec, sameLayers } from './tickets';
+import type { LabServices } from './types';
+import { LTH_LAB_VERSION } from './version';
+import type { LabServicesOptions } from './worker-handle';
+
+export type { LabServices } from './types';
+export type { LabServicesOptions } from './worker-handle';
+export { LTH_LAB_VERSION } from './version';
+
+/** LabServices plus what only a front door's own process needs: waiting, shutting down, the store itself. */
+export interface LabRuntime extends LabServices {
+  readonly store: Store;
+  readonly backend: BackendInfo;
+  waitFor(experimentId: string): Promise<ExperimentStatus>;
+  /** Stops the running experiment as 'interrupted' (kept, resumable). */
+  interruptAll(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function createLabServices(opts: LabServicesOptions = {}): Promise<LabRuntime> {
+  const store = openStore({ dataDir: opts.home, dbPath: opts.dbPath, generatedBy: `LTH Lab ${LTH_LAB_VERSION}` });
+  try {
+    const backend = await initBackend(opts.backend ?? 'auto');
+    ensureBuiltinDatasets(store);
+    markDeadRunsInterrupted(store);
+    const bus = new EventBus();
+    const emit = bus.emit.bind(bus);
+
+    let runner: Runner;
+    if (opts.runner === 'child') {
+      if (!opts.workerEntry) throw new Error("createLabServices: runner 'child' needs workerEntry");
+      runner = childRunner(store, { entry: opts.workerEntry, spawn: opts.spawnWorker ?? forkSpawner, backend: opts.backend ?? 'auto' });
+    } else {
+      runner = (id, control) => runExperiment(store, id, { backend, ...control });
+    }
+    const queue = new ExperimentQueue(store, runner, emit);
+    // A window or server picks up what was waiting when it last closed; the CLI runs only what it is told to.
+    if (opts.runner === 'child') {
+      for (const e of store.experiments.list()) if (e.status === 'queued') queue.enqueue(e.id);
+    }
+
+    const createExperiment = (input: ExperimentSpecInput) => {
+      const spec = parseSpec(input);
+      const dataset = store.datasets.find(spec.dataset);
+      if (!dataset) {
+        const known = store.datasets.list().map((d) => d.id).join(', ');
+        throw new StoreError(`dataset '${spec.dataset}' not found (known: ${known}); import one with: lth datasets import idx|cifar10 FOLDER`, 'not-found');
+      }
+      const plan = planNetwork(spec.network, dataset.shape, dataset.numClasses);
+      if (spec.sourceTicketId) {
+        const t = store.tickets.load(spec.sourceTicketId);
+        if (!sameLayers(t.layers, plan.layers)) throw new StoreError(`ticket ${spec.sourceTicketId} does not fit dataset '${spec.dataset}'`, 'conflict');
+      }
+      const summary = store.experiments.create({
+        spec,
+        datasetHash: dataset.hash,
+        versions: { lthLab: LTH_LAB_VERSION, tfjs: TFJS_VERSION },
+        layers: plan.layers,
+        status: 'queued',
+      });
+      queue.enqueue(summary.id);
+      return store.experiments.get(summary.id);
+    };
+
+    const runtime: LabRuntime = {
+      store,
+      backend,
+      system: () => ({
+        version: LTH_LAB_VERSION,
+        tfjsVersion: TFJS_VERSION,
+        backend: backend.name,
+        backendDetail: backend.detail,
+        dataDir: store.dataDir,
+        databasePath: store.dbPath,
+        cpus: cpus().length,
+      }),
+      presets: () => PRESETS,
+      datasets: {
+        list: () => store.datasets.list(),
+        get: (id) => store.datasets.get(id),
+        import: (kind, folder, name) => importDataset(store, kind, folder, name),
+        samples: async (id, perClass, split) => datasetSamples(store, id, perClass, split),
+      },
+      experiments: {
+        list: () => store.experiments.list(),
+        get: (id) => store.experimentDetail(id),
+        create: createExperiment,
+        delete: (id) => {
+          if (queue.runningId === id || runningElsewhere(store, id) !== null) {
+            throw new StoreError(`experiment ${id} is running: cancel it before deleting it`, 'conflict');
+          }
+          queue.stop(id, 'cancelled');
+          store.experiments.delete(id);
+        },
+        cancel: (id) => {
+          if (!queue.stop(id, 'cancelled')) {
+            const e = store.experiments.get(id);
+            if (e.status === 'interrupted' || e.status === 'paused') store.experiments.setStatus(id, 'cancelled');
+          }
+        },
+        pause: (id) => {
+          if (!queue.stop(id, 'paused')) throw new StoreError(`experiment ${id} is not running or queued in this process`, 'conflict');
+        },
+        resume: (id) => {
+          const e = store.experiments.get(id);
+          const owner = runningElsewhere(store, id);
+          if (owner !== null && queue.runningId !== id) throw new StoreError(`experiment ${id} is running in process ${owner}: it cannot be resumed twice`, 'conflict');
+          if (e.status === 'completed') throw new StoreError(`experiment ${id} has already completed`, 'conflict');
+          queue.enqueue(id);
+        },
+      },
+      tickets: {
+        list: () => store.tickets.list(),
+        get: (id) => store.tickets.get(id),
+        save: (experimentId, trial, round, name) => store.tickets.save(experimentId, trial, round, name),
+        update: (id, u) => store.tickets.update(id, u),
+        delete: (id) => store.tickets.delete(id),
+        export: async (id, folder) => store.exportTicket(id, folder),
+        import: async (folder) => store.importTicket(folder),
+        retrain: (req) => createExperiment(retrainSpec(store, req)),
+        maskOverlap: (a, b) => maskOverlap(store, a, b),
+        pixelHeatmap: (id) => pixelHeatmap(store, id),
+      },
+      subscribe: (listener) => bus.subscribe(listener),
+      waitFor: (id) => queue.waitFor(id),
+      interruptAll: () => queue.interruptAll(),
+      close: async () => {
+        await queue.interruptAll();
+        store.close();
+      },
+    };
+    return runtime;
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+}

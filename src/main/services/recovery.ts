@@ -1,0 +1,35 @@
+import type { Store } from '../store';
+
+const STALE_HEARTBEAT_MS = 30_000;
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whether a 'running' experiment is really being trained by a live process right now. */
+export function runningElsewhere(store: Store, id: string): number | null {
+  const l = store.experiments.liveness(id);
+  if (l.status !== 'running' || l.ownerPid === null) return null;
+  const fresh = l.heartbeatAt !== null && Date.now() - Date.parse(l.heartbeatAt) < STALE_HEARTBEAT_MS;
+  return processAlive(l.ownerPid) && fresh ? l.ownerPid : null;
+}
+
+/**
+ * An experiment left 'running' by a process that died (killed, crashed, machine off) is interrupted:
+ * it shows as such and can be resumed. One still owned by a live process (the CLI beside the app) is left alone.
+ */
+export function markDeadRunsInterrupted(store: Store): string[] {
+  const fixed: string[] = [];
+  for (const e of store.experiments.list()) {
+    if (e.status === 'running' && runningElsewhere(store, e.id) === null) {
+      store.experiments.setStatus(e.id, 'interrupted', 'the process running it stopped before it finished');
+      fixed.push(e.id);
+    }
+  }
+  return fixed;
+}

@@ -1,0 +1,116 @@
+import type { LabEvent } from '../../shared/events';
+import type { ExperimentStatus } from '../../shared/results';
+import { TFJS_VERSION } from '../engine/backend';
+import type { Executor } from '../engine/executor';
+import { inlineExecutor } from '../engine/executor';
+import type { LoadedDataset } from '../engine/data/types';
+import { runImp } from '../engine/imp';
+import { planNetwork } from '../engine/network';
+import { AbortedError } from '../engine/trainer';
+import type { BackendInfo } from '../engine/types';
+import type { Store } from '../store';
+import { loadStoredDataset } from './datasets';
+import { sameLayers } from './tickets';
+import { LTH_LAB_VERSION } from './version';
+
+export interface RunExperimentOptions {
+  backend: BackendInfo;
+  signal?: AbortSignal;
+  /** What an abort means: 'interrupted' (Ctrl-C, quit), 'paused' or 'cancelled'. */
+  stopStatus?: () => ExperimentStatus;
+  onEvent?: (event: LabEvent) => void;
+  /** Parallel training processes; the inline executor (one run at a time) when absent. */
+  makeExecutor?: (data: LoadedDataset) => Executor;
+}
+
+const HEARTBEAT_MS = 5000;
+
+/**
+ * Runs (or resumes) one stored experiment to the end in this process. Every finished run is in the store
+ * the moment it finishes; on stop or failure the status says why and `resume` picks up from there.
+ */
+export async function runExperiment(store: Store, id: string, opts: RunExperimentOptions): Promise<ExperimentStatus> {
+  const emit = (e: LabEvent) => opts.onEvent?.(e);
+  const setStatus = (status: ExperimentStatus, error: string | null = null) => {
+    store.experiments.setStatus(id, status, error);
+    emit({ type: 'status', experimentId: id, status, error });
+  };
+  const spec = store.experiments.spec(id);
+  const summary = store.experiments.get(id);
+  let executor: Executor | null = null;
+  let heartbeat: NodeJS.Timeout | null = null;
+  try {
+    const data = loadStoredDataset(store, spec.dataset, summary.datasetHash);
+    const plan = planNetwork(spec.network, data.shape, data.numClasses);
+    store.experiments.setLayers(id, plan.layers);
+    let source: { mask: import('../engine/types').Mask; weights: import('../engine/types').WeightSet } | undefined;
+    if (spec.sourceTicketId) {
+      const ticket = store.tickets.load(spec.sourceTicketId);
+      if (!sameLayers(ticket.layers, plan.layers)) {
+        throw new Error(`ticket ${spec.sourceTicketId} does not fit dataset '${spec.dataset}': its layers differ from the network built for this input shape and class count`);
+      }
+      source = { mask: ticket.mask, weights: ticket.rewindWeights };
+    }
+    store.experiments.markRunning(id, { backend: opts.backend.name, ownerPid: process.pid, versions: { lthLab: LTH_LAB_VERSION, tfjs: TFJS_VERSION } });
+    emit({ type: 'status', experimentId: id, status: 'running', error: null });
+    heartbeat = setInterval(() => store.experiments.heartbeat(id), HEARTBEAT_MS);
+    heartbeat.unref();
+    executor = opts.makeExecutor?.(data) ?? inlineExecutor(data);
+    const began = Date.now();
+    let firstFraction: number | null = null;
+    await runImp({
+      spec,
+      data,
+      executor,
+      sink: store.sinkFor(id),
+      resume: store.resumeState(id),
+      source,
+      signal: opts.signal,
+      onProgress: (p, fractionDone) => {
+        firstFraction ??= fractionDone;
+        const gained = fractionDone - firstFraction;
+        const elapsed = (Date.now() - began) / 1000;
+        emit({
+          type: 'progress',
+          experimentId: id,
+          ...p,
+          fractionDone,
+          etaSeconds: gained > 0.002 && elapsed > 1 ? (elapsed * (1 - fractionDone)) / gained : null,
+        });
+      },
+      onRun: (result) => {
+        store.experiments.refreshWinningTicket(id);
+        emit({ type: 'run-complete', experimentId: id, result });
+      },
+    });
+    finish(store, id);
+    setStatus('completed');
+    return 'completed';
+  } catch (err) {
+    if (err instanceof AbortedError || opts.signal?.aborted) {
+      const status = opts.stopStatus?.() ?? 'interrupted';
+      setStatus(status);
+      return status;
+    }
+    setStatus('failed', (err as Error).message ?? String(err));
+    return 'failed';
+  } finally {
+    if (heartbeat) clearInterval(heartbeat);
+    await executor?.close();
+  }
+}
+
+/**
+ * After the last round: name the winning ticket, keep it in the library, and drop the trained weights that
+ * only resuming needed (the lean-storage rule: masks and rewind weights stay, trained weights only for kept tickets).
+ */
+function finish(store: Store, id: string): void {
+  store.experiments.refreshWinningTicket(id);
+  const detail = store.experimentDetail(id);
+  const win = detail.winningTicket;
+  if (win) {
+    const already = store.tickets.listForExperiment(id).some((t) => t.round === win.round && t.trial === 0);
+    if (!already) store.tickets.save(id, 0, win.round, `${detail.name} · winning ticket (${(win.weightsRemaining * 100).toFixed(1)}%)`);
+  }
+  store.pruneTrainedWeights(id, []);
+}

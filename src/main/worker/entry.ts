@@ -1,0 +1,60 @@
+import type { ExperimentStatus } from '../../shared/results';
+import { initBackend, type BackendChoice } from '../engine/backend';
+import type { FromWorker, ToWorker } from '../services/child-runner';
+import { runExperiment } from '../services/run-experiment';
+import { openStore } from '../store';
+
+/**
+ * A training process: Electron's utilityProcess (messages on process.parentPort) or a Node child process
+ * (process.send). It opens the same database (WAL lets the UI process read while it writes) and runs one
+ * experiment, streaming events back.
+ */
+interface ParentPort {
+  on(event: 'message', listener: (e: { data: unknown }) => void): void;
+  postMessage(message: unknown): void;
+}
+const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
+
+function send(message: FromWorker): void {
+  if (parentPort) parentPort.postMessage(message);
+  else process.send?.(message);
+}
+
+function onMessage(listener: (m: ToWorker) => void): void {
+  if (parentPort) parentPort.on('message', (e) => listener(e.data as ToWorker));
+  else process.on('message', (m) => listener(m as ToWorker));
+}
+
+const controller = new AbortController();
+let stopAs: ExperimentStatus = 'interrupted';
+
+onMessage((m) => {
+  if (m.type === 'stop') {
+    stopAs = m.status;
+    controller.abort();
+  } else if (m.type === 'run') {
+    void run(m);
+  }
+});
+// The parent went away (app quit, server killed): stop and record the experiment as interrupted.
+process.on('disconnect', () => controller.abort());
+
+async function run(m: Extract<ToWorker, { type: 'run' }>): Promise<void> {
+  let status: ExperimentStatus = 'failed';
+  const store = openStore({ dataDir: m.home, dbPath: m.dbPath });
+  try {
+    const backend = await initBackend(m.backend as BackendChoice);
+    status = await runExperiment(store, m.experimentId, {
+      backend,
+      signal: controller.signal,
+      stopStatus: () => stopAs,
+      onEvent: (event) => send({ type: 'event', event }),
+    });
+  } catch (err) {
+    store.experiments.setStatus(m.experimentId, 'failed', (err as Error).message);
+  } finally {
+    store.close();
+    send({ type: 'done', status });
+    setTimeout(() => process.exit(0), 100);
+  }
+}
