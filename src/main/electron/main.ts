@@ -1,0 +1,57 @@
+import path from 'node:path';
+import { app, BrowserWindow, session } from 'electron';
+import { createLabServices } from '../services';
+import { registerAppProtocol, registerAppScheme } from './protocol';
+import { registerIpc } from './ipc';
+import { trustedOrigins } from './security';
+import { createMainWindow, hardenContents, hardenSession, hostHandlers } from './window';
+import { utilityProcessSpawner } from './worker-spawner';
+
+/** Electron main: owns the services (engine + store); the window reaches them only through the preload's API. */
+const devServerUrl = !app.isPackaged ? process.env['ELECTRON_RENDERER_URL'] : undefined;
+const origins = trustedOrigins(devServerUrl, app.isPackaged);
+
+registerAppScheme();
+app.enableSandbox();
+if (!app.requestSingleInstanceLock()) app.quit();
+
+app.on('web-contents-created', (_event, contents) => hardenContents(contents, origins));
+
+let mainWindow: BrowserWindow | null = null;
+
+async function start(): Promise<void> {
+  registerAppProtocol(path.join(__dirname, '../renderer'));
+  hardenSession(session.defaultSession, origins);
+  const services = await createLabServices({
+    runner: 'child',
+    workerEntry: path.join(__dirname, 'worker.js'),
+    spawnWorker: utilityProcessSpawner,
+  });
+  const stopIpc = registerIpc(services, hostHandlers(() => mainWindow), origins, () => BrowserWindow.getAllWindows());
+  const open = () => {
+    mainWindow = createMainWindow(path.join(__dirname, '../preload/index.js'), devServerUrl);
+    mainWindow.on('closed', () => (mainWindow = null));
+  };
+  open();
+  app.on('second-instance', () => {
+    if (mainWindow?.isMinimized()) mainWindow.restore();
+    mainWindow?.focus();
+  });
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) open();
+  });
+  app.on('will-quit', () => {
+    stopIpc();
+    // Running experiments are marked interrupted by the store and resume on the next start.
+    services.close();
+  });
+}
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});
+
+app.whenReady().then(start, (err: unknown) => {
+  console.error('LTH Lab failed to start:', err);
+  app.exit(1);
+});

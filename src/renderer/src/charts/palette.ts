@@ -1,0 +1,39 @@
+import type { Variant } from '../../../shared/spec';
+
+/** Okabe-Ito: distinguishable under the common colour-vision deficiencies. */
+export const OKABE_ITO = {
+  orange: '#E69F00',
+  sky: '#56B4E9',
+  green: '#009E73',
+  yellow: '#F0E442',
+  blue: '#0072B2',
+  vermillion: '#D55E00',
+  purple: '#CC79A7',
+  grey: '#999999',
+} as const;
+
+export const SERIES = [OKABE_ITO.blue, OKABE_ITO.vermillion, OKABE_ITO.green, OKABE_ITO.orange, OKABE_ITO.purple, OKABE_ITO.sky, OKABE_ITO.yellow, OKABE_ITO.grey];
+
+/** Colour plus dash: the variant stays readable in greyscale print too. */
+export const VARIANT_STYLE: Record<Variant, { color: string; dash: number[]; label: string; point: 'circle' | 'triangle' | 'rect' }> = {
+  ticket: { color: OKABE_ITO.blue, dash: [], label: 'winning ticket', point: 'circle' },
+  reinit: { color: OKABE_ITO.vermillion, dash: [6, 4], label: 'random reinit', point: 'triangle' },
+  random: { color: OKABE_ITO.green, dash: [2, 3], label: 'random pruning', point: 'rect' },
+};
+
+export function seriesColor(i: number): string {
+  return SERIES[i % SERIES.length]!;
+}
+
+export function withAlpha(hex: string, alpha: number): string {
+  const n = parseInt(hex.slice(1), 16);
+  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
+}
+
+/** Theme colours for chart text and grid, read from the CSS variables the theme defines. */
+export function themeInk(): { text: string; grid: string; muted: string } {
+  if (typeof getComputedStyle === 'undefined' || typeof document === 'undefined') return { text: '#222', grid: '#ddd', muted: '#666' };
+  const s = getComputedStyle(document.documentElement);
+  const v = (name: string, fb: string) => s.getPropertyValue(name).trim() || fb;
+  return { text: v('--fg', '#222'), grid: v('--grid', '#ddd'), muted: v('--fg-muted', '#666') };
+}

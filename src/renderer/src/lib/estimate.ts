@@ -1,0 +1,75 @@
+import type { BackendName, LayerKind } from '../../../shared/results';
+import type { ExperimentSpec, NetworkSpec, PruningSpec } from '../../../shared/spec';
+
+/** The wizard's review step: what the network will hold and roughly how long training takes. */
+export interface PlannedLayer {
+  name: string;
+  kind: LayerKind;
+  shape: number[];
+  weights: number;
+  macs: number;
+}
+
+export function plannedLayers(network: Pick<NetworkSpec, 'conv' | 'dense'>, input: [number, number, number], numClasses: number): PlannedLayer[] {
+  let [h, w, c] = input;
+  const out: PlannedLayer[] = [];
+  let ci = 0;
+  for (const l of network.conv) {
+    if (l === 'pool') {
+      h = Math.floor(h / 2);
+      w = Math.floor(w / 2);
+      continue;
+    }
+    const weights = 9 * c * l;
+    out.push({ name: `conv_${++ci}`, kind: 'conv', shape: [3, 3, c, l], weights, macs: weights * h * w });
+    c = l;
+  }
+  let inputs = h * w * c;
+  network.dense.forEach((units, i) => {
+    out.push({ name: `dense_${i + 1}`, kind: 'dense', shape: [inputs, units], weights: inputs * units, macs: inputs * units });
+    inputs = units;
+  });
+  out.push({ name: 'output', kind: 'output', shape: [inputs, numClasses], weights: inputs * numClasses, macs: inputs * numClasses });
+  return out;
+}
+
+/** Fraction of weights remaining after each round (round 0 = dense), as the pruning spec would give. */
+export function remainingPerRound(layers: PlannedLayer[], pruning: Pick<PruningSpec, 'strategy' | 'rates' | 'globalRate' | 'rounds'>): number[] {
+  const total = layers.reduce((a, l) => a + l.weights, 0);
+  const out: number[] = [];
+  for (let r = 0; r < pruning.rounds; r++) {
+    if (pruning.strategy === 'global') {
+      // Global pruning spreads the cut over layers whose kind rate is > 0; only their weights shrink.
+      const prunable = layers.filter((l) => pruning.rates[l.kind] > 0).reduce((a, l) => a + l.weights, 0);
+      out.push((total - prunable + prunable * (1 - pruning.globalRate) ** r) / total);
+    } else {
+      out.push(layers.reduce((a, l) => a + l.weights * (1 - pruning.rates[l.kind]) ** r, 0) / total);
+    }
+  }
+  return out;
+}
+
+/**
+ * Sustained training throughput per backend, from the measurements in shared/ENVIRONMENT.md
+ * (wasm 4.5 GFLOP/s on LeNet at batch 60); native backends are rough multiples of it.
+ */
+const FLOPS: Record<BackendName, number> = { wasm: 4.5e9, cpu: 0.55e9, 'tensorflow-cpu': 12e9, 'tensorflow-gpu': 150e9 };
+
+export interface RunEstimate {
+  runs: number;
+  iterations: number;
+  seconds: number;
+}
+
+export function estimateRun(spec: Pick<ExperimentSpec, 'training' | 'pruning' | 'controls' | 'trials'>, layers: PlannedLayer[], backend: BackendName): RunEstimate {
+  const macs = layers.reduce((a, l) => a + l.macs, 0);
+  // Forward + two backward products: ~6 FLOPs per multiply-accumulate per example.
+  const flopsPerStep = 6 * macs * spec.training.batchSize;
+  const perRunSteps = spec.training.iterations - 0;
+  const ticketRuns = spec.pruning.rounds;
+  const controlRuns = Math.max(0, spec.pruning.rounds - 1) * spec.controls.length;
+  const runs = (ticketRuns + controlRuns) * spec.trials;
+  const iterations = runs * perRunSteps;
+  const evalFraction = 0.1; // evaluation passes over validation + test sets
+  return { runs, iterations, seconds: (iterations * flopsPerStep * (1 + evalFraction)) / FLOPS[backend] };
+}

@@ -1,0 +1,105 @@
+import { ExperimentSpecSchema, type ExperimentSpecInput } from '../../../shared/spec';
+import type { Preset } from '../../../shared/presets';
+
+/** The wizard's editable state: the spec, with layer lists as text so a half-typed list is not lost. */
+export interface WizardForm {
+  name: string;
+  dataset: string;
+  preset: string;
+  convText: string;
+  denseText: string;
+  dropout: number;
+  training: { optimizer: 'adam' | 'sgd'; learningRate: number; momentum: number; batchSize: number; iterations: number; evalInterval: number; validationSize: number };
+  pruning: { strategy: 'layerwise' | 'global'; rates: { conv: number; dense: number; output: number }; globalRate: number; rounds: number; oneShot: boolean; rewindIteration: number };
+  controls: { reinit: boolean; random: boolean };
+  trials: number;
+  seed: number;
+  tolerance: number;
+}
+
+export function formFromPreset(p: Preset, dataset?: string): WizardForm {
+  const s = p.spec;
+  const t = s.training;
+  const pr = s.pruning;
+  return {
+    name: '',
+    dataset: dataset ?? s.dataset,
+    preset: p.id,
+    convText: (s.network.conv ?? []).join(', '),
+    denseText: (s.network.dense ?? []).join(', '),
+    dropout: s.network.dropout ?? 0,
+    training: {
+      optimizer: t.optimizer ?? 'adam',
+      learningRate: t.learningRate,
+      momentum: t.momentum ?? 0.9,
+      batchSize: t.batchSize,
+      iterations: t.iterations,
+      evalInterval: t.evalInterval ?? 100,
+      validationSize: t.validationSize ?? 5000,
+    },
+    pruning: {
+      strategy: pr.strategy ?? 'layerwise',
+      rates: { ...pr.rates },
+      globalRate: pr.globalRate ?? 0.2,
+      rounds: pr.rounds,
+      oneShot: pr.oneShot ?? false,
+      rewindIteration: pr.rewindIteration ?? 0,
+    },
+    controls: { reinit: (s.controls ?? []).includes('reinit'), random: (s.controls ?? []).includes('random') },
+    trials: s.trials ?? 1,
+    seed: s.seed ?? 0,
+    tolerance: s.tolerance ?? 0.002,
+  };
+}
+
+/** '64, 64, pool' -> [64, 64, 'pool']; a word that is neither is an error for that field. */
+export function parseLayers(text: string, allowPool: boolean): { layers: (number | 'pool')[]; error?: string } {
+  const parts = text.split(/[\s,]+/).filter(Boolean);
+  const layers: (number | 'pool')[] = [];
+  for (const p of parts) {
+    if (allowPool && /^(pool|p)$/i.test(p)) layers.push('pool');
+    else if (/^\d+$/.test(p)) layers.push(Number(p));
+    else return { layers, error: `"${p}" is not ${allowPool ? 'a width or pool' : 'a width'}` };
+  }
+  return { layers };
+}
+
+export function specFromForm(f: WizardForm, presetTitle?: string): { spec: ExperimentSpecInput; localErrors: Record<string, string> } {
+  const conv = parseLayers(f.convText, true);
+  const dense = parseLayers(f.denseText, false);
+  const localErrors: Record<string, string> = {};
+  if (conv.error) localErrors['network.conv'] = conv.error;
+  if (dense.error) localErrors['network.dense'] = dense.error;
+  const spec: ExperimentSpecInput = {
+    ...(f.name.trim() ? { name: f.name.trim() } : presetTitle ? { name: presetTitle } : {}),
+    dataset: f.dataset,
+    network: { ...(f.preset ? { preset: f.preset } : {}), conv: conv.layers, dense: dense.layers as number[], dropout: f.dropout },
+    training: { ...f.training },
+    pruning: { ...f.pruning, rates: { ...f.pruning.rates } },
+    controls: [...(f.controls.reinit ? (['reinit'] as const) : []), ...(f.controls.random ? (['random'] as const) : [])],
+    trials: f.trials,
+    seed: f.seed,
+    tolerance: f.tolerance,
+  };
+  return { spec, localErrors };
+}
+
+/** Field path -> first message, from the same schema main validates with. */
+export function validate(spec: ExperimentSpecInput): Record<string, string> {
+  const r = ExperimentSpecSchema.safeParse(spec);
+  const out: Record<string, string> = {};
+  if (r.success) return out;
+  for (const i of r.error.issues) {
+    const k = i.path.map(String).join('.') || '(spec)';
+    out[k] ??= i.message;
+  }
+  return out;
+}
+
+/** Which wizard step owns a field path. */
+export function stepOf(path: string): 'dataset' | 'network' | 'training' | 'pruning' {
+  if (path.startsWith('network')) return 'network';
+  if (path.startsWith('training')) return 'training';
+  if (path === 'dataset' || path === 'name') return 'dataset';
+  return 'pruning';
+}

@@ -1,0 +1,100 @@
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+import { api } from '../api/client';
+import type { ExperimentDetail, ExperimentSummary } from '../../../shared/results';
+import type { LabEvent } from '../../../shared/api/contract';
+import type { ExperimentSpecInput } from '../../../shared/spec';
+
+type Progress = Extract<LabEvent, { type: 'progress' }>;
+
+/** Evaluations of the run in progress, for the live chart (the events carry the latest evaluation). */
+export interface LivePoint {
+  iteration: number;
+  valAccuracy: number;
+  testAccuracy: number | null;
+  valLoss: number;
+}
+
+export interface LiveRun {
+  progress: Progress;
+  key: string;
+  points: LivePoint[];
+}
+
+export const useExperimentsStore = defineStore('experiments', () => {
+  const list = ref<ExperimentSummary[]>([]);
+  const details = ref<Record<string, ExperimentDetail>>({});
+  const live = ref<Record<string, LiveRun>>({});
+  const selectedId = ref<string | null>(null);
+  const error = ref<string | null>(null);
+
+  async function load() {
+    try {
+      list.value = await api().call('experiments.list', {});
+      error.value = null;
+    } catch (e) {
+      error.value = (e as Error).message;
+    }
+  }
+
+  async function loadDetail(id: string): Promise<ExperimentDetail> {
+    const d = await api().call('experiments.get', { id });
+    details.value = { ...details.value, [id]: d };
+    return d;
+  }
+
+  async function create(spec: ExperimentSpecInput): Promise<ExperimentSummary> {
+    const s = await api().call('experiments.create', spec);
+    await load();
+    selectedId.value = s.id;
+    return s;
+  }
+
+  async function control(action: 'pause' | 'resume' | 'cancel' | 'delete', id: string) {
+    await api().call(`experiments.${action}`, { id });
+    if (action === 'delete') {
+      const { [id]: _gone, ...rest } = details.value;
+      details.value = rest;
+      if (selectedId.value === id) selectedId.value = null;
+    }
+    await load();
+    if (action !== 'delete') await loadDetail(id).catch(() => undefined);
+  }
+
+  function onProgress(e: Progress) {
+    const key = `${e.trial}:${e.variant}:${e.round}`;
+    const prev = live.value[e.experimentId];
+    const points = prev && prev.key === key ? prev.points : [];
+    if (e.valAccuracy !== null && e.valLoss !== null) {
+      const last = points[points.length - 1];
+      if (!last || last.valAccuracy !== e.valAccuracy || last.valLoss !== e.valLoss) {
+        points.push({ iteration: e.iteration, valAccuracy: e.valAccuracy, testAccuracy: e.testAccuracy, valLoss: e.valLoss });
+      }
+    }
+    live.value = { ...live.value, [e.experimentId]: { progress: e, key, points: [...points] } };
+    const s = list.value.find((x) => x.id === e.experimentId);
+    if (s && s.status !== 'running') s.status = 'running';
+  }
+
+  let refreshTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Many runs can finish together (controls, trials): refresh once for a burst. */
+  function scheduleRefresh(id: string) {
+    if (refreshTimer) clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(() => {
+      refreshTimer = null;
+      void load();
+      if (details.value[id] || selectedId.value === id) void loadDetail(id).catch(() => undefined);
+    }, 150);
+  }
+
+  function handleEvent(e: LabEvent) {
+    if (e.type === 'progress') onProgress(e);
+    else scheduleRefresh(e.experimentId);
+  }
+
+  function listen() {
+    return api().onEvent(handleEvent);
+  }
+
+  return { list, details, live, selectedId, error, load, loadDetail, create, control, handleEvent, listen };
+});
