@@ -7,6 +7,7 @@ import {
   FigureOptionError,
   describeFigure,
   latexTable,
+  parseFigure,
   markdownTable,
   toCsv,
   type ExportFormat,
@@ -37,6 +38,7 @@ export interface ExportOptions {
  * Everything is validated before the first file is written. Returns the paths written.
  */
 export async function exportFigures(details: readonly ExperimentDetail[], options: ExportOptions): Promise<string[]> {
+  parseFigure(options.figure);
   if (options.formats.length === 0) throw new FigureOptionError(`no format given: use one or more of ${EXPORT_FORMATS.join(',')}`);
   for (const f of options.formats) {
     if (!(EXPORT_FORMATS as readonly string[]).includes(f)) throw new FigureOptionError(`unknown format "${f}": use one or more of ${EXPORT_FORMATS.join(',')}`);
