@@ -17,5 +17,9 @@ describe.skipIf(!dir)('figure previews', () => {
     }
     await exportFigures([d, d2], { figure: 'accuracy', formats: ['png'], widthInches: 3.5, outDir: `${dir}/compare` });
     await exportFigures([d, d2], { figure: 'accuracy', formats: ['png'], widthInches: 7, outDir: `${dir}/compare-double` });
+    const long = lenetExperiment({ rounds: 21 });
+    for (const [w, tag] of [[3.5, 'long-single'], [7, 'long-double']] as const) {
+      await exportFigures([long], { figure: 'accuracy', formats: ['png', 'pdf'], widthInches: w, outDir: `${dir}/${tag}` });
+    }
   });
 });
