@@ -9,11 +9,11 @@ export interface GlobalOptions {
 }
 
 /** Opens the services a command needs with the global flags (--db, --backend) and closes them after. */
-export async function withServices<T>(cmd: Command, fn: (services: LabRuntime) => Promise<T>): Promise<T> {
+export async function withServices<T>(cmd: Command, fn: (services: LabRuntime) => Promise<T>, trains = false): Promise<T> {
   const g = cmd.optsWithGlobals() as GlobalOptions;
   const backend = (g.backend ?? 'auto') as BackendChoice;
   if (!BACKEND_CHOICES.includes(backend)) throw new CliError(`--backend: unknown backend '${g.backend}': use one of ${BACKEND_CHOICES.join(', ')}`);
-  const services = await createLabServices({ dbPath: g.db, backend, runner: 'inline' });
+  const services = await createLabServices({ dbPath: g.db, backend, runner: 'inline', lazyBackend: !trains });
   try {
     return await fn(services);
   } finally {

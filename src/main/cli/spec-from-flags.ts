@@ -136,7 +136,11 @@ export function specFromFlags(flags: SpecFlags): ExperimentSpec {
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const path = issue.path.join('.');
-      const flag = FLAG_OF[path] ?? (flags.spec ? `spec field ${path}` : path || 'spec');
+      // 'controls.1' is the second entry of --controls: name the flag the user typed.
+      const owner = Object.keys(FLAG_OF)
+        .filter((k) => path === k || path.startsWith(`${k}.`))
+        .sort((a, b) => b.length - a.length)[0];
+      const flag = owner ? FLAG_OF[owner] : flags.spec ? `spec field ${path}` : path || 'spec';
       return `${flag}: ${issue.message}`;
     });
     throw new CliError(lines.join('; '));

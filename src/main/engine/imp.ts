@@ -4,6 +4,7 @@ import type { LoadedDataset } from './data/types';
 import type { Executor } from './executor';
 import { planNetwork, type NetworkPlan } from './network';
 import { magnitudeMask, randomMask } from './prune';
+import { AbortedError } from './trainer';
 import { deriveSeed } from './random';
 import type { ExperimentSink, Mask, ResumeState, TrainJob, TrainOutcome, TrainProgress, WeightSet } from './types';
 import { denseMask, glorotInit } from './weights';
@@ -73,6 +74,7 @@ export async function runImp(ctx: ImpContext): Promise<void> {
   const execute = async (job: TrainJob): Promise<TrainOutcome> => {
     const runKey = `${job.trial}:${job.variant}:${job.round}`;
     const priority = job.round * 4 + (job.variant === 'ticket' ? 0 : 1);
+    if (inner.signal.aborted) throw new AbortedError();
     try {
       const out = await executor.run(job, priority, {
         signal: inner.signal,
@@ -159,8 +161,10 @@ export async function runImp(ctx: ImpContext): Promise<void> {
   try {
     const trials = Array.from({ length: spec.trials }, (_, t) => runTrial(t));
     const settled = await Promise.allSettled(trials);
-    const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected' && !(s.reason instanceof AbortedError));
     if (failure) throw failure.reason;
+    // A stop between runs leaves nothing in flight to throw: the experiment is still unfinished.
+    if (inner.signal.aborted) throw new AbortedError();
   } finally {
     ctx.signal?.removeEventListener('abort', stopAll);
   }

@@ -1,3 +1,5 @@
+import { mulberry32 } from './data/rng';
+
 /**
  * Seeded randomness for everything the engine draws in JavaScript (initial weights, random masks).
  * Drawing in JS instead of with tf.random* makes the same seed give the same numbers on every backend.
@@ -13,17 +15,9 @@ export function deriveSeed(...parts: (number | string)[]): number {
   return h >>> 0;
 }
 
-/** splitmix32: small, fast, and passes the statistical tests that matter for init and shuffling. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x9e3779b9) >>> 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-    z ^= z >>> 16;
-    return (z >>> 0) / 4294967296;
-  };
+function rng(seed: number): () => number {
+  const r = mulberry32(seed);
+  return () => r.next();
 }
 
 /** n draws from N(0, std^2) by Box-Muller. */

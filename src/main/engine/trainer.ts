@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EvalPoint, RunResult } from '../../shared/results';
 import type { LoadedDataset } from './data/types';
-import { BatchWriter, batchOrder, splitTrainValidation } from './feed';
+import { exampleOrder, fillBatch, splitTrainValidation } from './data/batches';
 import { createParams, disposeParams, forward, readWeights, type Params } from './model';
 import { planNetwork, type NetworkPlan } from './network';
 import { createOptimizer } from './optimizer';
@@ -30,8 +30,8 @@ interface Evaluation {
   accuracy: number;
 }
 
-function evaluate(plan: NetworkPlan, params: Params, writer: BatchWriter, split: 'train' | 'test', indices: Uint32Array): Evaluation {
-  const size = writer.exampleSize;
+function evaluate(plan: NetworkPlan, params: Params, data: LoadedDataset, split: 'train' | 'test', indices: Uint32Array): Evaluation {
+  const size = data.shape[0] * data.shape[1] * data.shape[2];
   const pixels = new Float32Array(EVAL_CHUNK * size);
   const labels = new Int32Array(EVAL_CHUNK);
   let lossSum = 0;
@@ -39,7 +39,7 @@ function evaluate(plan: NetworkPlan, params: Params, writer: BatchWriter, split:
   for (let from = 0; from < indices.length; from += EVAL_CHUNK) {
     const chunk = indices.subarray(from, Math.min(from + EVAL_CHUNK, indices.length));
     const n = chunk.length;
-    writer.write(split, chunk, pixels, labels);
+    fillBatch(data, chunk, pixels, labels, split);
     const [l, c] = tf.tidy(() => {
       const x = tf.tensor2d(pixels.subarray(0, n * size), [n, size]);
       const y = tf.tensor1d(labels.subarray(0, n), 'int32');
@@ -65,13 +65,14 @@ export function earlyStopPoint(curve: readonly EvalPoint[]): EvalPoint {
  * and dropout are seeded by the trial, init and mask come with the job.
  */
 export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainHooks = {}): Promise<TrainOutcome> {
+  if (hooks.signal?.aborted) throw new AbortedError();
   const t = job.spec.training;
   const plan = planNetwork(job.spec.network, data.shape, data.numClasses);
   const trialSeed = job.spec.seed + job.trial;
   const split = splitTrainValidation(data.trainLabels.length, t.validationSize, trialSeed);
   const testIdx = Uint32Array.from({ length: data.testLabels.length }, (_, i) => i);
-  const order = batchOrder(split.trainIdx, t.batchSize, trialSeed);
-  const writer = new BatchWriter(data);
+  const order = exampleOrder(split.trainIdx, trialSeed, t.batchSize);
+  const exampleSize = data.shape[0] * data.shape[1] * data.shape[2];
   const numClasses = data.numClasses;
   const hasDropout = job.spec.network.dropout > 0;
 
@@ -80,8 +81,9 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
   const vars = [...params.kernels, ...params.biases];
   const lossSum = tf.variable(tf.scalar(0), false);
   let lossSteps = 0;
-  const pixels = new Float32Array(t.batchSize * writer.exampleSize);
-  const labels = new Int32Array(t.batchSize);
+  const pixels = new Float32Array(t.batchSize * exampleSize);
+  const oneHot = new Float32Array(t.batchSize * numClasses);
+  const batch = new Uint32Array(t.batchSize);
   const curve: EvalPoint[] = [];
   let captured: WeightSet | null = job.captureAt === job.startIteration ? readWeights(params) : null;
   const began = performance.now();
@@ -101,8 +103,8 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
     });
   };
   const evaluateAt = (iteration: number) => {
-    const val = evaluate(plan, params, writer, 'train', split.valIdx);
-    const test = evaluate(plan, params, writer, 'test', testIdx);
+    const val = evaluate(plan, params, data, 'train', split.valIdx);
+    const test = evaluate(plan, params, data, 'test', testIdx);
     const trainLoss = lossSteps > 0 ? lossSum.dataSync()[0]! / lossSteps : null;
     lossSum.assign(tf.scalar(0));
     lossSteps = 0;
@@ -114,10 +116,10 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
     report(job.startIteration);
     let lastYield = performance.now();
     for (let it = job.startIteration; it < t.iterations; it++) {
-      writer.write('train', order(it), pixels, labels);
+      fillBatch(data, order(it, batch), pixels, oneHot, 'train');
       tf.tidy(() => {
-        const x = tf.tensor2d(pixels, [t.batchSize, writer.exampleSize]);
-        const y = tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses);
+        const x = tf.tensor2d(pixels, [t.batchSize, exampleSize]);
+        const y = tf.tensor2d(oneHot, [t.batchSize, numClasses]);
         const dropoutSeed = hasDropout ? deriveSeed(trialSeed, job.variant, job.round, it) : null;
         const { value, grads } = tf.variableGrads(
           () => tf.losses.softmaxCrossEntropy(y, forward(plan, params, x, dropoutSeed)) as tf.Scalar,

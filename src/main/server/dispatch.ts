@@ -53,16 +53,30 @@ export function toApiError(err: unknown): ApiError {
       }));
       return { code: 'invalid', message, ...(issues[0]?.field ? { field: issues[0].field } : {}), issues };
     }
-    const code = typeof e.code === 'string' && isKnownCode(e.code) ? e.code : guessCode(message);
+    const code = typeof e.code === 'string' ? fromServiceCode(e.code) : INVALID_ERRORS.has(String(e.name)) ? 'invalid' : guessCode(message);
     return { code, message, ...(typeof e.field === 'string' ? { field: e.field } : {}) };
   }
   return { code: 'internal', message: String(err) };
 }
 
 const CODES = new Set(['invalid', 'not_found', 'unsupported', 'forbidden', 'conflict', 'internal']);
-function isKnownCode(c: string): c is ApiError['code'] {
-  return CODES.has(c);
+/** Errors the engine throws about the user's input (a bad dataset file, an impossible network). */
+const INVALID_ERRORS = new Set(['DatasetError', 'NetworkError', 'SpecError', 'TicketOperationError', 'FigureOptionError']);
+/** StoreError codes ('not-found', 'path', 'corrupt', ...) and our own. */
+function fromServiceCode(c: string): ApiError['code'] {
+  if (CODES.has(c)) return c as ApiError['code'];
+  if (c === 'not-found') return 'not_found';
+  if (c === 'conflict') return 'conflict';
+  if (['invalid', 'path', 'corrupt', 'ticket-folder', 'schema-too-new'].includes(c)) return 'invalid';
+  return 'internal';
 }
+/** The request field to blame when a service rejects input without naming one. */
+const BLAME: Partial<Record<Channel, string>> = {
+  'datasets.import': 'folder',
+  'tickets.export': 'folder',
+  'tickets.import': 'folder',
+  'tickets.retrain': 'datasetId',
+};
 function guessCode(message: string): ApiError['code'] {
   if (/not found|no such|unknown (experiment|ticket|dataset)/i.test(message)) return 'not_found';
   return 'internal';
@@ -87,7 +101,10 @@ export function createDispatcher(services: LabServices, host?: Partial<HostHandl
       const data = await handler(services, parsed.data as never);
       return { ok: true, data: data === undefined ? null : data };
     } catch (err) {
-      return { ok: false, error: toApiError(err) };
+      const error = toApiError(err);
+      const blame = BLAME[channel];
+      if (error.code === 'invalid' && !error.field && blame) error.field = blame;
+      return { ok: false, error };
     }
   };
 }

@@ -24,7 +24,8 @@ export { LTH_LAB_VERSION } from './version';
 /** LabServices plus what only a front door's own process needs: waiting, shutting down, the store itself. */
 export interface LabRuntime extends LabServices {
   readonly store: Store;
-  readonly backend: BackendInfo;
+  /** The backend this process trains with; loads it on first use when the services were opened with lazyBackend. */
+  backend(): Promise<BackendInfo>;
   waitFor(experimentId: string): Promise<ExperimentStatus>;
   /** Stops the running experiment as 'interrupted' (kept, resumable). */
   interruptAll(): Promise<void>;
@@ -34,7 +35,8 @@ export interface LabRuntime extends LabServices {
 export async function createLabServices(opts: LabServicesOptions = {}): Promise<LabRuntime> {
   const store = openStore({ dataDir: opts.home, dbPath: opts.dbPath, generatedBy: `LTH Lab ${LTH_LAB_VERSION}` });
   try {
-    const backend = await initBackend(opts.backend ?? 'auto');
+    let backend: BackendInfo | null = opts.lazyBackend ? null : await initBackend(opts.backend ?? 'auto');
+    const ensureBackend = async () => (backend ??= await initBackend(opts.backend ?? 'auto'));
     ensureBuiltinDatasets(store);
     markDeadRunsInterrupted(store);
     const bus = new EventBus();
@@ -45,7 +47,7 @@ export async function createLabServices(opts: LabServicesOptions = {}): Promise<
       if (!opts.workerEntry) throw new Error("createLabServices: runner 'child' needs workerEntry");
       runner = childRunner(store, { entry: opts.workerEntry, spawn: opts.spawnWorker ?? forkSpawner, backend: opts.backend ?? 'auto' });
     } else {
-      runner = (id, control) => runExperiment(store, id, { backend, ...control });
+      runner = async (id, control) => runExperiment(store, id, { backend: await ensureBackend(), ...control });
     }
     const queue = new ExperimentQueue(store, runner, emit);
     // A window or server picks up what was waiting when it last closed; the CLI runs only what it is told to.
@@ -78,8 +80,10 @@ export async function createLabServices(opts: LabServicesOptions = {}): Promise<
 
     const runtime: LabRuntime = {
       store,
-      backend,
-      system: () => ({
+      backend: ensureBackend,
+      system: () => {
+        if (!backend) throw new Error('system(): the backend is loaded lazily and has not been used yet');
+        return {
         version: LTH_LAB_VERSION,
         tfjsVersion: TFJS_VERSION,
         backend: backend.name,
@@ -87,7 +91,8 @@ export async function createLabServices(opts: LabServicesOptions = {}): Promise<
         dataDir: store.dataDir,
         databasePath: store.dbPath,
         cpus: cpus().length,
-      }),
+        };
+      },
       presets: () => PRESETS,
       datasets: {
         list: () => store.datasets.list(),

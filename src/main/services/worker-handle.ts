@@ -18,6 +18,8 @@ export interface LabServicesOptions {
   /** Database file (default: LTH_DB, else <home>/lth.sqlite). */
   dbPath?: string;
   backend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  /** Load TensorFlow.js only when an experiment runs in this process (CLI commands that only read the store). */
+  lazyBackend?: boolean;
   /** How queued experiments train: 'inline' in this process (the CLI), 'child' in worker processes (app, server). */
   runner?: 'inline' | 'child';
   /** Absolute path of the bundled worker entry; required for runner 'child'. */

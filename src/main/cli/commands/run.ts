@@ -38,9 +38,9 @@ export function runCommand(): Command {
       const spec = specFromFlags(opts);
       await withServices(cmd, async (services) => {
         const summary = services.experiments.create(spec);
-        if (!opts.json) process.stderr.write(`experiment ${summary.id}: ${summary.name} on ${services.backend.name}\n`);
+        if (!opts.json) process.stderr.write(`experiment ${summary.id}: ${summary.name} on ${(await services.backend()).name}\n`);
         await followExperiment(services, summary.id, Boolean(opts.json));
-      });
+      }, true);
     });
 }
 
@@ -53,6 +53,6 @@ export function resumeCommand(): Command {
       await withServices(cmd, async (services) => {
         services.experiments.resume(id);
         await followExperiment(services, id, Boolean(opts.json));
-      });
+      }, true);
     });
 }

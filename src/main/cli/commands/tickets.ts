@@ -118,7 +118,7 @@ export function ticketsCommand(): Command {
         const e = s.tickets.retrain({ ticketId: id, datasetId: opts.dataset, controls, iterations: opts.iterations, trials: opts.trials });
         if (!opts.json) process.stderr.write(`experiment ${e.id}: ${e.name}\n`);
         await followExperiment(s, e.id, Boolean(opts.json));
-      }),
+      }, true),
     );
   return cmd;
 }

@@ -19,7 +19,8 @@ const legend = {
 
 /** Log x axis of weights remaining in percent, 100% on the left, as in the paper. */
 export function weightsAxis(minPercent: number) {
-  const lo = Math.max(0.01, 10 ** Math.floor(Math.log10(Math.max(minPercent, 0.01))));
+  // A little room below the sparsest point; a whole decade would squash a few rounds into a corner.
+  const lo = Math.max(0.01, Math.min(minPercent / 1.3, 50));
   return {
     type: 'logarithmic' as const,
     reverse: true,
@@ -27,10 +28,14 @@ export function weightsAxis(minPercent: number) {
     max: 100,
     title: { display: true, text: 'weights remaining (%)' },
     ticks: {
+      maxRotation: 0,
+      autoSkip: false,
       callback: (v: string | number) => {
         const n = Number(v);
         const mant = n / 10 ** Math.floor(Math.log10(n));
-        return [1, 2, 5].some((m) => Math.abs(mant - m) < 1e-6) ? `${+n.toPrecision(3)}` : '';
+        // 1-2-5 steps per decade, plus 3 and 7 inside a narrow range so the axis is never bare.
+        const steps = minPercent > 20 ? [1, 2, 3, 4, 5, 6, 7, 8, 9] : [1, 2, 5];
+        return steps.some((m) => Math.abs(mant - m) < 1e-6) ? `${+n.toPrecision(3)}` : '';
       },
     },
   };
@@ -130,7 +135,7 @@ export function liveChart(points: LivePoint[], totalIterations: number): ChartCo
       parsing: false,
       scales: {
         x: { type: 'linear', min: 0, max: totalIterations, title: { display: true, text: 'iteration' } },
-        acc: { position: 'left', title: { display: true, text: 'accuracy (%)' }, ticks: { callback: (v) => (Number(v) * 100).toFixed(0) } },
+        acc: { position: 'left', title: { display: true, text: 'accuracy (%)' }, ticks: { callback: (v) => (Number(v) * 100).toFixed(1) } },
         loss: { position: 'right', title: { display: true, text: 'loss' }, grid: { drawOnChartArea: false } },
       },
       plugins: { legend },
