@@ -84,3 +84,17 @@ describe('API contract', () => {
     expect(await dispatch('experiments.cancel', { id: 'e1' })).toEqual({ ok: true, data: null });
   });
 });
+
+describe('service errors on the wire', () => {
+  it('maps store codes and engine input errors, blaming the request field', async () => {
+    const { toApiError } = await import('../../src/main/server/dispatch');
+    const storeErr = Object.assign(new Error('ticket t9 not found'), { name: 'StoreError', code: 'not-found' });
+    expect(toApiError(storeErr)).toEqual({ code: 'not_found', message: 'ticket t9 not found' });
+    const services = fakeServices();
+    services.datasets.import = async () => {
+      throw Object.assign(new Error('train-images-idx3-ubyte: magic number 0x00000000, expected 0x00000803'), { name: 'DatasetError' });
+    };
+    const res = await createDispatcher(services)('datasets.import', { kind: 'idx', folder: '/tmp/x' });
+    expect(res).toMatchObject({ ok: false, error: { code: 'invalid', field: 'folder' } });
+  });
+});

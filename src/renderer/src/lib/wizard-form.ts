@@ -64,16 +64,24 @@ export function parseLayers(text: string, allowPool: boolean): { layers: (number
   return { layers };
 }
 
-export function specFromForm(f: WizardForm, presetTitle?: string): { spec: ExperimentSpecInput; localErrors: Record<string, string> } {
+/** The network keeps its preset's name only while its layers are still the preset's. */
+function presetName(p: Preset | undefined, conv: (number | 'pool')[], dense: number[]): string | undefined {
+  if (!p?.spec.network.preset) return undefined;
+  const same = (a: readonly unknown[] = [], b: readonly unknown[] = []) => a.length === b.length && a.every((x, i) => x === b[i]);
+  return same(p.spec.network.conv, conv) && same(p.spec.network.dense, dense) ? p.spec.network.preset : undefined;
+}
+
+export function specFromForm(f: WizardForm, preset?: Preset): { spec: ExperimentSpecInput; localErrors: Record<string, string> } {
   const conv = parseLayers(f.convText, true);
   const dense = parseLayers(f.denseText, false);
   const localErrors: Record<string, string> = {};
   if (conv.error) localErrors['network.conv'] = conv.error;
   if (dense.error) localErrors['network.dense'] = dense.error;
+  const pname = presetName(preset, conv.layers, dense.layers as number[]);
   const spec: ExperimentSpecInput = {
-    ...(f.name.trim() ? { name: f.name.trim() } : presetTitle ? { name: presetTitle } : {}),
+    ...(f.name.trim() ? { name: f.name.trim() } : preset ? { name: preset.title } : {}),
     dataset: f.dataset,
-    network: { ...(f.preset ? { preset: f.preset } : {}), conv: conv.layers, dense: dense.layers as number[], dropout: f.dropout },
+    network: { ...(pname ? { preset: pname } : {}), conv: conv.layers, dense: dense.layers as number[], dropout: f.dropout },
     training: { ...f.training },
     pruning: { ...f.pruning, rates: { ...f.pruning.rates } },
     controls: [...(f.controls.reinit ? (['reinit'] as const) : []), ...(f.controls.random ? (['random'] as const) : [])],

@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { createLabServices } from '../../src/main/services';
+import { startServer, type RunningServer } from '../../src/main/server/server';
+import { CHROMIUM, CHROMIUM_ARGS, SHOTS, ensureBuilt, writeIdxFolder } from './helpers';
+
+/**
+ * A new user's path through the lab in real Chromium over `lth serve`'s transport: import a
+ * dataset, run a tiny LeNet experiment with a reinit control from the wizard, save two tickets,
+ * compare them. Real services, real worker processes, real store; nothing mocked.
+ */
+const hasChromium = existsSync(CHROMIUM);
+
+describe.skipIf(!hasChromium)('the lab in Chromium (browser mode)', () => {
+  let home: string;
+  let services: Awaited<ReturnType<typeof createLabServices>>;
+  let server: RunningServer;
+  let context: BrowserContext;
+  let page: Page;
+  const consoleErrors: string[] = [];
+
+  const shot = async (name: string) => {
+    await page.waitForTimeout(150); // let Chart.js finish its first paint
+    await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  };
+  const go = async (view: string) => {
+    await page.click(`nav button[data-view="${view}"]`);
+  };
+
+  beforeAll(async () => {
+    const { rendererDir, workerEntry } = ensureBuilt();
+    mkdirSync(SHOTS, { recursive: true });
+    home = mkdtempSync(path.join(os.tmpdir(), 'lth-e2e-'));
+    services = await createLabServices({ home, runner: 'child', workerEntry, backend: 'wasm' });
+    server = await startServer(services, { staticDir: rendererDir, port: 0 });
+    context = await chromium.launchPersistentContext(path.join(home, 'chromium-profile'), {
+      executablePath: CHROMIUM,
+      args: CHROMIUM_ARGS,
+      headless: true,
+      viewport: { width: 1280, height: 800 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+    await page.goto(server.url);
+  }, 180_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await server?.close();
+    await services?.close();
+    if (home) rmSync(home, { recursive: true, force: true });
+  });
+
+  it('shows the built-in dataset with samples, hash and class counts', async () => {
+    await page.waitForSelector('tr[data-dataset="mnist"]');
+    await page.waitForSelector('canvas[aria-label*="sample images"]');
+    expect(await page.textContent('[data-testid="dataset-hash"]')).toMatch(/^[0-9a-f]{64}$/);
+    await expect.poll(() => page.textContent('[data-testid="backend"]')).toBe('wasm');
+    await shot('01-datasets');
+  });
+
+  it('imports an IDX folder, and shows an error beside the field for a bad one', async () => {
+    await page.fill('input[name="folder"]', path.join(home, 'does-not-exist'));
+    await page.click('form button[type="submit"]');
+    await expect.poll(() => page.textContent('[data-testid="folder-error"]')).not.toBe('');
+    await shot('02-datasets-import-error');
+    const folder = path.join(home, 'tiny-digits');
+    writeIdxFolder(folder);
+    await page.fill('input[name="folder"]', folder);
+    await page.fill('input[name="name"]', 'tiny-digits');
+    await page.click('form button[type="submit"]');
+    await page.waitForSelector('text=Imported tiny-digits');
+    expect(await page.textContent('[data-testid="folder-error"]')).toBe('');
+    await page.waitForSelector('canvas[aria-label*="sample images"]');
+    await shot('03-datasets-imported');
+  });
+
+  it('creates a tiny LeNet experiment with a reinit control in the wizard', async () => {
+    await go('wizard');
+    await page.selectOption('select[name="dataset"]', 'mnist');
+    await page.click('button[data-step="training"]');
+    await page.fill('input[name="iterations"]', '0');
+    await page.waitForSelector('text=Too small');
+    await page.fill('input[name="iterations"]', '200');
+    await page.fill('input[name="validationSize"]', '1000');
+    await page.click('button[data-step="pruning"]');
+    await page.fill('input[name="rounds"]', '3');
+    await page.uncheck('input[name="controlRandom"]');
+    await page.check('input[name="controlReinit"]');
+    await page.fill('input[name="rewindIteration"]', '500');
+    await page.waitForSelector('text=must be below training.iterations');
+    await shot('04-wizard-error');
+    await page.fill('input[name="rewindIteration"]', '0');
+    await page.click('button[data-step="review"]');
+    await page.waitForSelector('[data-testid="estimate"] b');
+    await shot('05-wizard-review');
+    await page.click('button[data-action="start"]');
+    await page.waitForSelector('h1#runs-h');
+  });
+
+  it('streams progress and finishes with a winning-ticket verdict', async () => {
+    await page.waitForSelector('[data-testid="eta"]', { timeout: 120_000 });
+    await page.waitForSelector('canvas[aria-label*="run in progress"]', { timeout: 120_000 });
+    await shot('06-runs-live');
+    await page.waitForSelector('.detail .chip.completed', { timeout: 300_000 });
+    await page.waitForSelector('tr[data-round="2"]');
+    await page.waitForSelector('canvas[aria-label*="per variant"]');
+    expect(await page.textContent('[data-testid="winning-ticket"]')).toMatch(/Winning ticket/);
+    expect(await page.textContent('[data-testid="run-backend"]')).toContain('wasm');
+    await shot('07-runs-finished');
+  }, 420_000);
+
+  it('saves two tickets and lists them in the library', async () => {
+    // The services keep the winning ticket on their own; the user saves two more.
+    const before = (await services.tickets.list()).length;
+    await page.click('button[data-action="save-ticket-1"]');
+    await page.waitForSelector('text=to the ticket library');
+    await page.click('button[data-action="save-ticket-2"]');
+    await go('tickets');
+    await expect.poll(() => page.locator('tr[data-ticket]').count()).toBe(before + 2);
+    await page.locator('tr[data-ticket]').first().click();
+    await page.fill('input[name="ticketTags"]', 'e2e, lenet');
+    await page.click('text=Save changes');
+    await page.waitForSelector('.chip:has-text("lenet")');
+    for (const box of await page.locator('tr[data-ticket] input[type="checkbox"]').all()) await box.check();
+    await shot('08-tickets');
+  });
+
+  it('compares the two tickets: curves, density, Jaccard overlap, pixel heat maps, hyperparameters', async () => {
+    await page.click('button[data-action="compare-tickets"]');
+    await page.waitForSelector('h1#compare-h');
+    await page.waitForSelector('canvas[aria-label*="log axis"]');
+    await expect.poll(() => page.locator('[data-testid="jaccard"]').count()).toBeGreaterThan(0);
+    const jaccard = Number(await page.locator('[data-testid="jaccard"]').first().textContent());
+    expect(jaccard).toBeGreaterThan(0);
+    expect(jaccard).toBeLessThanOrEqual(1);
+    await expect.poll(() => page.locator('canvas[aria-label*="connections"]').count()).toBe((await services.tickets.list()).length);
+    expect(await page.locator('[data-testid="winning-ticket"]').count()).toBeGreaterThan(0);
+    await shot('09-compare');
+  });
+
+  it('logged no errors in the page', () => {
+    expect(consoleErrors).toEqual([]);
+  });
+});
