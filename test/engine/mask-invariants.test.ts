@@ -5,7 +5,7 @@ import { runImp } from '../../src/main/engine/imp';
 import { planNetwork } from '../../src/main/engine/network';
 import { magnitudeMask, randomMask } from '../../src/main/engine/prune';
 import { trainRun } from '../../src/main/engine/trainer';
-import type { ExperimentSink, Mask, WeightSet } from '../../src/main/engine/types';
+import { checkpointKey, type Checkpoint, type ExperimentSink, type Mask, type WeightSet } from '../../src/main/engine/types';
 import { emptyResumeState } from '../../src/main/engine/types';
 import { denseMask, glorotInit, maskCounts } from '../../src/main/engine/weights';
 import type { RunResult } from '../../src/shared/results';
@@ -18,12 +18,17 @@ function memorySink() {
     masks: new Map<string, Mask>(),
     trained: new Map<string, WeightSet>(),
     runs: [] as RunResult[],
+    checkpoints: new Map<string, Checkpoint>(),
   };
   const sink: ExperimentSink = {
     saveRewindWeights: (t, w) => s.rewind.set(t, w),
     saveMask: (t, r, m) => s.masks.set(`${t}:${r}`, m),
     saveTrainedWeights: (t, r, w) => s.trained.set(`${t}:${r}`, w),
-    saveRun: (r) => s.runs.push(r),
+    saveRun: (r) => {
+      s.runs.push(r);
+      s.checkpoints.delete(checkpointKey(r.trial, r.variant, r.round));
+    },
+    saveCheckpoint: (c) => s.checkpoints.set(checkpointKey(c.trial, c.variant, c.round), c),
   };
   return { ...s, sink };
 }
@@ -180,11 +185,38 @@ describe('IMP driver', () => {
       runImp({ spec, data, executor: inlineExecutor(data), sink: part.sink, resume: emptyResumeState(), signal: stop.signal, onRun: () => part.runs.length >= 2 && stop.abort() }),
     ).rejects.toThrow();
     expect(part.runs.length).toBeLessThan(full.runs.length);
-    const resume = { rewindWeights: part.rewind, masks: part.masks, trainedWeights: part.trained, runs: [...part.runs] };
+    const resume = { rewindWeights: part.rewind, masks: part.masks, trainedWeights: part.trained, runs: [...part.runs], checkpoints: part.checkpoints };
     await runImp({ spec, data, executor: inlineExecutor(data), sink: part.sink, resume });
     const key = (r: RunResult) => `${r.trial}:${r.variant}:${r.round}`;
     const strip = (runs: RunResult[]) => new Map(runs.map(({ durationMs: _d, ...r }) => [key(r as RunResult), r]));
     expect(strip(part.runs)).toEqual(strip(full.runs));
+  });
+
+  it('a run continued from a mid-run checkpoint ends exactly where an uninterrupted run does', async () => {
+    const spec = tinySpec({ training: { optimizer: 'adam', learningRate: 0.01, batchSize: 20, iterations: 600, evalInterval: 50, validationSize: 100 } });
+    const { layers } = planNetwork(spec.network, data.shape, data.numClasses);
+    const job = { spec, trial: 0, variant: 'ticket' as const, round: 0, init: glorotInit(layers, 2), mask: denseMask(layers), startIteration: 0, captureAt: null };
+    const straight = await trainRun(job, data);
+
+    const stop = new AbortController();
+    let saved: Checkpoint | null = null;
+    await expect(
+      trainRun(job, data, {
+        signal: stop.signal,
+        checkpointEveryMs: 0,
+        onCheckpoint: (c) => {
+          if (c.iteration > 120 && !saved) {
+            saved = c;
+            stop.abort();
+          }
+        },
+      }),
+    ).rejects.toThrow(/stopped/);
+    expect(saved).not.toBeNull();
+    expect(saved!.iteration).toBeLessThan(600);
+    const resumed = await trainRun(job, data, { restore: saved! });
+    expect(resumed.finalWeights).toEqual(straight.finalWeights);
+    expect(resumed.result.curve).toEqual(straight.result.curve);
   });
 
   it('cpu and wasm backends agree on the masks of a short experiment', async () => {

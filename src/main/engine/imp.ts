@@ -6,7 +6,7 @@ import { planNetwork, type NetworkPlan } from './network';
 import { magnitudeMask, randomMask } from './prune';
 import { AbortedError } from './trainer';
 import { deriveSeed } from './random';
-import type { ExperimentSink, Mask, ResumeState, TrainJob, TrainOutcome, TrainProgress, WeightSet } from './types';
+import { checkpointKey, type ExperimentSink, type Mask, type ResumeState, type TrainJob, type TrainOutcome, type TrainProgress, type WeightSet } from './types';
 import { denseMask, glorotInit } from './weights';
 
 export interface ImpContext {
@@ -21,6 +21,8 @@ export interface ImpContext {
   /** `fractionDone` covers the whole experiment: every trial, round and variant. */
   onProgress?: (progress: TrainProgress, fractionDone: number) => void;
   onRun?: (result: RunResult) => void;
+  /** Save the state of runs in flight this often, so a crash loses at most that much (default: never). */
+  checkpointEveryMs?: number;
 }
 
 const key = (trial: number, round: number) => `${trial}:${round}`;
@@ -78,6 +80,9 @@ export async function runImp(ctx: ImpContext): Promise<void> {
     try {
       const out = await executor.run(job, priority, {
         signal: inner.signal,
+        restore: resume.checkpoints.get(checkpointKey(job.trial, job.variant, job.round)),
+        checkpointEveryMs: ctx.checkpointEveryMs,
+        onCheckpoint: ctx.checkpointEveryMs ? (c) => sink.saveCheckpoint(c) : undefined,
         onProgress: (p) => {
           done.set(runKey, p.iteration - p.startIteration);
           let inFlight = 0;

@@ -7,8 +7,16 @@ import type { Params } from './model';
  * and its update is lr * 0 / (0 + eps) = 0: it stays exactly zero, through Adam's state too.
  * State is plain variables so a checkpoint can read and restore it.
  */
+export interface OptimizerState {
+  step: number;
+  first: Float32Array[];
+  second: Float32Array[];
+}
+
 export interface MaskedOptimizer {
   step(kernelGrads: tf.Tensor[], biasGrads: tf.Tensor[]): void;
+  getState(): OptimizerState;
+  setState(state: OptimizerState): void;
   dispose(): void;
 }
 
@@ -45,6 +53,18 @@ export function createOptimizer(training: TrainingSpec, params: Params): MaskedO
           });
         }
       });
+    },
+    getState() {
+      const read = (vs: tf.Variable[]) => vs.map((v) => Float32Array.from(v.dataSync() as Float32Array));
+      return { step: t, first: read(first), second: read(second) };
+    },
+    setState(state) {
+      if (state.first.length !== first.length || state.second.length !== second.length) {
+        throw new Error('optimizer state does not match this network and optimizer');
+      }
+      t = state.step;
+      state.first.forEach((a, i) => first[i]!.assign(tf.tensor(a, first[i]!.shape)));
+      state.second.forEach((a, i) => second[i]!.assign(tf.tensor(a, second[i]!.shape)));
     },
     dispose() {
       tf.dispose([...first, ...second]);

@@ -6,7 +6,7 @@ import { createParams, disposeParams, forward, readWeights, type Params } from '
 import { planNetwork, type NetworkPlan } from './network';
 import { createOptimizer } from './optimizer';
 import { deriveSeed } from './random';
-import type { TrainJob, TrainOutcome, TrainProgress, WeightSet } from './types';
+import type { Checkpoint, TrainJob, TrainOutcome, TrainProgress, WeightSet } from './types';
 import { applyMask, density } from './weights';
 
 export class AbortedError extends Error {
@@ -19,6 +19,11 @@ export class AbortedError extends Error {
 export interface TrainHooks {
   signal?: AbortSignal;
   onProgress?: (progress: TrainProgress) => void;
+  /** Continue from this mid-run state instead of the job's start. */
+  restore?: Checkpoint;
+  /** Called with the run's state at most every `checkpointEveryMs` (long runs only). */
+  onCheckpoint?: (checkpoint: Checkpoint) => void;
+  checkpointEveryMs?: number;
 }
 
 /** How often the loop hands control back to the event loop (signals, IPC, progress). */
@@ -76,15 +81,20 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
   const numClasses = data.numClasses;
   const hasDropout = job.spec.network.dropout > 0;
 
-  const params = createParams(plan, applyMask(job.init, job.mask), job.mask);
+  const restore = hooks.restore;
+  if (restore && (restore.trial !== job.trial || restore.variant !== job.variant || restore.round !== job.round)) {
+    throw new Error('checkpoint belongs to another run');
+  }
+  const params = createParams(plan, applyMask(restore?.weights ?? job.init, job.mask), job.mask);
   const optimizer = createOptimizer(t, params);
+  if (restore) optimizer.setState(restore.optimizer);
   const vars = [...params.kernels, ...params.biases];
-  const lossSum = tf.variable(tf.scalar(0), false);
-  let lossSteps = 0;
+  const lossSum = tf.variable(tf.scalar(restore?.lossSum ?? 0), false);
+  let lossSteps = restore?.lossSteps ?? 0;
   const pixels = new Float32Array(t.batchSize * exampleSize);
   const oneHot = new Float32Array(t.batchSize * numClasses);
   const batch = new Uint32Array(t.batchSize);
-  const curve: EvalPoint[] = [];
+  const curve: EvalPoint[] = restore ? restore.curve.map((p) => ({ ...p })) : [];
   let captured: WeightSet | null = job.captureAt === job.startIteration ? readWeights(params) : null;
   const began = performance.now();
 
@@ -111,11 +121,25 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
     curve.push({ iteration, trainLoss, valLoss: val.loss, valAccuracy: val.accuracy, testAccuracy: test.accuracy });
   };
 
+  const checkpoint = (iteration: number): Checkpoint => ({
+    trial: job.trial,
+    variant: job.variant,
+    round: job.round,
+    iteration,
+    weights: readWeights(params),
+    optimizer: optimizer.getState(),
+    curve: curve.map((p) => ({ ...p })),
+    lossSum: lossSum.dataSync()[0]!,
+    lossSteps,
+  });
+
   try {
-    evaluateAt(job.startIteration);
-    report(job.startIteration);
+    const first = restore?.iteration ?? job.startIteration;
+    if (!restore) evaluateAt(job.startIteration);
+    report(first);
     let lastYield = performance.now();
-    for (let it = job.startIteration; it < t.iterations; it++) {
+    let lastCheckpoint = performance.now();
+    for (let it = first; it < t.iterations; it++) {
       fillBatch(data, order(it, batch), pixels, oneHot, 'train');
       tf.tidy(() => {
         const x = tf.tensor2d(pixels, [t.batchSize, exampleSize]);
@@ -140,6 +164,10 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
         lastYield = performance.now();
         if (hooks.signal?.aborted) throw new AbortedError();
         report(done);
+        if (hooks.onCheckpoint && done < t.iterations && performance.now() - lastCheckpoint > (hooks.checkpointEveryMs ?? Infinity)) {
+          hooks.onCheckpoint(checkpoint(done));
+          lastCheckpoint = performance.now();
+        }
       }
     }
     report(t.iterations);

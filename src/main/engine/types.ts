@@ -44,13 +44,32 @@ export interface TrainProgress {
   valLoss: number | null;
 }
 
+/**
+ * The state of a run in the middle of training, enough to continue it bit for bit: the data order,
+ * validation split and dropout are functions of (seed, iteration), so they need no saving.
+ */
+export interface Checkpoint {
+  trial: number;
+  variant: Variant;
+  round: number;
+  /** Iterations completed. */
+  iteration: number;
+  weights: WeightSet;
+  optimizer: { step: number; first: Float32Array[]; second: Float32Array[] };
+  curve: import('../../shared/results').EvalPoint[];
+  lossSum: number;
+  lossSteps: number;
+}
+
 /** Where the IMP driver keeps what it computes, as soon as it is computed (the store implements it). */
 export interface ExperimentSink {
   saveRewindWeights(trial: number, weights: WeightSet): void;
   saveMask(trial: number, round: number, mask: Mask): void;
   /** Trained weights of a ticket round: what resuming needs to compute the next mask. */
   saveTrainedWeights(trial: number, round: number, weights: WeightSet): void;
+  /** Also removes the run's checkpoint: a finished run never restarts from the middle. */
   saveRun(result: RunResult): void;
+  saveCheckpoint(checkpoint: Checkpoint): void;
 }
 
 /** What a previous, interrupted attempt left behind. */
@@ -59,6 +78,7 @@ export interface ResumeState {
   masks: Map<string, Mask>; // key `${trial}:${round}`
   trainedWeights: Map<string, WeightSet>; // key `${trial}:${round}`
   runs: RunResult[];
+  checkpoints: Map<string, Checkpoint>; // key `${trial}:${variant}:${round}`
 }
 
 export const emptyResumeState = (): ResumeState => ({
@@ -66,7 +86,10 @@ export const emptyResumeState = (): ResumeState => ({
   masks: new Map(),
   trainedWeights: new Map(),
   runs: [],
+  checkpoints: new Map(),
 });
+
+export const checkpointKey = (trial: number, variant: Variant, round: number): string => `${trial}:${variant}:${round}`;
 
 export interface BackendInfo {
   name: BackendName;

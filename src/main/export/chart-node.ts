@@ -1,3 +1,4 @@
+import { setPngDpi } from './png-dpi';
 import { createCanvas, SvgExportFlag, type Canvas } from '@napi-rs/canvas';
 import { Chart, registerables, type ChartItem, type Plugin } from 'chart.js';
 import type { FigureSpec } from '../../shared/figures';
@@ -70,7 +71,7 @@ export function renderPng(spec: FigureSpec, dpi = 300): Buffer {
   const pixelWidth = Math.round(spec.widthInches * dpi);
   const canvas: Canvas = createCanvas(width, height);
   // Chart.js sizes the backing store to floor(width * ratio); the nudge keeps float error from losing a pixel.
-  return draw(spec, canvas, (pixelWidth + 1e-6) / width, () => canvas.encodeSync('png', { resolution: dpi, software: 'LTH Lab', title: spec.title }));
+  return draw(spec, canvas, (pixelWidth + 1e-6) / width, () => setPngDpi(canvas.encodeSync('png'), dpi));
 }
 
 function fmt(x: number): string {

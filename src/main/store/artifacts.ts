@@ -1,5 +1,6 @@
 import type { LayerInfo, RunResult } from '../../shared/results';
-import type { ExperimentSink, Mask, ResumeState, WeightSet } from '../engine/types';
+import { deserialize, serialize } from 'node:v8';
+import { checkpointKey, type Checkpoint, type ExperimentSink, type Mask, type ResumeState, type WeightSet } from '../engine/types';
 import { packMask, packWeights, unpackMask, unpackWeights } from './blobs';
 import type { Db } from './db';
 import { notFound, StoreError } from './errors';
@@ -75,8 +76,13 @@ export class ArtifactRepo {
   resumeState(experimentId: string): ResumeState {
     const row = this.db.prepare('SELECT layers FROM experiments WHERE id = ?').get(experimentId) as { layers: string | null } | undefined;
     if (!row) throw notFound('experiment', experimentId);
-    const state: ResumeState = { rewindWeights: new Map(), masks: new Map(), trainedWeights: new Map(), runs: [] };
+    const state: ResumeState = { rewindWeights: new Map(), masks: new Map(), trainedWeights: new Map(), runs: [], checkpoints: new Map() };
     state.runs = this.runs.list(experimentId, true);
+    const cps = this.db.prepare('SELECT data FROM checkpoints WHERE experiment_id = ?').all(experimentId) as { data: Buffer }[];
+    for (const row of cps) {
+      const c = deserialize(row.data) as Checkpoint;
+      state.checkpoints.set(checkpointKey(c.trial, c.variant, c.round), c);
+    }
     // No layers means the network was never built: nothing can have been saved but runs.
     if (row.layers === null) return state;
     const layers = parseJson<LayerInfo[]>(row.layers, `experiment ${experimentId} layers`);
@@ -152,7 +158,19 @@ export class ArtifactRepo {
       }),
       saveRun: tx((result: RunResult) => {
         this.runs.save(experimentId, result);
+        this.db
+          .prepare('DELETE FROM checkpoints WHERE experiment_id = ? AND trial = ? AND variant = ? AND round = ?')
+          .run(experimentId, result.trial, result.variant, result.round);
         if (result.variant === 'ticket') this.experiments.refreshWinningTicket(experimentId);
+        beat();
+      }),
+      saveCheckpoint: tx((c: Checkpoint) => {
+        // v8 serialization keeps the typed arrays bit-exact and needs no schema of its own.
+        this.db
+          .prepare(
+            'INSERT OR REPLACE INTO checkpoints (experiment_id, trial, variant, round, iteration, data, saved_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          )
+          .run(experimentId, c.trial, c.variant, c.round, c.iteration, serialize(c), new Date().toISOString());
         beat();
       }),
     };

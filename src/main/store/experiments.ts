@@ -71,6 +71,7 @@ const SUMMARY_SQL = `
       + coalesce(octet_length(e.winning_ticket), 0)
       + coalesce((SELECT SUM(length(bits)) FROM masks WHERE experiment_id = e.id), 0)
       + coalesce((SELECT SUM(length(data)) FROM weights WHERE experiment_id = e.id), 0)
+      + coalesce((SELECT SUM(length(data)) FROM checkpoints WHERE experiment_id = e.id), 0)
       + coalesce((SELECT SUM(${RUN_BYTES_SQL}) FROM runs r LEFT JOIN run_curves c ON c.run_id = r.id
                   WHERE r.experiment_id = e.id), 0) AS disk_bytes,
     (SELECT COUNT(*) FROM (SELECT round FROM runs WHERE experiment_id = e.id AND variant = 'ticket'
