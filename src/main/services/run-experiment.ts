@@ -25,6 +25,12 @@ export interface RunExperimentOptions {
 
 const HEARTBEAT_MS = 5000;
 
+/** Long runs save their state this often; LTH_CHECKPOINT_SECONDS changes it (tests use a fraction of a second). */
+export function checkpointEveryMs(): number {
+  const fromEnv = Number(process.env.LTH_CHECKPOINT_SECONDS);
+  return Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv * 1000 : 120_000;
+}
+
 /**
  * Runs (or resumes) one stored experiment to the end in this process. Every finished run is in the store
  * the moment it finishes; on stop or failure the status says why and `resume` picks up from there.
@@ -66,6 +72,7 @@ export async function runExperiment(store: Store, id: string, opts: RunExperimen
       resume: store.resumeState(id),
       source,
       signal: opts.signal,
+      checkpointEveryMs: checkpointEveryMs(),
       onProgress: (p, fractionDone) => {
         firstFraction ??= fractionDone;
         const gained = fractionDone - firstFraction;
