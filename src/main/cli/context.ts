@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import path from 'node:path';
 import { BACKEND_CHOICES, type BackendChoice } from '../engine/backend';
 import { createLabServices, type LabRuntime } from '../services';
 import { CliError } from './errors';
@@ -6,6 +7,7 @@ import { CliError } from './errors';
 export interface GlobalOptions {
   db?: string;
   backend?: string;
+  workers?: number;
 }
 
 /** Opens the services a command needs with the global flags (--db, --backend) and closes them after. */
@@ -13,7 +15,15 @@ export async function withServices<T>(cmd: Command, fn: (services: LabRuntime) =
   const g = cmd.optsWithGlobals() as GlobalOptions;
   const backend = (g.backend ?? 'auto') as BackendChoice;
   if (!BACKEND_CHOICES.includes(backend)) throw new CliError(`--backend: unknown backend '${g.backend}': use one of ${BACKEND_CHOICES.join(', ')}`);
-  const services = await createLabServices({ dbPath: g.db, backend, runner: 'inline', lazyBackend: !trains });
+  const services = await createLabServices({
+    dbPath: g.db,
+    backend,
+    runner: 'inline',
+    lazyBackend: !trains,
+    workers: g.workers,
+    // dist/worker.js sits beside dist/cli.js.
+    workerEntry: path.join(__dirname, 'worker.js'),
+  });
   try {
     return await fn(services);
   } finally {

@@ -9,6 +9,7 @@ import { resumeCommand, runCommand } from './commands/run';
 import { serveCommand } from './commands/serve';
 import { ticketsCommand } from './commands/tickets';
 import { CliError, describeError } from './errors';
+import { integer } from './parse';
 
 export function buildProgram(): Command {
   const program = new Command('lth')
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .version(LTH_LAB_VERSION)
     .option('--db <file>', 'database file (default: LTH_DB, else <data dir>/lth.sqlite; LTH_HOME moves the data dir)')
     .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices([...BACKEND_CHOICES]).default('auto'))
+    .option('--workers <n>', 'training processes for independent runs (controls, trials); default: one per CPU core', integer)
     .showHelpAfterError('(run lth --help for usage)')
     .exitOverride();
   for (const cmd of [runCommand(), resumeCommand(), presetsCommand(), datasetsCommand(), experimentsCommand(), ticketsCommand(), exportCommand(), serveCommand()]) {

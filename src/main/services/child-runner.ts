@@ -7,7 +7,7 @@ import type { WorkerHandle, WorkerSpawner } from './worker-handle';
 
 /** Messages between the queue and a training process. */
 export type ToWorker =
-  | { type: 'run'; experimentId: string; dbPath: string; home: string; backend: string }
+  | { type: 'run'; experimentId: string; dbPath: string; home: string; backend: string; workers: number }
   | { type: 'stop'; status: ExperimentStatus };
 export type FromWorker = { type: 'event'; event: LabEvent } | { type: 'done'; status: ExperimentStatus };
 
@@ -28,7 +28,7 @@ export const forkSpawner: WorkerSpawner = (entry) => {
 };
 
 /** Each experiment trains in its own process, so the process serving the UI never blocks on training. */
-export function childRunner(store: Store, opts: { entry: string; spawn: WorkerSpawner; backend: string }): Runner {
+export function childRunner(store: Store, opts: { entry: string; spawn: WorkerSpawner; backend: string; workers: number }): Runner {
   return (experimentId, control) =>
     new Promise<ExperimentStatus>((resolve) => {
       const worker = opts.spawn(opts.entry);
@@ -60,6 +60,6 @@ export function childRunner(store: Store, opts: { entry: string; spawn: WorkerSp
         },
         { once: true },
       );
-      worker.send({ type: 'run', experimentId, dbPath: store.dbPath, home: store.dataDir, backend: opts.backend } satisfies ToWorker);
+      worker.send({ type: 'run', experimentId, dbPath: store.dbPath, home: store.dataDir, backend: opts.backend, workers: opts.workers } satisfies ToWorker);
     });
 }

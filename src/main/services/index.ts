@@ -1,7 +1,7 @@
 import { PRESETS } from '../../shared/presets';
 import { parseSpec, type ExperimentSpecInput } from '../../shared/spec';
 import type { ExperimentStatus } from '../../shared/results';
-import { cpus } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import { initBackend, TFJS_VERSION } from '../engine/backend';
 import type { BackendInfo } from '../engine/types';
 import { planNetwork } from '../engine/network';
@@ -39,15 +39,17 @@ export async function createLabServices(opts: LabServicesOptions = {}): Promise<
     const ensureBackend = async () => (backend ??= await initBackend(opts.backend ?? 'auto'));
     ensureBuiltinDatasets(store);
     markDeadRunsInterrupted(store);
+    const workers = Math.max(1, Math.floor(opts.workers ?? availableParallelism()));
     const bus = new EventBus();
     const emit = bus.emit.bind(bus);
 
     let runner: Runner;
     if (opts.runner === 'child') {
       if (!opts.workerEntry) throw new Error("createLabServices: runner 'child' needs workerEntry");
-      runner = childRunner(store, { entry: opts.workerEntry, spawn: opts.spawnWorker ?? forkSpawner, backend: opts.backend ?? 'auto' });
+      runner = childRunner(store, { entry: opts.workerEntry, spawn: opts.spawnWorker ?? forkSpawner, backend: opts.backend ?? 'auto', workers });
     } else {
-      runner = async (id, control) => runExperiment(store, id, { backend: await ensureBackend(), ...control });
+      const pool = workers > 1 && opts.workerEntry ? { size: workers, entry: opts.workerEntry, backend: opts.backend ?? 'auto' } : undefined;
+      runner = async (id, control) => runExperiment(store, id, { backend: await ensureBackend(), pool, ...control });
     }
     const queue = new ExperimentQueue(store, runner, emit);
     // A window or server picks up what was waiting when it last closed; the CLI runs only what it is told to.

@@ -3,13 +3,14 @@ import type { ExperimentStatus } from '../../shared/results';
 import { TFJS_VERSION } from '../engine/backend';
 import type { Executor } from '../engine/executor';
 import { inlineExecutor } from '../engine/executor';
-import type { LoadedDataset } from '../engine/data/types';
 import { runImp } from '../engine/imp';
 import { planNetwork } from '../engine/network';
 import { AbortedError } from '../engine/trainer';
 import type { BackendInfo } from '../engine/types';
 import type { Store } from '../store';
-import { loadStoredDataset } from './datasets';
+import { datasetRef } from './datasets';
+import { loadDataset } from '../engine/data';
+import { processPoolExecutor } from '../engine/pool-executor';
 import { sameLayers } from './tickets';
 import { LTH_LAB_VERSION } from './version';
 
@@ -19,8 +20,8 @@ export interface RunExperimentOptions {
   /** What an abort means: 'interrupted' (Ctrl-C, quit), 'paused' or 'cancelled'. */
   stopStatus?: () => ExperimentStatus;
   onEvent?: (event: LabEvent) => void;
-  /** Parallel training processes; the inline executor (one run at a time) when absent. */
-  makeExecutor?: (data: LoadedDataset) => Executor;
+  /** Train independent runs in this many processes (the bundled worker entry); one run at a time in-process when absent. */
+  pool?: { size: number; entry: string; backend: string };
 }
 
 const HEARTBEAT_MS = 5000;
@@ -46,7 +47,8 @@ export async function runExperiment(store: Store, id: string, opts: RunExperimen
   let executor: Executor | null = null;
   let heartbeat: NodeJS.Timeout | null = null;
   try {
-    const data = loadStoredDataset(store, spec.dataset, summary.datasetHash);
+    const ref = datasetRef(store, spec.dataset, summary.datasetHash);
+    const data = loadDataset(ref);
     const plan = planNetwork(spec.network, data.shape, data.numClasses);
     store.experiments.setLayers(id, plan.layers);
     let source: { mask: import('../engine/types').Mask; weights: import('../engine/types').WeightSet } | undefined;
@@ -61,7 +63,10 @@ export async function runExperiment(store: Store, id: string, opts: RunExperimen
     emit({ type: 'status', experimentId: id, status: 'running', error: null });
     heartbeat = setInterval(() => store.experiments.heartbeat(id), HEARTBEAT_MS);
     heartbeat.unref();
-    executor = opts.makeExecutor?.(data) ?? inlineExecutor(data);
+    // More processes than runs that can train at once would only cost memory.
+    const parallel = spec.trials * (1 + spec.controls.length);
+    const size = Math.min(opts.pool?.size ?? 1, parallel);
+    executor = opts.pool && size > 1 ? processPoolExecutor({ size, entry: opts.pool.entry, dataset: ref, backend: opts.pool.backend }) : inlineExecutor(data);
     const began = Date.now();
     let firstFraction: number | null = null;
     await runImp({

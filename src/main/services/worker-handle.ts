@@ -22,7 +22,9 @@ export interface LabServicesOptions {
   lazyBackend?: boolean;
   /** How queued experiments train: 'inline' in this process (the CLI), 'child' in worker processes (app, server). */
   runner?: 'inline' | 'child';
-  /** Absolute path of the bundled worker entry; required for runner 'child'. */
+  /** Training processes per experiment (default: one per CPU core); 1 trains in the experiment's own process. */
+  workers?: number;
+  /** Absolute path of the bundled worker entry; required for runner 'child' and for workers > 1. */
   workerEntry?: string;
   /** Electron passes a utilityProcess-based spawner; plain Node uses child_process.fork. */
   spawnWorker?: WorkerSpawner;

@@ -3,6 +3,8 @@ import { initBackend, type BackendChoice } from '../engine/backend';
 import type { FromWorker, ToWorker } from '../services/child-runner';
 import { runExperiment } from '../services/run-experiment';
 import { openStore } from '../store';
+import type { ToTrainer } from '../engine/pool-protocol';
+import { hostTrainer } from './trainer-host';
 
 /**
  * A training process: Electron's utilityProcess (messages on process.parentPort) or a Node child process
@@ -20,24 +22,36 @@ function send(message: FromWorker): void {
   else process.send?.(message);
 }
 
-function onMessage(listener: (m: ToWorker) => void): void {
+function onMessage(listener: (m: ToWorker | ToTrainer) => void): void {
   if (parentPort) parentPort.on('message', (e) => listener(e.data as ToWorker));
   else process.on('message', (m) => listener(m as ToWorker));
 }
+
+// The same entry serves two roles: an experiment runner (for the app's queue) and a pool trainer (one run at a time).
+const trainer = hostTrainer((m) => process.send?.(m));
 
 const controller = new AbortController();
 let stopAs: ExperimentStatus = 'interrupted';
 
 onMessage((m) => {
-  if (m.type === 'stop') {
+  if (m.type === 'trainer-init' || m.type === 'train' || m.type === 'train-abort') {
+    role = 'trainer';
+    trainer(m);
+  } else if (m.type === 'stop') {
     stopAs = m.status;
     controller.abort();
   } else if (m.type === 'run') {
+    role = 'experiment';
     void run(m);
   }
 });
-// The parent went away (app quit, server killed): stop and record the experiment as interrupted.
-process.on('disconnect', () => controller.abort());
+let role: 'experiment' | 'trainer' | null = null;
+// The parent went away (app quit, server killed): an experiment stops and records itself as interrupted;
+// a pool trainer has nobody to report to and just exits.
+process.on('disconnect', () => {
+  controller.abort();
+  if (role === 'trainer') process.exit(0);
+});
 
 async function run(m: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   let status: ExperimentStatus = 'failed';
@@ -46,6 +60,8 @@ async function run(m: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     const backend = await initBackend(m.backend as BackendChoice);
     status = await runExperiment(store, m.experimentId, {
       backend,
+      // This file is also the pool's trainer entry: the experiment process forks copies of itself.
+      pool: m.workers > 1 ? { size: m.workers, entry: __filename, backend: m.backend } : undefined,
       signal: controller.signal,
       stopStatus: () => stopAs,
       onEvent: (event) => send({ type: 'event', event }),
