@@ -1,11 +1,15 @@
+import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // Vue single-file components in the renderer's component tests (they pick happy-dom per file).
+  plugins: [vue()],
   test: {
     include: ['test/**/*.test.ts'],
     environment: 'node',
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
+    // End-to-end tests train real networks on real MNIST; on a loaded 2-core CI machine that takes minutes.
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
     // Training tests saturate a core each; two files at once keep a 2-core machine honest.
     maxWorkers: 2,
     pool: 'forks',

@@ -133,7 +133,12 @@ export async function createLabServices(opts: LabServicesOptions = {}): Promise<
       tickets: {
         list: () => store.tickets.list(),
         get: (id) => store.tickets.get(id),
-        save: (experimentId, trial, round, name) => store.tickets.save(experimentId, trial, round, name),
+        save: (experimentId, trial, round, name) => {
+          // The winning ticket is kept automatically: saving that round again names it rather than copying it.
+          const existing = store.tickets.listForExperiment(experimentId).find((t) => t.trial === trial && t.round === round);
+          if (existing) return name?.trim() ? store.tickets.update(existing.id, { name }) : existing;
+          return store.tickets.save(experimentId, trial, round, name);
+        },
         update: (id, u) => store.tickets.update(id, u),
         delete: (id) => store.tickets.delete(id),
         export: async (id, folder) => store.exportTicket(id, folder),
