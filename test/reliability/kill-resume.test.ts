@@ -1,0 +1,161 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import {
+  alive,
+  byKey,
+  childPids,
+  cleanupTemps,
+  integrity,
+  json,
+  lth,
+  lthSpawn,
+  rawDb,
+  rng,
+  SEED,
+  sleep,
+  storedArtifacts,
+  tempDir,
+  withoutDuration,
+} from './helpers';
+
+/*
+ * SIGKILL gives the process no chance to clean up: whatever survives is what the store had committed. Small but
+ * real experiments (MNIST, LeNet-300-100, wasm) with checkpoints every 0.3 s, so kills land before, during and
+ * after checkpoints, evaluations and run saves.
+ */
+const ENV = { LTH_CHECKPOINT_SECONDS: '0.3' };
+const BASE = ['--preset', 'lenet300-mnist', '--iterations', '300', '--eval-interval', '100', '--validation-size', '2000', '--seed', '7', '--backend', 'wasm'];
+const KILLS = 8;
+
+afterAll(() => cleanupTemps());
+
+interface Run {
+  trial: number;
+  variant: string;
+  round: number;
+  durationMs: number;
+  [k: string]: unknown;
+}
+
+function status(home: string, id: string): string {
+  const list = json<{ id: string; status: string }[]>(lth(['experiments', 'list', '--json'], home));
+  return list.find((e) => e.id === id)!.status;
+}
+function runs(home: string, id: string): Run[] {
+  return json<{ runs: Run[] }>(lth(['experiments', 'show', id, '--json'], home)).runs;
+}
+function checkpointCount(db: string, id: string): number {
+  const d = rawDb(db);
+  try {
+    return (d.prepare('SELECT COUNT(*) AS n FROM checkpoints WHERE experiment_id = ?').get(id) as { n: number }).n;
+  } finally {
+    d.close();
+  }
+}
+
+describe('SIGKILL at random points, then resume', () => {
+  it(`survives ${KILLS} kills in a row of one experiment and ends with the results of an uninterrupted run`, async () => {
+    const args = [...BASE, '--rounds', '3', '--controls', 'none'];
+    // The reference, never interrupted, runs beside the killed one.
+    const refHome = tempDir();
+    const reference = lthSpawn(['run', ...args, '--json'], refHome, ENV);
+
+    const home = tempDir();
+    const db = join(home, 'lth.sqlite');
+    const random = rng(SEED);
+    let proc = lthSpawn(['run', ...args], home, ENV);
+    const id = (await proc.waitStderr(/experiment (e_[0-9a-z]+)/))[1]!;
+    let kept: Run[] = [];
+    let kills = 0;
+    let midRound = 0;
+    const log: string[] = [];
+    for (let attempt = 0; ; attempt++) {
+      // Between 0.3 s and 9 s after the start: process start-up, data loading, training, evaluation, saving.
+      const delay = 300 + Math.floor(random() * 8700);
+      const finished = await Promise.race([proc.exit.then(() => true), sleep(delay).then(() => false)]);
+      if (finished || kills >= KILLS) break;
+      proc.child.kill('SIGKILL');
+      const exit = await proc.exit;
+      expect(exit.signal).toBe('SIGKILL');
+      kills++;
+
+      // Dead owner: every other process sees the experiment interrupted, never running.
+      expect(status(home, id)).toBe('interrupted');
+      const now = runs(home, id);
+      // Nothing completed before is lost or changed, to the bit (durationMs included: it is stored, not recomputed).
+      for (const r of kept) expect(now.find((n) => n.trial === r.trial && n.variant === r.variant && n.round === r.round)).toEqual(r);
+      expect(now.length).toBeGreaterThanOrEqual(kept.length);
+      kept = now;
+      expect(integrity(db)).toEqual([]);
+      const cps = checkpointCount(db, id);
+      if (cps > 0) midRound++;
+      log.push(`kill ${kills} after ${delay} ms: ${now.length} run(s) kept, ${cps} mid-run checkpoint(s)`);
+
+      proc = lthSpawn(['resume', id, '--json'], home, ENV);
+    }
+    const last = await proc.exit;
+    expect(last.code, proc.stderr()).toBe(0);
+    const resumed = JSON.parse(proc.stdout());
+    const ref = await reference.exit;
+    expect(ref.code, reference.stderr()).toBe(0);
+    const straight = JSON.parse(reference.stdout());
+
+    expect(resumed.status).toBe('completed');
+    expect(resumed.results).toHaveLength(3);
+    // What `--json` prints, exactly.
+    expect(resumed.results).toEqual(straight.results);
+    expect(resumed.winningTicket).toEqual(straight.winningTicket);
+    // Every stored number, the evaluation curves included; and the masks and weights, byte for byte.
+    const refId = straight.experimentId as string;
+    expect(byKey(runs(home, id)).map(withoutDuration)).toEqual(byKey(runs(refHome, refId)).map(withoutDuration));
+    expect(storedArtifacts(db, id)).toEqual(storedArtifacts(join(refHome, 'lth.sqlite'), refId));
+    expect(integrity(db)).toEqual([]);
+
+    console.log(`[reliability] kill-resume seed ${SEED}: ${kills} SIGKILLs survived (${midRound} with a mid-run checkpoint to restore)\n  ${log.join('\n  ')}`);
+    expect(kills).toBe(KILLS);
+  }, 420_000);
+
+  it('two processes on one database: a live run shows as running and cannot be resumed twice; killed, it leaves no trainer behind', async () => {
+    // Controls beside each round: the run may train them in parallel worker processes.
+    const args = [...BASE, '--rounds', '2', '--controls', 'reinit'];
+    const refHome = tempDir();
+    const reference = lthSpawn(['run', ...args, '--json'], refHome, ENV);
+    const home = tempDir();
+    const db = join(home, 'lth.sqlite');
+    const proc = lthSpawn(['run', ...args], home, ENV);
+    const id = (await proc.waitStderr(/experiment (e_[0-9a-z]+)/))[1]!;
+    await proc.waitStderr(/round 0 ticket/, 180_000);
+    const pid = proc.child.pid!;
+
+    expect(status(home, id)).toBe('running');
+    const before = rawDb(db);
+    const owner = before.prepare('SELECT status, owner_pid FROM experiments WHERE id = ?').get(id);
+    before.close();
+    expect(owner).toEqual({ status: 'running', owner_pid: pid });
+
+    const second = lth(['resume', id], home, ENV);
+    expect(second.status).not.toBe(0);
+    expect(second.stdout).toBe('');
+    expect(second.stderr.trim().split('\n')).toEqual([`lth: experiment ${id} is running in process ${pid}: it cannot be resumed twice`]);
+    const after = rawDb(db);
+    expect(after.prepare('SELECT status, owner_pid FROM experiments WHERE id = ?').get(id)).toEqual({ status: 'running', owner_pid: pid });
+    after.close();
+    expect(alive(pid)).toBe(true);
+
+    const kids = childPids(pid);
+    proc.child.kill('SIGKILL');
+    await proc.exit;
+    // Worker processes notice their parent is gone and exit.
+    const deadline = Date.now() + 15_000;
+    while (kids.some(alive) && Date.now() < deadline) await sleep(100);
+    expect(kids.filter(alive)).toEqual([]);
+
+    expect(status(home, id)).toBe('interrupted');
+    const resumed = json(lth(['resume', id, '--json'], home, ENV));
+    const straight = await reference.exit.then(() => JSON.parse(reference.stdout()));
+    expect(resumed.results).toHaveLength(3);
+    expect(resumed.results).toEqual(straight.results);
+    expect(integrity(db)).toEqual([]);
+    console.log(`[reliability] two-processes: resume refused while pid ${pid} ran; ${kids.length} worker process(es) exited after the kill`);
+  }, 300_000);
+});
