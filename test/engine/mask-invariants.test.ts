@@ -237,3 +237,30 @@ describe('IMP driver', () => {
     }
   });
 });
+
+describe('conv presets', () => {
+  it.each([
+    ['conv2', [64, 64, 'pool'], 4_300_992],
+    ['conv4', [64, 64, 'pool', 128, 128, 'pool'], 2_425_024],
+    ['conv6', [64, 64, 'pool', 128, 128, 'pool', 256, 256, 'pool'], 2_261_184],
+  ] as const)('%s on 32x32x3 has the described layers and weight count', (_name, conv, weights) => {
+    const { layers } = planNetwork({ conv: [...conv], dense: [256, 256], dropout: 0 }, [32, 32, 3], 10);
+    expect(layers.reduce((a, l) => a + l.weights, 0)).toBe(weights);
+    expect(layers.at(-1)!.shape).toEqual([256, 10]);
+    expect(layers.filter((l) => l.kind === 'conv').map((l) => l.shape[3])).toEqual(conv.filter((c) => c !== 'pool'));
+  });
+
+  it('a masked conv net trains a few steps on wasm (which lacks a filter-gradient kernel) and keeps pruned weights at zero', async () => {
+    const cifarLike = { ...quadrantDataset(120, 40), shape: [8, 8, 3] as [number, number, number], mean: [0.3, 0.3, 0.3], std: [0.25, 0.25, 0.25] };
+    const rgb = (g: Uint8Array) => Uint8Array.from({ length: g.length * 3 }, (_, i) => g[Math.floor(i / 3)]!);
+    const data3 = { ...cifarLike, trainImages: rgb(cifarLike.trainImages), testImages: rgb(cifarLike.testImages) };
+    const spec = tinySpec({ network: { conv: [8, 8, 'pool'], dense: [16], dropout: 0.5 }, training: { optimizer: 'adam', learningRate: 0.01, batchSize: 20, iterations: 30, evalInterval: 10, validationSize: 40 } });
+    const { layers } = planNetwork(spec.network, data3.shape, data3.numClasses);
+    const mask = layers.map((l) => Uint8Array.from({ length: l.weights }, (_, j) => (j % 4 === 0 ? 0 : 1)));
+    const init = glorotInit(layers, 1);
+    const out = await trainRun({ spec, trial: 0, variant: 'ticket', round: 1, init, mask, startIteration: 0, captureAt: null }, data3);
+    out.finalWeights.kernels.forEach((k, l) => k.forEach((v, j) => mask[l]![j] === 0 && expect(v).toBe(0)));
+    expect(out.finalWeights.kernels[0]).not.toEqual(init.kernels[0]);
+    expect(out.result.curve.at(-1)!.valAccuracy).toBeGreaterThan(0.3);
+  });
+});
