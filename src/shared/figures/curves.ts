@@ -4,7 +4,8 @@ import type { ExperimentDetail } from '../results';
 import { factorLegend, legendOptions, legendSymbols, type PlottedSeries } from './legend';
 import { lineWithBand, type BandPoint } from './line-datasets';
 import { experimentNames, filterRounds, filterVariants, formatPercent, groupBy, requireExperiments, spreadRounds, variantsIn } from './series';
-import { GRID, INK, VARIANT_LABEL, VARIANT_STYLE, categoricalColor, font, lineAspect, printSize } from './style';
+import { VARIANT_LABEL, VARIANT_STYLE, categoricalColor, figureStyle, lineAspect } from './style';
+import { screenOptions, tooltipOptions } from './screen';
 import { range, sortRuns } from './tradeoff';
 import type { CsvTable, FigureOptions, FigureSpec } from './types';
 
@@ -22,7 +23,8 @@ export function curvesFigure(input: readonly ExperimentDetail[], options: Figure
   const allRounds = input.flatMap((d) => d.runs.map((r) => r.round));
   const rounds = options.rounds ?? spreadRounds(allRounds, DEFAULT_ROUND_COUNT);
   const details = filterVariants(filterRounds(input, rounds), options.variants);
-  const size = printSize(options.widthInches, lineAspect(options.widthInches));
+  const fig = figureStyle(options, lineAspect(options.widthInches));
+  const { size, ink } = fig;
   const names = experimentNames(details);
   const datasets: object[] = [];
   const plotted: PlottedSeries[] = [];
@@ -44,7 +46,7 @@ export function curvesFigure(input: readonly ExperimentDetail[], options: Figure
         const label = `${prefix}${formatPercent(pm)}% ${VARIANT_LABEL[variant].toLowerCase()}`;
         const every = Math.max(1, Math.ceil(points.length / MARKERS_PER_CURVE));
         const style = { ...VARIANT_STYLE[variant], color };
-        const { line, band } = lineWithBand(label, points, style, size, {
+        const { line, band } = lineWithBand(label, points, style, fig, {
           pointRadius: (ctx) => (ctx.dataIndex % every === every - 1 ? size.pointRadius : 0),
           bandAlpha: 0.12,
         });
@@ -57,7 +59,7 @@ export function curvesFigure(input: readonly ExperimentDetail[], options: Figure
     }
   });
 
-  const legend = factorLegend(plotted);
+  const legend = factorLegend(plotted, ink);
   const yMin = lows.length > 0 ? niceFloor(Math.min(...lows)) : undefined;
   const config = {
     type: 'line',
@@ -66,27 +68,28 @@ export function curvesFigure(input: readonly ExperimentDetail[], options: Figure
       responsive: false,
       animation: false,
       layout: { padding: { top: 0, right: 6, bottom: 0, left: 0 } },
+      ...screenOptions(fig),
       scales: {
         x: {
           type: 'linear',
           min: 0,
-          title: { display: true, text: 'Training iteration', color: INK, font: font(size.titleFont), padding: { top: 2, bottom: 0 } },
-          grid: { color: GRID, lineWidth: 0.5, tickLength: 3 },
-          border: { color: INK, width: 0.75 },
-          ticks: { color: INK, font: font(size.tickFont), maxTicksLimit: size.widthInches >= 5 ? 9 : 5, maxRotation: 0, padding: 2 },
+          title: { display: true, text: 'Training iteration', color: ink, font: fig.font(size.titleFont), padding: { top: 2, bottom: 0 } },
+          grid: { color: fig.grid, lineWidth: fig.stroke(0.5), tickLength: 3 },
+          border: { color: ink, width: fig.stroke(0.75) },
+          ticks: { color: ink, font: fig.font(size.tickFont), maxTicksLimit: size.widthInches >= 5 ? 9 : 5, maxRotation: 0, padding: 2 },
         },
         y: {
           type: 'linear',
           min: yMin,
-          title: { display: true, text: 'Test accuracy (%)', color: INK, font: font(size.titleFont), padding: { top: 0, bottom: 2 } },
-          grid: { color: GRID, lineWidth: 0.5, tickLength: 3 },
-          border: { color: INK, width: 0.75 },
-          ticks: { color: INK, font: font(size.tickFont), maxTicksLimit: 6, padding: 2 },
+          title: { display: true, text: 'Test accuracy (%)', color: ink, font: fig.font(size.titleFont), padding: { top: 0, bottom: 2 } },
+          grid: { color: fig.grid, lineWidth: fig.stroke(0.5), tickLength: 3 },
+          border: { color: ink, width: fig.stroke(0.75) },
+          ticks: { color: ink, font: fig.font(size.tickFont), maxTicksLimit: 6, padding: 2 },
         },
       },
-      plugins: { legend: legendOptions(legend, size), tooltip: { enabled: true } },
+      plugins: { legend: legendOptions(legend, fig), tooltip: tooltipOptions(fig, series) },
     },
-    plugins: [legendSymbols(legend, size)],
+    plugins: [legendSymbols(legend, fig)],
   } as unknown as ChartConfiguration;
 
   return {

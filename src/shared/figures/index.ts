@@ -15,6 +15,7 @@ export { toCsv } from './csv';
 export { latexTable } from './latex-table';
 export { markdownTable } from './markdown-table';
 export { resultsRows, compressionRatio, theoreticalSpeedup, type ResultsRow } from './results-table';
+export { SCREEN_THEME, figureStyle, type FigureMedium, type FigureStyle, type ScreenTheme } from './style';
 export { factorLegend, legendOptions, legendSymbols, type LegendEntry } from './legend';
 export { accuracyFigure, curvesFigure, earlyStopFigure, layersFigure, maskFigure };
 

@@ -3,7 +3,8 @@ import { stat } from '../aggregate';
 import type { ExperimentDetail, RunResult } from '../results';
 import { FigureOptionError } from './errors';
 import { experimentNames, filterRounds, filterVariants, formatPercent, requireExperiments, spreadRounds } from './series';
-import { GRID, INK, font, lineAspect, printSize, sequentialColors } from './style';
+import { figureStyle, lineAspect, sequentialColors } from './style';
+import { screenOptions } from './screen';
 import { sortRuns } from './tradeoff';
 import type { CsvTable, FigureOptions, FigureSpec } from './types';
 
@@ -19,7 +20,8 @@ export function layersFigure(input: readonly ExperimentDetail[], options: Figure
   const allRounds = input.flatMap((d) => d.runs.map((r) => r.round));
   const rounds = options.rounds ?? spreadRounds(allRounds, DEFAULT_ROUND_COUNT);
   const details = filterVariants(filterRounds(input, rounds), options.variants);
-  const size = printSize(options.widthInches, lineAspect(options.widthInches));
+  const fig = figureStyle(options, lineAspect(options.widthInches));
+  const { size, ink } = fig;
   const names = experimentNames(details);
   const layerNames = longest(details.map((d) => d.layers.map((l) => l.name)));
   if (layerNames.length === 0) throw new FigureOptionError('the experiment records no layers: nothing to plot per layer');
@@ -39,8 +41,8 @@ export function layersFigure(input: readonly ExperimentDetail[], options: Figure
     label: g.label,
     data: layerNames.map((_, li) => stat(g.runs.map((r) => r.layerDensity[li] ?? NaN)).mean * 100),
     backgroundColor: colors[i],
-    borderColor: INK,
-    borderWidth: 0.4,
+    borderColor: ink,
+    borderWidth: fig.medium === 'print' ? 0.4 : 1,
     barPercentage: 0.9,
     categoryPercentage: 0.8,
   }));
@@ -52,29 +54,30 @@ export function layersFigure(input: readonly ExperimentDetail[], options: Figure
       responsive: false,
       animation: false,
       layout: { padding: { top: 0, right: 4, bottom: 0, left: 0 } },
+      ...screenOptions(fig),
       scales: {
         x: {
           type: 'category',
-          title: { display: true, text: 'Layer', color: INK, font: font(size.titleFont), padding: { top: 2, bottom: 0 } },
+          title: { display: true, text: 'Layer', color: ink, font: fig.font(size.titleFont), padding: { top: 2, bottom: 0 } },
           grid: { display: false },
-          border: { color: INK, width: 0.75 },
-          ticks: { color: INK, font: font(size.tickFont), maxRotation: 0, autoSkip: false, padding: 2 },
+          border: { color: ink, width: fig.stroke(0.75) },
+          ticks: { color: ink, font: fig.font(size.tickFont), maxRotation: 0, autoSkip: false, padding: 2 },
         },
         y: {
           type: 'linear',
           min: 0,
           max: 100,
-          title: { display: true, text: 'Weights remaining (%)', color: INK, font: font(size.titleFont), padding: { top: 0, bottom: 2 } },
-          grid: { color: GRID, lineWidth: 0.5, tickLength: 3 },
-          border: { color: INK, width: 0.75 },
-          ticks: { color: INK, font: font(size.tickFont), stepSize: 20, padding: 2 },
+          title: { display: true, text: 'Weights remaining (%)', color: ink, font: fig.font(size.titleFont), padding: { top: 0, bottom: 2 } },
+          grid: { color: fig.grid, lineWidth: fig.stroke(0.5), tickLength: 3 },
+          border: { color: ink, width: fig.stroke(0.75) },
+          ticks: { color: ink, font: fig.font(size.tickFont), stepSize: 20, padding: 2 },
         },
       },
       plugins: {
         legend: {
           display: true,
           position: 'top',
-          labels: { boxWidth: size.legendFont * 1.2, boxHeight: size.legendFont * 0.9, padding: 5, color: INK, font: font(size.legendFont) },
+          labels: { boxWidth: size.legendFont * 1.2, boxHeight: size.legendFont * 0.9, padding: 5, color: ink, font: fig.font(size.legendFont) },
         },
         tooltip: { enabled: true },
       },

@@ -1,9 +1,9 @@
 import type { Chart, LegendElement, LegendItem, Plugin, PointStyle } from 'chart.js';
 import { drawPoint } from 'chart.js/helpers';
 import type { Variant } from '../spec';
-import { INK, VARIANT_LABEL, VARIANT_STYLE, font, type PrintSize } from './style';
+import { INK, VARIANT_LABEL, VARIANT_STYLE, type FigureStyle } from './style';
 
-/** Legend symbol width in points: long enough to show a dash pattern with the marker on it. */
+/** Legend symbol width in points (print): long enough to show a dash pattern with the marker on it. */
 export const LEGEND_SYMBOL_WIDTH = 18;
 
 /** One legend line: its symbol, and the datasets (lines and their bands) a click in the window toggles. */
@@ -28,7 +28,7 @@ export interface PlottedSeries {
  * dash-and-marker entries for the variants (n + m entries instead of n * m), which keeps a column-wide
  * legend from eating the plot.
  */
-export function factorLegend(series: readonly PlottedSeries[]): LegendEntry[] {
+export function factorLegend(series: readonly PlottedSeries[], ink: string = INK): LegendEntry[] {
   const groups = unique(series.map((s) => s.group));
   const variants = unique(series.map((s) => s.variant));
   if (groups.length <= 1) {
@@ -43,7 +43,7 @@ export function factorLegend(series: readonly PlottedSeries[]): LegendEntry[] {
   });
   const byVariant = variants.map((v) => ({
     text: VARIANT_LABEL[v],
-    color: INK,
+    color: ink,
     ...styleOf(v),
     datasets: series.filter((s) => s.variant === v).flatMap((s) => s.datasets),
   }));
@@ -70,7 +70,8 @@ interface Box {
  * the marker together. Chart.js still lays the legend out (and handles clicks in the window); this
  * draws each symbol into the room it left empty.
  */
-export function legendSymbols(entries: readonly LegendEntry[], size: PrintSize): Plugin {
+export function legendSymbols(entries: readonly LegendEntry[], style: FigureStyle): Plugin {
+  const size = style.size;
   return {
     id: 'lthLegendSymbols',
     afterDraw(chart) {
@@ -84,7 +85,7 @@ export function legendSymbols(entries: readonly LegendEntry[], size: PrintSize):
         if (!entry || !box) return;
         const y = box.top + box.height / 2;
         const x0 = box.left;
-        const x1 = box.left + LEGEND_SYMBOL_WIDTH;
+        const x1 = box.left + style.symbolWidth;
         ctx.save();
         ctx.globalAlpha = item.hidden ? 0.3 : 1;
         ctx.strokeStyle = entry.color;
@@ -97,8 +98,8 @@ export function legendSymbols(entries: readonly LegendEntry[], size: PrintSize):
         ctx.stroke();
         if (entry.pointStyle) {
           ctx.setLineDash([]);
-          ctx.lineWidth = 0.5;
-          drawPoint(ctx, { pointStyle: entry.pointStyle, radius: size.pointRadius, rotation: 0, borderWidth: 0.5 }, (x0 + x1) / 2, y);
+          ctx.lineWidth = style.stroke(0.5);
+          drawPoint(ctx, { pointStyle: entry.pointStyle, radius: size.pointRadius, rotation: 0, borderWidth: style.stroke(0.5) }, (x0 + x1) / 2, y);
         }
         ctx.restore();
       });
@@ -107,17 +108,18 @@ export function legendSymbols(entries: readonly LegendEntry[], size: PrintSize):
 }
 
 /** Legend options that pair with legendSymbols: Chart.js lays out the text, the plugin draws the symbols. */
-export function legendOptions(entries: readonly LegendEntry[], size: PrintSize) {
+export function legendOptions(entries: readonly LegendEntry[], style: FigureStyle) {
+  const size = style.size;
   return {
     display: entries.length > 0,
     position: 'top' as const,
     align: 'center' as const,
     labels: {
-      boxWidth: LEGEND_SYMBOL_WIDTH,
+      boxWidth: style.symbolWidth,
       boxHeight: size.legendFont * 0.8,
       padding: 5,
-      color: INK,
-      font: font(size.legendFont),
+      color: style.ink,
+      font: style.font(size.legendFont),
       generateLabels: (chart: Chart): LegendItem[] =>
         entries.map((e, index) => ({
           text: e.text,
@@ -125,7 +127,7 @@ export function legendOptions(entries: readonly LegendEntry[], size: PrintSize) 
           hidden: e.datasets.every((d) => !chart.isDatasetVisible(d)),
           fillStyle: 'rgba(0, 0, 0, 0)',
           strokeStyle: 'rgba(0, 0, 0, 0)',
-          fontColor: INK,
+          fontColor: style.ink,
           lineWidth: 0,
         })),
     },

@@ -1,4 +1,4 @@
-import { withAlpha, type PrintSize, type SeriesStyle } from './style';
+import { withAlpha, type FigureStyle, type SeriesStyle } from './style';
 
 export interface BandPoint {
   x: number;
@@ -15,9 +15,10 @@ export function lineWithBand(
   label: string,
   points: readonly BandPoint[],
   style: SeriesStyle,
-  size: PrintSize,
+  figure: FigureStyle,
   opts: { pointRadius?: number | ((ctx: { dataIndex: number }) => number); bandAlpha?: number } = {},
 ) {
+  const size = figure.size;
   const line = {
     label,
     data: points.map((p) => ({ x: p.x, y: p.mean })),
@@ -30,7 +31,7 @@ export function lineWithBand(
     pointHoverRadius: size.pointRadius + 1,
     pointBackgroundColor: style.color,
     pointBorderColor: style.color,
-    pointBorderWidth: 0.5,
+    pointBorderWidth: figure.stroke(0.5),
     tension: 0,
     fill: false,
   };

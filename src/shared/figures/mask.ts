@@ -1,7 +1,8 @@
 import type { Chart, ChartConfiguration, Plugin } from 'chart.js';
 import { FigureOptionError } from './errors';
 import { formatPercent } from './series';
-import { FONT_FAMILY, INK, font, printSize, viridis } from './style';
+import { figureStyle, viridis, type FigureStyle } from './style';
+import { screenOptions } from './screen';
 import type { CsvTable, FigureOptions, FigureSpec, MaskInput } from './types';
 
 /** Room right of the grid for the colour bar, its tick labels and its title (points). */
@@ -14,7 +15,7 @@ const COLOR_BAR_STEPS = 64;
  * window a tooltip with the count. Viridis keeps the scale readable in greyscale and for colour-blind
  * readers.
  */
-export function maskFigure(mask: MaskInput, options: Pick<FigureOptions, 'widthInches'>): FigureSpec {
+export function maskFigure(mask: MaskInput, options: Pick<FigureOptions, 'widthInches' | 'medium' | 'theme'>): FigureSpec {
   const { height, width, counts } = mask;
   if (!(Number.isInteger(height) && Number.isInteger(width) && height > 0 && width > 0)) {
     throw new FigureOptionError(`the mask heat map needs a positive whole height and width (got ${height}x${width})`);
@@ -26,7 +27,8 @@ export function maskFigure(mask: MaskInput, options: Pick<FigureOptions, 'widthI
   // Axis labels take about 24 pt left and below; size the figure so the grid's cells come out square.
   const gridPt = widthPt - COLOR_BAR_ROOM - 26;
   const heightInches = (gridPt * (height / width) + 26) / 72;
-  const size = { ...printSize(options.widthInches, heightInches / options.widthInches), heightInches };
+  const fig = figureStyle(options, heightInches / options.widthInches, { heightInches });
+  const { size, ink } = fig;
   const max = Math.max(1, ...counts);
   const points: { x: number; y: number; count: number }[] = [];
   for (let r = 0; r < height; r++) {
@@ -41,25 +43,26 @@ export function maskFigure(mask: MaskInput, options: Pick<FigureOptions, 'widthI
       responsive: false,
       animation: false,
       layout: { padding: { top: 4, right: COLOR_BAR_ROOM, bottom: 0, left: 0 } },
+      ...screenOptions(fig),
       scales: {
         x: {
           type: 'linear',
           min: 0,
           max: width,
-          title: { display: true, text: 'Input column', color: INK, font: font(size.titleFont), padding: { top: 1, bottom: 0 } },
-          grid: { drawOnChartArea: false, color: INK, lineWidth: 0.75, tickLength: 3 },
-          border: { color: INK, width: 0.75 },
-          ticks: { color: INK, font: font(size.tickFont), stepSize: step, maxRotation: 0, padding: 2 },
+          title: { display: true, text: 'Input column', color: ink, font: fig.font(size.titleFont), padding: { top: 1, bottom: 0 } },
+          grid: { drawOnChartArea: false, color: ink, lineWidth: fig.stroke(0.75), tickLength: 3 },
+          border: { color: ink, width: fig.stroke(0.75) },
+          ticks: { color: ink, font: fig.font(size.tickFont), stepSize: step, maxRotation: 0, padding: 2 },
         },
         y: {
           type: 'linear',
           min: 0,
           max: height,
           reverse: true,
-          title: { display: true, text: 'Input row', color: INK, font: font(size.titleFont), padding: { top: 0, bottom: 1 } },
-          grid: { drawOnChartArea: false, color: INK, lineWidth: 0.75, tickLength: 3 },
-          border: { color: INK, width: 0.75 },
-          ticks: { color: INK, font: font(size.tickFont), stepSize: step, padding: 2 },
+          title: { display: true, text: 'Input row', color: ink, font: fig.font(size.titleFont), padding: { top: 0, bottom: 1 } },
+          grid: { drawOnChartArea: false, color: ink, lineWidth: fig.stroke(0.75), tickLength: 3 },
+          border: { color: ink, width: fig.stroke(0.75) },
+          ticks: { color: ink, font: fig.font(size.tickFont), stepSize: step, padding: 2 },
         },
       },
       plugins: {
@@ -75,7 +78,7 @@ export function maskFigure(mask: MaskInput, options: Pick<FigureOptions, 'widthI
         },
       },
     },
-    plugins: [heatmapPlugin(height, width, counts, max, size.tickFont, size.titleFont)],
+    plugins: [heatmapPlugin(height, width, counts, max, fig)],
   } as unknown as ChartConfiguration;
 
   const t = mask.ticket;
@@ -90,7 +93,7 @@ export function maskFigure(mask: MaskInput, options: Pick<FigureOptions, 'widthI
   };
 }
 
-function heatmapPlugin(height: number, width: number, counts: readonly number[], max: number, tickFont: number, titleFont: number): Plugin {
+function heatmapPlugin(height: number, width: number, counts: readonly number[], max: number, fig: FigureStyle): Plugin {
   return {
     id: 'lthMaskHeatmap',
     beforeDatasetsDraw(chart: Chart) {
@@ -110,7 +113,7 @@ function heatmapPlugin(height: number, width: number, counts: readonly number[],
           ctx.fillRect(x0, Math.min(y0, y1), x1 - x0 + 0.3, Math.abs(y1 - y0) + 0.3);
         }
       }
-      drawColorBar(ctx, chartArea, max, tickFont, titleFont);
+      drawColorBar(ctx, chartArea, max, fig);
       ctx.restore();
     },
   };
@@ -118,7 +121,9 @@ function heatmapPlugin(height: number, width: number, counts: readonly number[],
 
 type Ctx = Chart['ctx'];
 
-function drawColorBar(ctx: Ctx, area: { top: number; bottom: number; right: number }, max: number, tickFont: number, titleFont: number) {
+function drawColorBar(ctx: Ctx, area: { top: number; bottom: number; right: number }, max: number, fig: FigureStyle) {
+  const { tickFont, titleFont } = fig.size;
+  const family = fig.font(tickFont).family;
   const x = area.right + 7;
   const w = 6;
   const h = area.bottom - area.top;
@@ -128,11 +133,11 @@ function drawColorBar(ctx: Ctx, area: { top: number; bottom: number; right: numb
     ctx.fillStyle = viridis((i + 0.5) / COLOR_BAR_STEPS);
     ctx.fillRect(x, yTop, w, h / COLOR_BAR_STEPS + 0.3);
   }
-  ctx.strokeStyle = INK;
-  ctx.lineWidth = 0.5;
+  ctx.strokeStyle = fig.ink;
+  ctx.lineWidth = fig.stroke(0.5);
   ctx.strokeRect(x, area.top, w, h);
-  ctx.fillStyle = INK;
-  ctx.font = `${tickFont}px ${FONT_FAMILY}`;
+  ctx.fillStyle = fig.ink;
+  ctx.font = `${tickFont}px ${family}`;
   ctx.textAlign = 'left';
   ctx.textBaseline = 'middle';
   for (const v of colorBarTicks(max)) {
@@ -146,7 +151,7 @@ function drawColorBar(ctx: Ctx, area: { top: number; bottom: number; right: numb
   ctx.save();
   ctx.translate(x + w + 3 + tickFont * 2.2 + titleFont * 0.6, (area.top + area.bottom) / 2);
   ctx.rotate(Math.PI / 2);
-  ctx.font = `${titleFont}px ${FONT_FAMILY}`;
+  ctx.font = `${titleFont}px ${family}`;
   ctx.textAlign = 'center';
   ctx.fillText('Kept connections', 0, 0);
   ctx.restore();

@@ -128,3 +128,82 @@ export function lineAspect(widthInches: number): number {
 export function font(size: number, weight: 'normal' | 'bold' = 'normal') {
   return { family: FONT_FAMILY, size, weight } as const;
 }
+
+/**
+ * Where a figure is drawn. 'print' (the default) is the paper figure: black ink on white, point-size
+ * fonts, hairlines. 'screen' is the same figure in the app's window: ink and grid in the theme's
+ * colours (readable in the dark theme), fonts and strokes scaled up for a screen's pixels, and a
+ * chart that fills its panel. The data, series, colours of the series and legend are the same.
+ */
+export type FigureMedium = 'print' | 'screen';
+
+export interface ScreenTheme {
+  /** Text, axes and the black legend symbols of print. */
+  ink: string;
+  /** Grid lines. */
+  grid: string;
+  fontFamily: string;
+  /** Screen pixels per print point for fonts: 7.5 pt ticks become about 11 px at 1.45. */
+  fontScale: number;
+}
+
+/** The light theme of the app (src/renderer/src/styles.css); the window passes its own colours. */
+export const SCREEN_THEME: ScreenTheme = {
+  ink: '#1d2126',
+  grid: 'rgba(128, 128, 128, 0.25)',
+  fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, Ubuntu, Cantarell, "Noto Sans", sans-serif',
+  fontScale: 1.45,
+};
+
+/** Everything a figure builder needs to know about the medium: ink, grid, fonts, sizes and strokes. */
+export interface FigureStyle {
+  medium: FigureMedium;
+  ink: string;
+  grid: string;
+  size: PrintSize;
+  /** Legend symbol width (dash plus marker). */
+  symbolWidth: number;
+  font(size: number, weight?: 'normal' | 'bold'): { family: string; size: number; weight: 'normal' | 'bold' };
+  /** A stroke width given in print points: as is on paper, at least one pixel on screen. */
+  stroke(points: number): number;
+}
+
+const PRINT_SYMBOL_WIDTH = 18;
+
+export function figureStyle(
+  options: { widthInches: number; medium?: FigureMedium; theme?: Partial<ScreenTheme> },
+  aspect: number,
+  sizeOverride?: Partial<PrintSize>,
+): FigureStyle {
+  const base: PrintSize = { ...printSize(options.widthInches, aspect), ...sizeOverride };
+  if ((options.medium ?? 'print') === 'print') {
+    return { medium: 'print', ink: INK, grid: GRID, size: base, symbolWidth: PRINT_SYMBOL_WIDTH, font, stroke: (w) => w };
+  }
+  const theme = { ...SCREEN_THEME, ...definedOnly(options.theme ?? {}) };
+  const k = theme.fontScale > 0 && Number.isFinite(theme.fontScale) ? theme.fontScale : SCREEN_THEME.fontScale;
+  const size: PrintSize = {
+    ...base,
+    tickFont: round1(base.tickFont * k),
+    titleFont: round1(base.titleFont * k),
+    legendFont: round1(base.legendFont * k),
+    lineWidth: round1(base.lineWidth * 1.8),
+    pointRadius: round1(base.pointRadius * 1.6),
+  };
+  return {
+    medium: 'screen',
+    ink: theme.ink,
+    grid: theme.grid,
+    size,
+    symbolWidth: Math.round(PRINT_SYMBOL_WIDTH * Math.min(k, 1.5)),
+    font: (s, weight = 'normal') => ({ family: theme.fontFamily, size: s, weight }),
+    stroke: (w) => Math.max(1, round1(w * 1.4)),
+  };
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== '')) as Partial<T>;
+}
+
+function round1(x: number): number {
+  return Math.round(x * 10) / 10;
+}

@@ -12,7 +12,8 @@ import {
   seriesStyle,
   variantsIn,
 } from './series';
-import { GRID, INK, font, lineAspect, printSize } from './style';
+import { figureStyle, lineAspect } from './style';
+import { screenOptions, tooltipOptions } from './screen';
 import type { CsvTable, FigureOptions, FigureSpec } from './types';
 import { weightsRemainingAxis } from './weights-axis';
 
@@ -49,7 +50,8 @@ export const EARLY_STOP_METRIC: Metric = {
 export function tradeoffFigure(metric: Metric, input: readonly ExperimentDetail[], options: FigureOptions): FigureSpec {
   requireExperiments(input, metric.kind);
   const details = filterVariants(filterRounds(input, options.rounds), options.variants);
-  const size = printSize(options.widthInches, lineAspect(options.widthInches));
+  const fig = figureStyle(options, lineAspect(options.widthInches));
+  const { size, ink } = fig;
   const names = experimentNames(details);
   const datasets: object[] = [];
   const plotted: PlottedSeries[] = [];
@@ -62,7 +64,7 @@ export function tradeoffFigure(metric: Metric, input: readonly ExperimentDetail[
       xs.push(...points.map((p) => p.x));
       const label = seriesLabel(names, ei, variant);
       const style = seriesStyle(details.length, ei, variant);
-      const { line, band } = lineWithBand(label, points, style, size);
+      const { line, band } = lineWithBand(label, points, style, fig);
       series.push(label);
       const first = datasets.length;
       datasets.push(line, ...band);
@@ -70,7 +72,7 @@ export function tradeoffFigure(metric: Metric, input: readonly ExperimentDetail[
     }
   });
 
-  const legend = factorLegend(plotted);
+  const legend = factorLegend(plotted, ink);
   const config = {
     type: 'line',
     data: { datasets },
@@ -78,23 +80,24 @@ export function tradeoffFigure(metric: Metric, input: readonly ExperimentDetail[
       responsive: false,
       animation: false,
       layout: { padding: { top: 0, right: 4, bottom: 0, left: 0 } },
+      ...screenOptions(fig),
       scales: {
-        x: weightsRemainingAxis(xs, size),
+        x: weightsRemainingAxis(xs, fig),
         y: {
           type: 'linear',
           grace: '4%',
-          title: { display: true, text: metric.axisTitle, color: INK, font: font(size.titleFont), padding: { top: 0, bottom: 2 } },
-          grid: { color: GRID, lineWidth: 0.5, tickLength: 3 },
-          border: { color: INK, width: 0.75 },
-          ticks: { color: INK, font: font(size.tickFont), maxTicksLimit: size.widthInches >= 5 ? 7 : 6, padding: 2 },
+          title: { display: true, text: metric.axisTitle, color: ink, font: fig.font(size.titleFont), padding: { top: 0, bottom: 2 } },
+          grid: { color: fig.grid, lineWidth: fig.stroke(0.5), tickLength: 3 },
+          border: { color: ink, width: fig.stroke(0.75) },
+          ticks: { color: ink, font: fig.font(size.tickFont), maxTicksLimit: size.widthInches >= 5 ? 7 : 6, padding: 2 },
         },
       },
       plugins: {
-        legend: legendOptions(legend, size),
-        tooltip: { enabled: true },
+        legend: legendOptions(legend, fig),
+        tooltip: tooltipOptions(fig, series),
       },
     },
-    plugins: [legendSymbols(legend, size)],
+    plugins: [legendSymbols(legend, fig)],
   } as unknown as ChartConfiguration;
 
   return {

@@ -1,6 +1,7 @@
 import type { ChartConfiguration } from 'chart.js';
 import type { Variant } from '../spec';
 import type { FigureKind } from './options';
+import type { FigureMedium, ScreenTheme } from './style';
 
 /** Raw data behind a figure: one row per plotted point per trial, so readers can re-plot or re-test it. */
 export interface CsvTable {
@@ -29,6 +30,10 @@ export interface FigureOptions {
   /** Rounds to show; every round when absent (curves and layers pick a few spread-out rounds). */
   rounds?: number[];
   variants?: Variant[];
+  /** 'print' (default): the paper figure, in points. 'screen': the same figure styled for the app's window. */
+  medium?: FigureMedium;
+  /** Screen colours and font scale (the app's theme); ignored in print. */
+  theme?: Partial<ScreenTheme>;
 }
 
 /** Input of the mask figure: what LabServices.tickets.pixelHeatmap returns, plus the ticket for labels. */

@@ -1,12 +1,13 @@
 import type { Scale } from 'chart.js';
 import { formatPercent } from './series';
-import { GRID, INK, font, type PrintSize } from './style';
+import type { FigureStyle } from './style';
 
 /**
  * The paper's x axis: weights remaining on a log scale, 100% on the left, ticks at the weights that
  * were actually trained (100, 51.2, 26.2, ...), thinned so labels never collide at column width.
  */
-export function weightsRemainingAxis(percents: readonly number[], size: PrintSize) {
+export function weightsRemainingAxis(percents: readonly number[], style: FigureStyle) {
+  const { size, ink } = style;
   const values = [...new Set(percents.filter((p) => p > 0 && Number.isFinite(p)).map((p) => round4(p)))].sort((a, b) => b - a);
   const hi = values[0] ?? 100;
   const lo = values[values.length - 1] ?? 1;
@@ -19,15 +20,15 @@ export function weightsRemainingAxis(percents: readonly number[], size: PrintSiz
     reverse: true,
     min: lo / pad,
     max: hi * pad,
-    title: { display: true, text: 'Weights remaining (%)', color: INK, font: font(size.titleFont), padding: { top: 2, bottom: 0 } },
-    grid: { color: GRID, lineWidth: 0.5, drawTicks: true, tickLength: 3 },
-    border: { color: INK, width: 0.75 },
+    title: { display: true, text: 'Weights remaining (%)', color: ink, font: style.font(size.titleFont), padding: { top: 2, bottom: 0 } },
+    grid: { color: style.grid, lineWidth: style.stroke(0.5), drawTicks: true, tickLength: 3 },
+    border: { color: ink, width: style.stroke(0.75) },
     afterBuildTicks: (axis: Scale) => {
       axis.ticks = ticks.map((value) => ({ value }));
     },
     ticks: {
-      color: INK,
-      font: font(size.tickFont),
+      color: ink,
+      font: style.font(size.tickFont),
       autoSkip: false,
       maxRotation: 0,
       padding: 2,
