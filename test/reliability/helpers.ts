@@ -220,3 +220,26 @@ export function canMountLoop(): { ok: boolean; why: string } {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * Bundles a TypeScript entry (a child process a test SIGKILLs) with the project's own tsup, next to the private
+ * CLI copy; packages stay external and resolve from node_modules. Returns the .js path.
+ */
+export async function bundleChild(entry: string): Promise<string> {
+  const { build } = await import('tsup');
+  const dir = join(cliPath(), '..');
+  const name = entry.replace(/^.*\//, '').replace(/\.ts$/, '');
+  await build({
+    entry: { [name]: resolve(__dirname, entry) },
+    outDir: dir,
+    format: ['cjs'],
+    platform: 'node',
+    target: 'node20',
+    skipNodeModulesBundle: true,
+    clean: false,
+    silent: true,
+    config: false,
+    shims: true,
+  });
+  return join(dir, `${name}.js`);
+}
