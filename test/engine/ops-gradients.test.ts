@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/main/engine/backend';
-import { conv3x3, matMulWeights } from '../../src/main/engine/model';
+import { conv3x3, denseFeatureMajor } from '../../src/main/engine/model';
 import { gaussian } from '../../src/main/engine/random';
 
 /** The hand-written gradients must equal tfjs's own autodiff (run on the cpu backend, which has every kernel). */
@@ -29,17 +29,17 @@ describe('custom gradients', () => {
     expect(maxAbsDiff(mine[1]!, ref[1]!)).toBeLessThan(1e-4);
   });
 
-  it('matMulWeights matches tf.matMul for both gradients, and skips the input gradient of a first layer', () => {
-    const x = tf.tensor2d(gaussian(7 * 5, 1, 4), [7, 5]);
-    const w = tf.tensor2d(gaussian(5 * 3, 1, 5), [5, 3]);
-    const up = tf.tensor2d(gaussian(7 * 3, 1, 6), [7, 3]);
+  it('denseFeatureMajor matches tf.matMul for both gradients, and skips the input gradient of a first layer', () => {
+    const x = tf.tensor2d(gaussian(3 * 5, 1, 4), [3, 5]); // W^T [out, in]
+    const w = tf.tensor2d(gaussian(5 * 7, 1, 5), [5, 7]); // a^T [in, batch]
+    const up = tf.tensor2d(gaussian(3 * 7, 1, 6), [3, 7]);
     const loss = (f: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor) => (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a as tf.Tensor2D, b as tf.Tensor2D), up));
-    const mine = tf.grads(loss((a, b) => matMulWeights(a, b, true)))([x, w]);
+    const mine = tf.grads(loss((a, b) => denseFeatureMajor(a, b, true)))([x, w]);
     const ref = tf.grads(loss((a, b) => tf.matMul(a, b)))([x, w]);
     expect(maxAbsDiff(mine[0]!, ref[0]!)).toBeLessThan(1e-5);
     expect(maxAbsDiff(mine[1]!, ref[1]!)).toBeLessThan(1e-5);
-    const first = tf.grads(loss((a, b) => matMulWeights(a, b, false)))([x, w]);
-    expect(maxAbsDiff(first[0]!, tf.zerosLike(x))).toBe(0);
-    expect(maxAbsDiff(first[1]!, ref[1]!)).toBeLessThan(1e-5);
+    const first = tf.grads(loss((a, b) => denseFeatureMajor(a, b, false)))([x, w]);
+    expect(maxAbsDiff(first[0]!, ref[0]!)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(first[1]!, tf.zerosLike(w))).toBe(0);
   });
 });

@@ -1,26 +1,52 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { LayerInfo } from '../../shared/results';
 import type { NetworkPlan } from './network';
 import type { Mask, WeightSet } from './types';
 
-/** Trainable state of one run on the active backend. Masks live beside the kernels they gate. */
+/**
+ * Trainable state of one run on the active backend. Dense kernels live transposed, as W^T [out, in], with
+ * activations as [features, batch]: then every matMul of a training step has the big kernel as its left
+ * operand and no transposed operand, which keeps wasm on XNNPACK's fast path without re-packing the kernel
+ * after each update (bench/FINDINGS.md: 1.3x over the row-major layout). WeightSet, masks and checkpoints
+ * outside this file stay in the usual [in, out] layout.
+ */
 export interface Params {
   kernels: tf.Variable[];
   biases: tf.Variable[];
   masks: tf.Tensor[];
 }
 
+/** [rows, cols] row-major -> [cols, rows] row-major. */
+function transposed(a: ArrayLike<number>, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = a[r * cols + c]!;
+  return out;
+}
+
+function storedShape(l: LayerInfo): number[] {
+  return l.kind === 'conv' ? l.shape : [l.shape[1]!, l.shape[0]!];
+}
+
+function toStored(l: LayerInfo, a: Float32Array | Uint8Array): Float32Array {
+  return l.kind === 'conv' ? Float32Array.from(a) : transposed(a, l.shape[0]!, l.shape[1]!);
+}
+
 export function createParams(plan: NetworkPlan, weights: WeightSet, mask: Mask): Params {
   return {
-    kernels: plan.layers.map((l, i) => tf.variable(tf.tensor(weights.kernels[i]!, l.shape), true, `k${i}`)),
-    biases: plan.layers.map((l, i) => tf.variable(tf.tensor1d(weights.biases[i]!), true, `b${i}`)),
-    masks: plan.layers.map((l, i) => tf.tensor(mask[i]!, l.shape, 'float32')),
+    kernels: plan.layers.map((l, i) => tf.variable(tf.tensor(toStored(l, weights.kernels[i]!), storedShape(l)), true)),
+    biases: plan.layers.map((l, i) => tf.variable(tf.tensor1d(weights.biases[i]!), true)),
+    masks: plan.layers.map((l, i) => tf.tensor(toStored(l, mask[i]!), storedShape(l))),
   };
 }
 
-export function readWeights(params: Params): WeightSet {
+export function readWeights(plan: NetworkPlan, params: Params): WeightSet {
   return {
-    kernels: params.kernels.map((k) => k.dataSync() as Float32Array).map((a) => Float32Array.from(a)),
-    biases: params.biases.map((b) => b.dataSync() as Float32Array).map((a) => Float32Array.from(a)),
+    kernels: params.kernels.map((k, i) => {
+      const l = plan.layers[i]!;
+      const data = k.dataSync() as Float32Array;
+      return l.kind === 'conv' ? Float32Array.from(data) : transposed(data, l.shape[1]!, l.shape[0]!);
+    }),
+    biases: params.biases.map((b) => Float32Array.from(b.dataSync() as Float32Array)),
   };
 }
 
@@ -29,25 +55,26 @@ export function disposeParams(params: Params): void {
 }
 
 /**
- * x @ w with a hand-written gradient built only from non-transposed matMuls: wasm's fast matMul path
- * (XNNPACK) takes no transposed operand and falls back to a naive loop 10x slower, which is what autodiff's
- * transposeA/transposeB products hit. Explicit transposes are cheap; the input gradient of the first layer
- * is skipped (nothing upstream needs it).
+ * W^T @ a^T (feature-major dense layer) with a hand-written gradient built only from non-transposed matMuls:
+ * wasm's fast matMul path takes no transposed operand and falls back to a naive loop 10x slower, which is
+ * what autodiff's transposeA/transposeB products hit. Explicit transposes are cheap. The input gradient of
+ * the first layer is skipped (nothing upstream needs it).
  */
-export function matMulWeights(x: tf.Tensor2D, w: tf.Tensor, needInputGrad: boolean): tf.Tensor2D {
+export function denseFeatureMajor(wT: tf.Tensor, aT: tf.Tensor2D, needInputGrad: boolean): tf.Tensor2D {
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [xi, wi, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
-    save([xi, wi]);
+    const [wi, ai, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+    save([wi, ai]);
     return {
-      value: tf.matMul(xi, wi) as tf.Tensor,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
-        const dx = needInputGrad ? tf.matMul(dy as tf.Tensor2D, tf.transpose(ws)) : tf.zerosLike(xs);
-        return [dx, tf.matMul(tf.transpose(xs), dy as tf.Tensor2D)];
+      value: tf.matMul(wi, ai) as tf.Tensor,
+      gradFunc: (dzT: tf.Tensor, saved: tf.Tensor[]) => {
+        const [ws, as] = saved as [tf.Tensor2D, tf.Tensor2D];
+        const dW = tf.matMul(dzT as tf.Tensor2D, tf.transpose(as));
+        const dA = needInputGrad ? tf.matMul(tf.transpose(ws), dzT as tf.Tensor2D) : tf.zerosLike(as);
+        return [dW, dA];
       },
     };
   });
-  return op(x, w) as tf.Tensor2D;
+  return op(wT, aT) as tf.Tensor2D;
 }
 
 /**
@@ -83,12 +110,15 @@ export function conv3x3(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
 }
 
 /**
- * Logits for a batch given as [batch, height * width * channels] (NHWC flattened). Pruned kernel entries are
- * exactly zero in the variables themselves (the optimizer never moves them), so no mask multiply is needed here.
+ * Logits [batch, classes] for a batch given as [batch, height * width * channels] (NHWC flattened). Pruned
+ * kernel entries are exactly zero in the variables themselves (the optimizer never moves them), so no mask
+ * multiply is needed here.
  */
 export function forward(plan: NetworkPlan, params: Params, x: tf.Tensor2D, dropoutSeed: number | null): tf.Tensor2D {
   const [h, w, c] = plan.inputShape;
-  let act: tf.Tensor = plan.steps[0]?.op === 'conv' || plan.steps[0]?.op === 'pool' ? tf.reshape(x, [-1, h, w, c]) : x;
+  const isConv = plan.steps[0]?.op === 'conv' || plan.steps[0]?.op === 'pool';
+  let act: tf.Tensor = isConv ? tf.reshape(x, [-1, h, w, c]) : x;
+  let featureMajor = false;
   let first = true;
   for (const step of plan.steps) {
     switch (step.op) {
@@ -103,7 +133,12 @@ export function forward(plan: NetworkPlan, params: Params, x: tf.Tensor2D, dropo
         act = tf.reshape(act, [act.shape[0]!, -1]);
         break;
       case 'dense': {
-        const z = tf.add(matMulWeights(act as tf.Tensor2D, params.kernels[step.layer]!, !first), params.biases[step.layer]!);
+        if (!featureMajor) {
+          act = tf.transpose(act);
+          featureMajor = true;
+        }
+        const bias = tf.reshape(params.biases[step.layer]!, [-1, 1]);
+        const z = tf.add(denseFeatureMajor(params.kernels[step.layer]!, act as tf.Tensor2D, !first), bias);
         first = false;
         act = step.relu ? tf.relu(z) : z;
         if (step.dropout > 0 && dropoutSeed !== null) act = tf.dropout(act, step.dropout, undefined, dropoutSeed + step.layer);
@@ -111,5 +146,5 @@ export function forward(plan: NetworkPlan, params: Params, x: tf.Tensor2D, dropo
       }
     }
   }
-  return act as tf.Tensor2D;
+  return tf.transpose(act) as tf.Tensor2D;
 }

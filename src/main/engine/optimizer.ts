@@ -26,30 +26,43 @@ const EPSILON = 1e-8;
 
 export function createOptimizer(training: TrainingSpec, params: Params): MaskedOptimizer {
   const vars = [...params.kernels, ...params.biases];
+  const masks: (tf.Tensor | null)[] = [...params.masks, ...params.biases.map(() => null)];
   const zeros = () => vars.map((v) => tf.variable(tf.zerosLike(v), false));
   const first = zeros();
   const second = training.optimizer === 'adam' ? zeros() : [];
   const lr = training.learningRate;
+  // Scalars made once: creating them inside every op of every step costs more than the small updates themselves.
+  const k = tf.tidy(() => ({
+    b1: tf.keep(tf.scalar(BETA1)),
+    omb1: tf.keep(tf.scalar(1 - BETA1)),
+    b2: tf.keep(tf.scalar(BETA2)),
+    omb2: tf.keep(tf.scalar(1 - BETA2)),
+    momentum: tf.keep(tf.scalar(training.momentum)),
+    lr: tf.keep(tf.scalar(lr)),
+  }));
   let t = 0;
   return {
     step(kernelGrads, biasGrads) {
       t += 1;
       tf.tidy(() => {
-        const grads = [...kernelGrads.map((g, i) => tf.mul(g, params.masks[i]!)), ...biasGrads];
+        const grads = [...kernelGrads, ...biasGrads].map((g, i) => (masks[i] ? tf.mul(g, masks[i]!) : g));
         if (training.optimizer === 'adam') {
-          const lrT = (lr * Math.sqrt(1 - BETA2 ** t)) / (1 - BETA1 ** t);
+          // Bias correction folded into the step size and epsilon: lr_t = lr sqrt(1 - b2^t) / (1 - b1^t).
+          const c2 = Math.sqrt(1 - BETA2 ** t);
+          const lrT = tf.scalar((lr * c2) / (1 - BETA1 ** t));
+          const epsT = tf.scalar(EPSILON * c2);
           grads.forEach((g, i) => {
-            const m = tf.add(tf.mul(first[i]!, BETA1), tf.mul(g, 1 - BETA1));
-            const v = tf.add(tf.mul(second[i]!, BETA2), tf.mul(tf.square(g), 1 - BETA2));
+            const m = tf.add(tf.mul(first[i]!, k.b1), tf.mul(g, k.omb1));
+            const v = tf.add(tf.mul(second[i]!, k.b2), tf.mul(tf.square(g), k.omb2));
             first[i]!.assign(m);
             second[i]!.assign(v);
-            vars[i]!.assign(tf.sub(vars[i]!, tf.div(tf.mul(m, lrT), tf.add(tf.sqrt(v), EPSILON))));
+            vars[i]!.assign(tf.sub(vars[i]!, tf.mul(tf.div(m, tf.add(tf.sqrt(v), epsT)), lrT)));
           });
         } else {
           grads.forEach((g, i) => {
-            const m = tf.add(tf.mul(first[i]!, training.momentum), g);
+            const m = tf.add(tf.mul(first[i]!, k.momentum), g);
             first[i]!.assign(m);
-            vars[i]!.assign(tf.sub(vars[i]!, tf.mul(m, lr)));
+            vars[i]!.assign(tf.sub(vars[i]!, tf.mul(m, k.lr)));
           });
         }
       });
@@ -67,7 +80,7 @@ export function createOptimizer(training: TrainingSpec, params: Params): MaskedO
       state.second.forEach((a, i) => second[i]!.assign(tf.tensor(a, second[i]!.shape)));
     },
     dispose() {
-      tf.dispose([...first, ...second]);
+      tf.dispose([...first, ...second, ...Object.values(k)]);
     },
   };
 }
