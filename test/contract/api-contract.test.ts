@@ -98,3 +98,45 @@ describe('service errors on the wire', () => {
     expect(res).toMatchObject({ ok: false, error: { code: 'invalid', field: 'folder' } });
   });
 });
+
+describe('exports.figures', () => {
+  const base = { experimentIds: ['e1'], figure: 'accuracy', formats: ['svg', 'pdf', 'png', 'csv', 'tex'], widthInches: 3.5, folder: '/tmp/figs' };
+
+  it('hands the service the parsed request: width and rounds as on the command line, formats deduplicated', async () => {
+    const services = fakeServices();
+    const dispatch = createDispatcher(services);
+    const res = await dispatch('exports.figures', { ...base, formats: ['svg', 'svg', 'png'], widthInches: 'double', rounds: '0-2' });
+    expect(res).toEqual({ ok: true, data: { files: ['/tmp/figs/accuracy.svg', '/tmp/figs/accuracy.png'] } });
+    expect(services.calls.at(-1)).toEqual({ method: 'exports.figures', args: [{ ...base, formats: ['svg', 'png'], widthInches: 7, rounds: [0, 1, 2] }] });
+    expectTypeOf<ApiParsed<'exports.figures'>>().toExtend<Parameters<LabServices['exports']['figures']>[0]>();
+  });
+
+  it.each([
+    [{ folder: 'figs/out' }, 'folder', /absolute path/],
+    [{ folder: '' }, 'folder', /.+/],
+    [{ widthInches: 35 }, 'widthInches', /between 1in and 12in/],
+    [{ widthInches: 'wide' }, 'widthInches', /invalid width "wide"/],
+    [{ formats: [] }, 'formats', /at least one format/],
+    [{ formats: ['jpg'] }, 'formats.0', /.+/],
+    [{ figure: 'pie' }, 'figure', /.+/],
+    [{ rounds: '3-1' }, 'rounds', /end is before the start/],
+    [{ figure: 'mask', experimentIds: [], formats: ['svg'] }, 'ticketId', /ticket/],
+    [{ experimentIds: [] }, 'experimentIds', /at least one experiment/],
+  ])('refuses %j naming the field', async (patch, field, message) => {
+    const services = fakeServices();
+    const res = await createDispatcher(services)('exports.figures', { ...base, ...patch });
+    expect(res.ok).toBe(false);
+    if (!res.ok) {
+      expect(res.error.code).toBe('invalid');
+      expect(res.error.issues?.map((i) => i.field)).toContain(field);
+      expect(res.error.issues?.find((i) => i.field === field)?.message).toMatch(message);
+    }
+    expect(services.calls.map((c) => c.method)).not.toContain('exports.figures');
+  });
+
+  it('accepts Windows paths for a Windows server, and a figure with a ticket only for the mask', async () => {
+    const dispatch = createDispatcher(fakeServices());
+    expect((await dispatch('exports.figures', { ...base, folder: 'C:\\figs' })).ok).toBe(true);
+    expect((await dispatch('exports.figures', { ...base, experimentIds: [], figure: 'mask', ticketId: 't1', formats: ['svg', 'png'] })).ok).toBe(true);
+  });
+});

@@ -37,6 +37,7 @@ export const serviceHandlers: ServiceHandlers = {
   'tickets.retrain': (s, r) => s.tickets.retrain(r),
   'tickets.maskOverlap': (s, r) => s.tickets.maskOverlap(r.ticketA, r.ticketB),
   'tickets.pixelHeatmap': (s, r) => s.tickets.pixelHeatmap(r.id),
+  'exports.figures': (s, r) => s.exports.figures(r),
 };
 
 /** Any thrown value -> ApiError. Services signal not-found/field problems by message or by `code`/`issues` fields. */

@@ -9,6 +9,7 @@ import { openStore, StoreError, type Store } from '../store';
 import { childRunner, forkSpawner } from './child-runner';
 import { datasetSamples, ensureBuiltinDatasets, importDataset } from './datasets';
 import { EventBus } from './event-bus';
+import { exportsService } from './exports';
 import { ExperimentQueue, type Runner } from './queue';
 import { markDeadRunsInterrupted, runningElsewhere } from './recovery';
 import { runExperiment } from './run-experiment';
@@ -147,6 +148,7 @@ export async function createLabServices(opts: LabServicesOptions = {}): Promise<
         maskOverlap: (a, b) => maskOverlap(store, a, b),
         pixelHeatmap: (id) => pixelHeatmap(store, id),
       },
+      exports: exportsService(store),
       subscribe: (listener) => bus.subscribe(listener),
       waitFor: (id) => queue.waitFor(id),
       interruptAll: () => queue.interruptAll(),

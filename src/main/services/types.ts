@@ -2,6 +2,7 @@ import type { LabEvent } from '../../shared/events';
 import type { Preset } from '../../shared/presets';
 import type { ExperimentSpecInput } from '../../shared/spec';
 import type { DatasetInfo, ExperimentDetail, ExperimentSummary, TicketRecord, BackendName } from '../../shared/results';
+import type { ExportFormat, FigureKind } from '../../shared/figures/options';
 
 /**
  * The services every front door (CLI, Electron main, browser-mode server) calls. Implemented once over the
@@ -47,6 +48,26 @@ export interface MaskOverlap {
   layers: { name: string; jaccard: number }[];
 }
 
+/** A paper figure written from stored results: DIR/<figure>.<format> for each format (see `lth export`). */
+export interface ExportFiguresRequest {
+  /** Experiments drawn in one figure (and tabulated in tex/md); none only for the mask figure. */
+  experimentIds: string[];
+  figure: FigureKind;
+  formats: ExportFormat[];
+  /** Physical width in inches: 3.5 single column, 7 double. */
+  widthInches: number;
+  /** Absolute path of the output folder on the machine running the lab; created when missing. */
+  folder: string;
+  rounds?: number[];
+  /** The ticket whose mask the mask figure shows. */
+  ticketId?: string;
+}
+
+export interface ExportedFiles {
+  /** Absolute paths written, in the order of the formats asked for. */
+  files: string[];
+}
+
 export interface LabServices {
   system(): SystemInfo;
   presets(): readonly Preset[];
@@ -78,6 +99,9 @@ export interface LabServices {
     maskOverlap(ticketA: string, ticketB: string): MaskOverlap;
     /** For 28x28-style inputs: per input pixel, the number of first-layer connections the ticket keeps. */
     pixelHeatmap(id: string): { height: number; width: number; counts: number[] };
+  };
+  exports: {
+    figures(request: ExportFiguresRequest): Promise<ExportedFiles>;
   };
   /** Every LabEvent of every experiment; returns the unsubscribe function. */
   subscribe(listener: (event: LabEvent) => void): () => void;

@@ -26,6 +26,7 @@ export const SERVICE_CHANNELS = [
   'tickets.retrain',
   'tickets.maskOverlap',
   'tickets.pixelHeatmap',
+  'exports.figures',
 ] as const;
 
 /** Calls only the desktop host can answer (native dialogs); the browser-mode server refuses them. */

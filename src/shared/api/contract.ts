@@ -4,7 +4,10 @@ import type { Preset } from '../presets';
 import type { DatasetInfo, ExperimentDetail, ExperimentSummary, TicketRecord } from '../results';
 import type { LabEvent } from '../events';
 // Type-only: erased at build time, so the renderer bundles nothing from main.
-import type { DatasetSamples, MaskOverlap, SystemInfo, TicketUpdate, RetrainRequest } from '../../main/services/types';
+import type { DatasetSamples, ExportFiguresRequest, ExportedFiles, MaskOverlap, SystemInfo, TicketUpdate, RetrainRequest } from '../../main/services/types';
+// The figure module's option lists and parsers (no Chart.js, no DOM): the CLI and the window accept the same values.
+import { EXPORT_FORMATS, FIGURE_KINDS, parseRounds, parseWidth } from '../figures/options';
+import { FigureOptionError } from '../figures/errors';
 import type { Channel } from './channels';
 
 /**
@@ -16,6 +19,52 @@ import type { Channel } from './channels';
 const id = z.string().min(1).max(128);
 const folder = z.string().min(1).max(4096);
 const none = z.object({}).strict();
+
+/** POSIX (/home/me) or Windows (C:\\figs, \\\\server\\share): the serving machine's OS judges it again. */
+export function isAbsolutePath(p: string): boolean {
+  return p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\');
+}
+
+/** A figure-option parser as a zod step: its one-line message becomes the field's error. */
+function parsed<I, O>(parse: (v: I) => O) {
+  return (v: I, ctx: z.core.$RefinementCtx<I>): O => {
+    try {
+      return parse(v);
+    } catch (e) {
+      if (!(e instanceof FigureOptionError)) throw e;
+      ctx.issues.push({ code: 'custom', message: e.message.replace(/^--rounds/, 'rounds'), input: v });
+      return z.NEVER;
+    }
+  };
+}
+
+/** Paper figures written on the serving machine: the same options as `lth export`. */
+export const ExportFiguresSchema = z
+  .object({
+    experimentIds: z.array(id).max(32).default([]),
+    figure: z.enum(FIGURE_KINDS),
+    formats: z
+      .array(z.enum(EXPORT_FORMATS))
+      .min(1, `choose at least one format: ${EXPORT_FORMATS.join(', ')}`)
+      .transform((fs) => [...new Set(fs)]),
+    // 3.5 (inches), or as on the command line: '3.5in', '89mm', 'single', 'double'.
+    widthInches: z.union([z.number(), z.string().max(32)]).transform(parsed((v: number | string) => parseWidth(typeof v === 'number' ? `${v}in` : v))),
+    folder: folder.refine(isAbsolutePath, 'give an absolute path on the machine running the lab, e.g. /home/me/figures'),
+    // Round numbers, or a list such as '0,3,5' or '0-4'.
+    rounds: z
+      .union([z.array(z.number().int().min(0).max(100_000)).min(1).max(1000), z.string().max(500)])
+      .transform(parsed((v: number[] | string) => (typeof v === 'string' ? parseRounds(v) : [...new Set(v)].sort((a, b) => a - b))))
+      .optional(),
+    ticketId: id.optional(),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.figure === 'mask' && !r.ticketId) ctx.addIssue({ code: 'custom', path: ['ticketId'], message: 'the mask figure shows one ticket: choose it' });
+    if (r.figure !== 'mask' && r.experimentIds.length === 0) ctx.addIssue({ code: 'custom', path: ['experimentIds'], message: `the ${r.figure} figure needs at least one experiment` });
+    if (r.experimentIds.length === 0 && r.formats.some((f) => f === 'tex' || f === 'md')) {
+      ctx.addIssue({ code: 'custom', path: ['formats'], message: 'tex and md write the results table of an experiment: choose one' });
+    }
+  });
 
 export const requestSchemas = {
   system: none,
@@ -72,6 +121,7 @@ export const requestSchemas = {
     .strict(),
   'tickets.maskOverlap': z.object({ ticketA: id, ticketB: id }).strict(),
   'tickets.pixelHeatmap': z.object({ id }).strict(),
+  'exports.figures': ExportFiguresSchema,
   'host.pickFolder': z.object({ title: z.string().max(200).optional() }).strict(),
 } satisfies Record<Channel, z.ZodType>;
 
@@ -99,6 +149,7 @@ export interface ApiResponses {
   'tickets.retrain': ExperimentSummary;
   'tickets.maskOverlap': MaskOverlap;
   'tickets.pixelHeatmap': { height: number; width: number; counts: number[] };
+  'exports.figures': ExportedFiles;
   /** null when the user closed the dialog. */
   'host.pickFolder': string | null;
 }
@@ -124,7 +175,7 @@ export type ApiResult<T> = { ok: true; data: T } | { ok: false; error: ApiError 
 
 export type { LabEvent };
 export type { Channel, ServiceChannel, HostChannel } from './channels';
-export type { DatasetSamples, MaskOverlap, SystemInfo, TicketUpdate, RetrainRequest };
+export type { DatasetSamples, ExportFiguresRequest, ExportedFiles, MaskOverlap, SystemInfo, TicketUpdate, RetrainRequest };
 
 /** Zod issues -> ApiError naming the first offending field and listing all of them. */
 export function zodToApiError(error: z.ZodError): ApiError {
