@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -160,12 +161,16 @@ export function integrity(path: string): string[] {
 }
 
 /** Every row of every table, in a stable order: equal dumps mean nothing was written. */
-export function dumpDb(db: Database.Database): string {
-  const tables = (db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`).all() as { name: string }[]).map((t) => t.name);
+export function dumpDb(db: Database.Database, only?: readonly string[]): string {
+  const tables = (db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`).all() as { name: string }[])
+    .map((t) => t.name)
+    .filter((t) => !only || only.includes(t));
   const parts: string[] = [];
   for (const t of tables) {
     const rows = db.prepare(`SELECT * FROM "${t}"`).all() as Record<string, unknown>[];
-    const lines = rows.map((r) => JSON.stringify(r, (_k, v) => (Buffer.isBuffer(v) || (v && (v as { type?: string }).type === 'Buffer') ? `blob:${Buffer.from(v as Buffer).toString('base64')}` : v)));
+    const lines = rows.map((r) =>
+      JSON.stringify(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Buffer.isBuffer(v) ? `blob:${v.toString('base64')}` : v]))),
+    );
     lines.sort();
     parts.push(`${t}:${lines.join('\n')}`);
   }
@@ -242,4 +247,8 @@ export async function bundleChild(entry: string): Promise<string> {
     shims: true,
   });
   return join(dir, `${name}.js`);
+}
+
+export function sha256File(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
