@@ -13,7 +13,7 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): {
     ? new SingleBar(
         {
           stream,
-          format: 'round {round} {variant} trial {trial} |{bar}| {percentage}% | it {iteration}/{total} | val acc {acc} | ETA {etaText}',
+          format: 'round {round} {variant} trial {trial} |{bar}| {percentage}% | it {iteration}/{iterations} | val acc {acc} | ETA {etaText}',
           barsize: 24,
           hideCursor: true,
           clearOnComplete: true,
@@ -30,7 +30,7 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): {
           variant: e.variant.padEnd(6),
           trial: e.trial,
           iteration: e.iteration,
-          total: e.totalIterations,
+          iterations: e.totalIterations,
           acc: pct(e.valAccuracy),
           etaText: e.etaSeconds === null ? '-' : formatDuration(e.etaSeconds),
         };
