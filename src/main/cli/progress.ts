@@ -1,30 +1,35 @@
-import { SingleBar } from 'cli-progress';
+import { MultiBar, type SingleBar } from 'cli-progress';
 import type { LabEvent } from '../../shared/events';
 
 const pct = (x: number | null) => (x === null ? '  -  ' : `${(x * 100).toFixed(1)}%`);
 
+function runLine(e: Extract<LabEvent, { type: 'run-complete' }>): string {
+  const r = e.result;
+  return (
+    `trial ${r.trial} round ${r.round} ${r.variant.padEnd(6)} weights ${(r.weightsRemaining * 100).toFixed(1).padStart(5)}%  ` +
+    `val ${pct(r.valAccuracy)} test ${pct(r.testAccuracy)} at iteration ${r.earlyStopIteration}  (${(r.durationMs / 1000).toFixed(1)} s)`
+  );
+}
+
 /**
- * Progress on stderr so stdout stays clean for --json. A live bar on a terminal; one line per finished run
- * otherwise (logs, CI), so nothing is lost when the output is not a TTY.
+ * Progress on stderr so stdout stays clean for --json. A live bar on a terminal, with each finished run
+ * logged above it; one line per finished run otherwise (logs, CI), so nothing is lost without a TTY.
  */
 export function progressReporter(stream: NodeJS.WriteStream = process.stderr): { onEvent(e: LabEvent): void; stop(): void } {
-  const tty = Boolean(stream.isTTY);
-  const bar = tty
-    ? new SingleBar(
-        {
-          stream,
-          format: 'round {round} {variant} trial {trial} |{bar}| {percentage}% | it {iteration}/{iterations} | val acc {acc} | ETA {etaText}',
-          barsize: 24,
-          hideCursor: true,
-          clearOnComplete: true,
-          etaBuffer: 50,
-        },
-      )
+  const multi = stream.isTTY
+    ? new MultiBar({
+        stream,
+        format: 'round {round} {variant} trial {trial} |{bar}| {percentage}% | it {iteration}/{iterations} | val acc {acc} | ETA {etaText}',
+        barsize: 24,
+        hideCursor: true,
+        clearOnComplete: true,
+        gracefulExit: false,
+      })
     : null;
-  let started = false;
+  let bar: SingleBar | null = null;
   return {
     onEvent(e) {
-      if (e.type === 'progress' && bar) {
+      if (e.type === 'progress' && multi) {
         const payload = {
           round: e.round,
           variant: e.variant.padEnd(6),
@@ -34,20 +39,16 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): {
           acc: pct(e.valAccuracy),
           etaText: e.etaSeconds === null ? '-' : formatDuration(e.etaSeconds),
         };
-        if (!started) {
-          bar.start(1000, Math.round(e.fractionDone * 1000), payload);
-          started = true;
-        } else bar.update(Math.round(e.fractionDone * 1000), payload);
+        const value = Math.round(e.fractionDone * 1000);
+        if (!bar) bar = multi.create(1000, value, payload);
+        else bar.update(value, payload);
       } else if (e.type === 'run-complete') {
-        const r = e.result;
-        const line =
-          `trial ${r.trial} round ${r.round} ${r.variant.padEnd(6)} weights ${(r.weightsRemaining * 100).toFixed(1).padStart(5)}%  ` +
-          `val ${pct(r.valAccuracy)} test ${pct(r.testAccuracy)} at iteration ${r.earlyStopIteration}  (${(r.durationMs / 1000).toFixed(1)} s)`;
-        stream.write(`${tty ? '\r\x1b[2K' : ''}${line}\n`);
+        if (multi) multi.log(`${runLine(e)}\n`);
+        else stream.write(`${runLine(e)}\n`);
       }
     },
     stop() {
-      if (bar && started) bar.stop();
+      multi?.stop();
     },
   };
 }
