@@ -26,6 +26,9 @@ async function start(): Promise<void> {
     runner: 'child',
     workerEntry: path.join(__dirname, 'worker.js'),
     spawnWorker: utilityProcessSpawner,
+    // The hardened build disables the runAsNode fuse, so a utility process cannot fork Node children: each
+    // experiment trains in its one utility process. (`lth serve` and the CLI train independent runs in parallel.)
+    workers: 1,
   });
   const stopIpc = registerIpc(services, hostHandlers(() => mainWindow), origins, () => BrowserWindow.getAllWindows());
   const open = () => {
