@@ -25,11 +25,6 @@ export function seriesColor(i: number): string {
   return SERIES[i % SERIES.length]!;
 }
 
-export function withAlpha(hex: string, alpha: number): string {
-  const n = parseInt(hex.slice(1), 16);
-  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
-}
-
 /** Theme colours for chart text and grid, read from the CSS variables the theme defines. */
 export function themeInk(): { text: string; grid: string; muted: string } {
   if (typeof getComputedStyle === 'undefined' || typeof document === 'undefined') return { text: '#222', grid: '#ddd', muted: '#666' };
