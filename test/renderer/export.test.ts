@@ -17,7 +17,7 @@ const settle = async () => {
 };
 
 async function mountPanel(props = { experimentIds: ['e1'], tickets: [{ id: 't1', name: 'ticket one' }] }): Promise<VueWrapper> {
-  const w = mount(ExportPanel as never, { props, global: { plugins: [lab.pinia] } });
+  const w = mount(ExportPanel, { props, global: { plugins: [lab.pinia] } });
   await settle();
   return w;
 }
