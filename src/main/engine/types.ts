@@ -1,3 +1,4 @@
+import type { RunProgress } from '../../shared/events';
 import type { ExperimentSpec, Variant } from '../../shared/spec';
 import type { BackendName, LayerInfo, RunResult } from '../../shared/results';
 
@@ -31,18 +32,7 @@ export interface TrainOutcome {
   captured: WeightSet | null;
 }
 
-export interface TrainProgress {
-  trial: number;
-  variant: Variant;
-  round: number;
-  iteration: number;
-  startIteration: number;
-  totalIterations: number;
-  /** Latest evaluation, when one has happened in this run. */
-  valAccuracy: number | null;
-  testAccuracy: number | null;
-  valLoss: number | null;
-}
+export type TrainProgress = RunProgress;
 
 /**
  * The state of a run in the middle of training, enough to continue it bit for bit: the data order,

@@ -1,3 +1,4 @@
+import type { DatasetInfo } from '../../../shared/results';
 import { classCounts } from './stats';
 import type { LoadedDataset } from './types';
 
@@ -18,24 +19,10 @@ export interface DatasetRef {
   name?: string;
 }
 
-/** What an import (or the built-in dataset) reports, for the store to record: DatasetInfo's fields
- * less createdAt, plus `source`'s folder. */
-export interface DatasetDescriptor {
-  id: string;
-  name: string;
-  source: DatasetSource;
+/** What an import (or the built-in dataset) reports, for the store to record: DatasetInfo less createdAt,
+ * plus the folder its files are in. */
+export interface DatasetDescriptor extends Omit<DatasetInfo, 'createdAt'> {
   folder: string;
-  hash: string;
-  /** [height, width, channels] */
-  shape: [number, number, number];
-  numClasses: number;
-  classNames: string[];
-  trainCount: number;
-  testCount: number;
-  trainClassCounts: number[];
-  testClassCounts: number[];
-  /** Bytes the dataset's files take in `folder`. */
-  diskBytes: number;
 }
 
 export function describeDataset(
