@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreError } from './errors';
 import { MIGRATIONS, type Migration } from './migrations';
@@ -75,9 +75,12 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): O
 function backup(db: Db, path: string, version: number): string {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const target = `${path}.v${version}-${stamp}.bak`;
+  const existed = existsSync(target);
   try {
     db.prepare('VACUUM INTO ?').run(target);
   } catch (e) {
+    // A partial copy (disk full mid-way) must not lie there looking like a good backup.
+    if (!existed) rmSync(target, { force: true });
     throw new StoreError(`cannot back up database ${path} to ${target} before upgrading it: ${(e as Error).message}`, 'path');
   }
   return target;
