@@ -1,3 +1,4 @@
+import { applyMask } from '../engine/weights';
 import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -72,22 +73,6 @@ const TicketJsonSchema = z.object({
 export type TicketJson = z.infer<typeof TicketJsonSchema>;
 
 const nullIfNaN = (v: number): number | null => (Number.isFinite(v) ? v : null);
-
-/**
- * Pruned kernel entries become +0 (a trainer that multiplies by the mask leaves -0 there); kept values, -0
- * included, are left bit for bit.
- */
-function applyMask(w: WeightSet, mask: readonly Uint8Array[]): WeightSet {
-  return {
-    kernels: w.kernels.map((k, i) => {
-      const m = mask[i]!;
-      const out = k.slice();
-      for (let j = 0; j < out.length; j++) if (m[j] === 0) out[j] = 0;
-      return out;
-    }),
-    biases: w.biases.map((b) => b.slice()),
-  };
-}
 
 /** The files of a ticket folder, in memory: what exportTicket writes and tests load into tfjs. */
 export function ticketArtifacts(t: LoadedTicket, generatedBy: string): { files: Record<string, Buffer>; model: TfjsModelJson } {
