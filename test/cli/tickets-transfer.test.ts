@@ -16,6 +16,19 @@ describe('tickets from the command line', () => {
     expect(two.results).toHaveLength(3);
   });
 
+  it('re-runs a spec that `experiments show --json` printed and reproduces its results exactly', () => {
+    const [exp] = json(lth(['experiments', 'list', '--json'], home));
+    const shown = lth(['experiments', 'show', exp.id, '--json'], home);
+    const file = join(home, 'spec.json');
+    require('node:fs').writeFileSync(file, shown.stdout);
+    const original = json(lth(['experiments', 'show', exp.id, '--json'], home));
+    const rerun = json(lth(['run', '--spec', file, '--backend', 'wasm', '--json'], home));
+    const again = json(lth(['experiments', 'show', rerun.experimentId, '--json'], home));
+    expect(again.specHash).toBe(original.specHash);
+    const strip = (runs: any[]) => runs.map(({ durationMs: _d, ...r }: any) => r);
+    expect(strip(again.runs)).toEqual(strip(original.runs));
+  });
+
   it('saves, exports as a TensorFlow.js model folder, and imports a ticket back bit for bit', () => {
     const [exp] = json(lth(['experiments', 'list', '--json'], home));
     const saved = json(lth(['tickets', 'save', exp.id, '--round', '1', '--name', 'round one', '--json'], home));
