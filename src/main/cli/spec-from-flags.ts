@@ -74,9 +74,11 @@ function readSpecFile(path: string): unknown {
   } catch (err) {
     throw new CliError(`--spec ${path}: not valid JSON: ${(err as Error).message}`);
   }
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   // Accept what `lth experiments show ID --json` prints as well as a bare spec.
-  if (json && typeof json === 'object' && 'spec' in json) return (json as { spec: unknown }).spec;
-  return json;
+  const spec = isObject(json) && 'spec' in json ? json.spec : json;
+  if (!isObject(spec)) throw new CliError(`--spec ${path}: must hold an experiment spec (a JSON object), not ${spec === null ? 'null' : Array.isArray(spec) ? 'an array' : typeof spec}`);
+  return spec;
 }
 
 /** Starts from --spec or --preset and applies every other flag on top; validates with the shared schema. */
@@ -92,10 +94,16 @@ export function specFromFlags(flags: SpecFlags): ExperimentSpec {
     base = structuredClone(preset.spec);
   }
   const s = structuredClone(base) as Record<string, any>;
-  s.network ??= {};
-  s.training ??= {};
-  s.pruning ??= {};
-  s.pruning.rates ??= {};
+  // Flags write into these sections: a spec file may hold anything there, and must get a CliError, not a TypeError.
+  const section = (parent: Record<string, any>, key: string, path: string) => {
+    parent[key] ??= {};
+    const v = parent[key];
+    if (typeof v !== 'object' || Array.isArray(v)) throw new CliError(`spec field ${path}: expected an object, received ${Array.isArray(v) ? 'an array' : typeof v}`);
+  };
+  section(s, 'network', 'network');
+  section(s, 'training', 'training');
+  section(s, 'pruning', 'pruning');
+  section(s.pruning, 'rates', 'pruning.rates');
   const set = (obj: Record<string, any>, key: string, value: unknown) => {
     if (value !== undefined) obj[key] = value;
   };
