@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -118,12 +118,15 @@ describe.skipIf(!hasChromium)('the lab in Chromium (browser mode)', () => {
 
   it('saves two tickets and lists them in the library', async () => {
     // The services keep the winning ticket on their own; the user saves two more.
+    // Saving the round that won names the kept ticket instead of copying it.
     const before = (await services.tickets.list()).length;
+    const winning = services.experiments.get(services.experiments.list()[0]!.id).winningTicket?.round;
     await page.click('button[data-action="save-ticket-1"]');
     await page.waitForSelector('text=to the ticket library');
     await page.click('button[data-action="save-ticket-2"]');
     await go('tickets');
-    await expect.poll(() => page.locator('tr[data-ticket]').count()).toBe(before + 2);
+    await expect.poll(() => page.locator('tr[data-ticket]').count()).toBe(before + [1, 2].filter((r) => r !== winning).length);
+    expect(await page.locator('tr[data-ticket]').count()).toBeGreaterThanOrEqual(2);
     await page.locator('tr[data-ticket]').first().click();
     await page.fill('input[name="ticketTags"]', 'e2e, lenet');
     await page.click('text=Save changes');
@@ -143,6 +146,45 @@ describe.skipIf(!hasChromium)('the lab in Chromium (browser mode)', () => {
     await expect.poll(() => page.locator('canvas[aria-label*="connections"]').count()).toBe((await services.tickets.list()).length);
     expect(await page.locator('[data-testid="winning-ticket"]').count()).toBeGreaterThan(0);
     await shot('09-compare');
+  });
+
+  it('exports the accuracy figure for a paper from the Compare view: SVG, PDF, 300-dpi PNG, CSV, LaTeX', async () => {
+    const folder = path.join(home, 'paper-figures');
+    await page.waitForSelector('form[aria-labelledby="export-h"]');
+    await page.selectOption('select[name="exportFigure"]', 'accuracy');
+    for (const f of ['svg', 'pdf', 'png', 'csv', 'tex']) await page.check(`input[name="format-${f}"]`);
+    await page.uncheck('input[name="format-md"]');
+    await page.check('input[name="exportWidth"][value="3.5"]');
+    // A path that is not absolute on the serving machine is refused beside the field.
+    await page.fill('input[name="exportFolder"]', 'paper-figures');
+    await page.click('button[data-action="export"]');
+    await expect.poll(() => page.textContent('[data-testid="export-folder-error"]')).toMatch(/absolute path/);
+    await page.locator('form[aria-labelledby="export-h"]').scrollIntoViewIfNeeded();
+    await shot('10-compare-export-error');
+    await page.fill('input[name="exportFolder"]', folder);
+    await page.click('button[data-action="export"]');
+    await expect.poll(() => page.locator('[data-testid="exported-file"]').count(), { timeout: 60_000 }).toBe(5);
+    expect(await page.textContent('[data-testid="export-folder-error"]')).toBe('');
+    const files = ['svg', 'pdf', 'png', 'csv', 'tex'].map((f) => path.join(folder, `accuracy.${f}`));
+    for (const f of files) expect(existsSync(f), f).toBe(true);
+    const svg = readFileSync(files[0]!, 'utf8');
+    expect(svg).toMatch(/<path\b/);
+    expect(svg).not.toMatch(/<image\b/);
+    expect(svg).toMatch(/width="3.5in"/);
+    expect(readFileSync(files[1]!).subarray(0, 4).toString('latin1')).toBe('%PDF');
+    const png = readFileSync(files[2]!);
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect(png.readUInt32BE(16)).toBe(1050); // IHDR width: 3.5 in at 300 dpi
+    const csv = readFileSync(files[3]!, 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('experimentId,experiment,trial,variant,round,weightsRemaining,testAccuracy');
+    expect(csv.length).toBeGreaterThan(3);
+    expect(readFileSync(files[4]!, 'utf8')).toMatch(/\\toprule[\s\S]*\\bottomrule/);
+    copyFileSync(files[2]!, path.join(SHOTS, '11-exported-accuracy.png'));
+    await shot('10-compare-export');
+    // The same view in the dark theme: the shared figures take the theme's ink.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await shot('12-compare-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
   });
 
   it('logged no errors in the page', () => {

@@ -30,7 +30,7 @@ export interface FigureOptions {
   /** Rounds to show; every round when absent (curves and layers pick a few spread-out rounds). */
   rounds?: number[];
   variants?: Variant[];
-  /** 'print' (default): the paper figure, in points. 'screen': the same figure styled for the app's window. */
+  /** 'print' (default): the paper figure, in points. 'screen': the same figure styled for the app on screen. */
   medium?: FigureMedium;
   /** Screen colours and font scale (the app's theme); ignored in print. */
   theme?: Partial<ScreenTheme>;

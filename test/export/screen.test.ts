@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { renderSvg as render } from '../../src/main/export';
+import { describeFigure, figureStyle, FIGURE_KINDS, type FigureKind } from '../../src/shared/figures';
+import { lenetExperiment, lenetHeatmap } from './fixture';
+
+const exp = lenetExperiment();
+const mask = { ...lenetHeatmap(), ticket: { id: 't1', trial: 0, round: 4, weightsRemaining: 0.41 } };
+const dark = { ink: '#e6e8eb', grid: '#30353c', fontFamily: 'system-ui, sans-serif' };
+
+interface Axis {
+  title: { color: string; font: { size: number; family: string } };
+  ticks: { color: string; font: { size: number } };
+  grid: { color?: string };
+}
+const axes = (kind: FigureKind, medium?: 'print' | 'screen') => {
+  const spec = describeFigure(kind, { experiments: [exp], mask }, { widthInches: 3.5, medium, theme: dark });
+  return { spec, options: spec.config.options as unknown as { responsive: boolean; maintainAspectRatio?: boolean; scales: Record<string, Axis>; plugins: { legend: { labels?: { color: string } } } } };
+};
+
+describe('figure media: print (the paper) and screen (the window)', () => {
+  it('print is the default, and the theme is ignored in print', () => {
+    // Skia numbers clip paths per process: the ids differ between two drawings, nothing else does.
+    const renderSvg = (spec: Parameters<typeof render>[0]) => render(spec).replace(/cl_[0-9a-z]+/g, 'cl_N');
+    for (const kind of ['accuracy', 'curves', 'mask'] as FigureKind[]) {
+      const plain = renderSvg(describeFigure(kind, { experiments: [exp], mask }, { widthInches: 3.5 }));
+      const print = renderSvg(describeFigure(kind, { experiments: [exp], mask }, { widthInches: 3.5, medium: 'print', theme: dark }));
+      expect(print).toBe(plain);
+    }
+  });
+
+  it.each(FIGURE_KINDS)('%s on screen: theme ink and grid, scaled fonts, fills its panel; same data and series', (kind) => {
+    const print = axes(kind, 'print');
+    const screen = axes(kind, 'screen');
+    expect(screen.spec.series).toEqual(print.spec.series);
+    expect(screen.spec.csv).toEqual(print.spec.csv);
+    expect(screen.options.responsive).toBe(true);
+    expect(screen.options.maintainAspectRatio).toBe(false);
+    expect(print.options.responsive).toBe(false);
+    for (const [name, axis] of Object.entries(screen.options.scales)) {
+      const p = print.options.scales[name]!;
+      expect(p.title.color).toBe('#000000');
+      expect(axis.title.color).toBe(dark.ink);
+      expect(axis.ticks.color).toBe(dark.ink);
+      expect(axis.title.font.family).toBe(dark.fontFamily);
+      expect(axis.ticks.font.size).toBeGreaterThan(p.ticks.font.size * 1.3);
+      if (p.grid.color === 'rgba(0, 0, 0, 0.12)') expect(axis.grid.color).toBe(dark.grid);
+    }
+    if (screen.options.plugins.legend.labels) expect(screen.options.plugins.legend.labels.color).toBe(dark.ink);
+  });
+
+  it('keeps the black legend symbols of factored legends readable on a dark background', () => {
+    const two = [exp, { ...exp, id: 'e2', name: 'Other' }];
+    const spec = describeFigure('accuracy', { experiments: two }, { widthInches: 3.5, medium: 'screen', theme: dark });
+    const svg = render(spec);
+    expect(svg).toMatch(/<path[^>]*stroke="#e6e8eb"/i);
+    expect(figureStyle({ widthInches: 3.5, medium: 'screen' }, 0.78).stroke(0.5)).toBe(1);
+  });
+});
