@@ -89,7 +89,11 @@ export interface Dispatcher {
 
 export function createDispatcher(services: LabServices, host?: Partial<HostHandlers>): Dispatcher {
   return async (channel, payload) => {
-    if (!isChannel(channel)) return { ok: false, error: { code: 'invalid', message: `unknown channel ${String(channel)}`, field: 'channel' } };
+    if (!isChannel(channel)) {
+      // Never String(channel): an object from JSON such as {"toString": 1} makes that throw.
+      const name = typeof channel === 'string' ? JSON.stringify(channel.slice(0, 100)) : `of type ${channel === null ? 'null' : typeof channel}`;
+      return { ok: false, error: { code: 'invalid', message: `unknown channel ${name}`, field: 'channel' } };
+    }
     const parsed = requestSchemas[channel].safeParse(payload ?? {});
     if (!parsed.success) return { ok: false, error: zodToApiError(parsed.error) };
     try {

@@ -148,6 +148,9 @@ export async function startServer(services: LabServices, opts: ServerOptions): P
     };
     const unsubscribe = services.subscribe((event) => send({ kind: 'event', event }));
     ws.on('close', unsubscribe);
+    // A frame over maxPayload (or a protocol violation) emits 'error' before ws closes the socket (1009/1002):
+    // without a listener that 'error' would be thrown and end the whole server process.
+    ws.on('error', () => {});
     ws.on('message', async (raw) => {
       let req: WireRequest;
       try {
