@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { DatasetError } from './errors';
 
@@ -39,7 +39,9 @@ export function readDatasetFile(path: string, opts: ReadOptions = {}): Uint8Arra
   const limit = opts.maxBytes ?? MAX_DATASET_FILE_BYTES;
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    // O_NONBLOCK: opening a named pipe for reading would otherwise wait for a writer forever; fstat below then
+    // refuses it. It changes nothing for regular files.
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (e) {
     throw new DatasetError(path, `cannot open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
