@@ -74,3 +74,12 @@ export function biasSize(layer: LayerInfo): number {
 export function totalWeights(layers: readonly LayerInfo[]): number {
   return layers.reduce((a, l) => a + l.weights, 0);
 }
+
+const PRESET_NAMES: Record<string, string> = { lenet300: 'LeNet-300-100', conv2: 'Conv-2', conv4: 'Conv-4', conv6: 'Conv-6' };
+
+/** How a network is named in lists, default experiment names and figures: the paper's name for a preset. */
+export function networkLabel(n: Pick<NetworkSpec, 'conv' | 'dense'> & { preset?: string | undefined }): string {
+  if (n.preset && PRESET_NAMES[n.preset]) return PRESET_NAMES[n.preset]!;
+  const conv = n.conv.length ? `conv ${n.conv.map((c) => (c === 'pool' ? 'P' : c)).join('-')} · ` : '';
+  return `${conv}fc ${n.dense.join('-') || '—'}`;
+}

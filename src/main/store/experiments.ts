@@ -1,3 +1,4 @@
+import { networkLabel } from '../../shared/network';
 import { chooseWinningTicket } from '../../shared/aggregate';
 import type {
   BackendName,
@@ -97,7 +98,7 @@ export class ExperimentRepo {
       try {
         insert.run(
           id,
-          spec.name ?? `${spec.network.preset ?? 'experiment'} on ${spec.dataset}`,
+          spec.name ?? `${networkLabel(spec.network)} on ${spec.dataset}`,
           JSON.stringify(spec),
           specHash(spec),
           input.status ?? 'queued',

@@ -1,4 +1,5 @@
 import type { BackendName, LayerKind } from '../../../shared/results';
+import { planNetwork } from '../../../shared/network';
 import type { ExperimentSpec, NetworkSpec, PruningSpec } from '../../../shared/spec';
 
 /** The wizard's review step: what the network will hold and roughly how long training takes. */
@@ -10,27 +11,15 @@ export interface PlannedLayer {
   macs: number;
 }
 
+/** The engine's own plan (src/shared/network.ts), so the review shows exactly the layers that will train. */
 export function plannedLayers(network: Pick<NetworkSpec, 'conv' | 'dense'>, input: [number, number, number], numClasses: number): PlannedLayer[] {
-  let [h, w, c] = input;
-  const out: PlannedLayer[] = [];
-  let ci = 0;
-  for (const l of network.conv) {
-    if (l === 'pool') {
-      h = Math.floor(h / 2);
-      w = Math.floor(w / 2);
-      continue;
-    }
-    const weights = 9 * c * l;
-    out.push({ name: `conv_${++ci}`, kind: 'conv', shape: [3, 3, c, l], weights, macs: weights * h * w });
-    c = l;
-  }
-  let inputs = h * w * c;
-  network.dense.forEach((units, i) => {
-    out.push({ name: `dense_${i + 1}`, kind: 'dense', shape: [inputs, units], weights: inputs * units, macs: inputs * units });
-    inputs = units;
-  });
-  out.push({ name: 'output', kind: 'output', shape: [inputs, numClasses], weights: inputs * numClasses, macs: inputs * numClasses });
-  return out;
+  return planNetwork({ conv: network.conv, dense: network.dense, dropout: 0 }, input, numClasses).layers.map((l) => ({
+    name: l.name,
+    kind: l.kind,
+    shape: l.shape,
+    weights: l.weights,
+    macs: l.macsPerExample,
+  }));
 }
 
 /** Fraction of weights remaining after each round (round 0 = dense), as the pruning spec would give. */

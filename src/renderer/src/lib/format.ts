@@ -33,12 +33,7 @@ export function duration(seconds: number | null | undefined): string {
   return h < 48 ? `${h}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : `${Math.round(h / 24)}d`;
 }
 
-export function networkLabel(n: Pick<NetworkSpec, 'conv' | 'dense'> & { preset?: string | undefined }): string {
-  const names: Record<string, string> = { lenet300: 'LeNet-300-100', conv2: 'Conv-2', conv4: 'Conv-4', conv6: 'Conv-6' };
-  if (n.preset && names[n.preset]) return names[n.preset]!;
-  const conv = n.conv.length ? `conv ${n.conv.map((c) => (c === 'pool' ? 'P' : c)).join('-')} · ` : '';
-  return `${conv}fc ${n.dense.join('-') || '—'}`;
-}
+export { networkLabel } from '../../../shared/network';
 
 export function shortHash(h: string): string {
   return h.slice(0, 12);
