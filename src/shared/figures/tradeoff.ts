@@ -59,7 +59,10 @@ export function tradeoffFigure(metric: Metric, input: readonly ExperimentDetail[
   const xs: number[] = [];
   details.forEach((d, ei) => {
     for (const variant of variantsIn([d], options.variants)) {
-      const points = pointsByRound(d.runs.filter((r) => r.variant === variant), metric.plot);
+      const own = d.runs.filter((r) => r.variant === variant);
+      // As in the paper, controls start from the dense network's point: at round 0 every variant is that network.
+      const anchor = variant !== 'ticket' && !own.some((r) => r.round === 0) ? d.runs.filter((r) => r.variant === 'ticket' && r.round === 0) : [];
+      const points = pointsByRound([...anchor, ...own], metric.plot);
       if (points.length === 0) continue;
       xs.push(...points.map((p) => p.x));
       const label = seriesLabel(names, ei, variant);
