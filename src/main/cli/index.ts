@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { benchCommand } from './commands/bench';
 import { BACKEND_CHOICES } from '../engine/backend';
 import { LTH_LAB_VERSION } from '../services/version';
 import { datasetsCommand } from './commands/datasets';
@@ -20,7 +21,7 @@ export function buildProgram(): Command {
     .option('--workers <n>', 'training processes for independent runs (controls, trials); default: one per CPU core', integer)
     .showHelpAfterError('(run lth --help for usage)')
     .exitOverride();
-  for (const cmd of [runCommand(), resumeCommand(), presetsCommand(), datasetsCommand(), experimentsCommand(), ticketsCommand(), exportCommand(), serveCommand()]) {
+  for (const cmd of [runCommand(), resumeCommand(), presetsCommand(), datasetsCommand(), experimentsCommand(), ticketsCommand(), exportCommand(), serveCommand(), benchCommand()]) {
     program.addCommand(cmd);
   }
   // Subcommands report usage errors the same way: one line, exit 2.

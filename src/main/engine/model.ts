@@ -78,11 +78,15 @@ export function denseFeatureMajor(wT: tf.Tensor, aT: tf.Tensor2D, needInputGrad:
 }
 
 /**
- * A 3x3 'same' convolution with its own gradient: the input gradient is the transposed convolution, and the
- * filter gradient is, for each of the 9 kernel offsets, shifted input^T @ dy as plain matMuls. tfjs's wasm
- * backend has no Conv2DBackpropFilter kernel, so autodiff of conv2d cannot train there; this runs everywhere.
+ * A 3x3 'same' convolution with its own gradient, built from kernels that are fast on every backend. tfjs's
+ * wasm backend has no Conv2DBackpropFilter kernel (autodiff of conv2d cannot train there) and its
+ * Conv2DBackpropInput is a naive loop (57% of a Conv-2 step; bench/FINDINGS.md). So:
+ * - the input gradient is a forward conv2d of dy with the filter rotated 180 degrees and its in/out channels
+ *   swapped (exact for stride 1, 'same', odd kernel), skipped for the first layer (nothing upstream needs it);
+ * - the filter gradient is one forward conv2d too, with batch and channels swapped (2.5-3.5x faster on wasm
+ *   than 9 shifted-input matMuls, whose slices and transposes copy the activations 18 times).
  */
-export function conv3x3(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
+export function conv3x3(x: tf.Tensor4D, w: tf.Tensor4D, needInputGrad = true): tf.Tensor4D {
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xi, wi, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
     save([xi, wi]);
@@ -90,19 +94,14 @@ export function conv3x3(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
       value: tf.conv2d(xi, wi, 1, 'same'),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
-        const [b, h, wd, c] = xs.shape;
-        const f = ws.shape[3];
-        const dx = tf.conv2dTranspose(dy as tf.Tensor4D, ws, xs.shape, 1, 'same');
+        const dx = needInputGrad ? tf.conv2d(dy as tf.Tensor4D, tf.transpose(tf.reverse(ws, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D, 1, 'same') : tf.zerosLike(xs);
+        // dW[ky, kx, ci, f] = sum over b, y, x of padded[b, y + ky, x + kx, ci] * dy[b, y, x, f]: a 'valid' conv2d with
+        // batch and channels swapped, the padded input [c, h+2, w+2, b] as the image and dy [h, w, b, f] as the filter.
         const padded = tf.pad(xs, [[0, 0], [1, 1], [1, 1], [0, 0]]);
-        const dyFlat = tf.reshape(dy, [b * h * wd, f]) as tf.Tensor2D;
-        const taps: tf.Tensor[] = [];
-        for (let ky = 0; ky < 3; ky++) {
-          for (let kx = 0; kx < 3; kx++) {
-            const shifted = tf.reshape(tf.slice(padded, [0, ky, kx, 0], [b, h, wd, c]), [b * h * wd, c]) as tf.Tensor2D;
-            taps.push(tf.matMul(tf.transpose(shifted), dyFlat));
-          }
-        }
-        return [dx, tf.reshape(tf.stack(taps), [3, 3, c, f])];
+        const image = tf.transpose(padded, [3, 1, 2, 0]) as tf.Tensor4D;
+        const filter = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D;
+        const dW = tf.transpose(tf.conv2d(image, filter, 1, 'valid'), [1, 2, 0, 3]); // [c, 3, 3, f] -> [3, 3, c, f]
+        return [dx, dW];
       },
     };
   });
@@ -123,7 +122,7 @@ export function forward(plan: NetworkPlan, params: Params, x: tf.Tensor2D, dropo
   for (const step of plan.steps) {
     switch (step.op) {
       case 'conv':
-        act = tf.relu(tf.add(conv3x3(act as tf.Tensor4D, params.kernels[step.layer] as tf.Tensor4D), params.biases[step.layer]!));
+        act = tf.relu(tf.add(conv3x3(act as tf.Tensor4D, params.kernels[step.layer] as tf.Tensor4D, !first), params.biases[step.layer]!));
         first = false;
         break;
       case 'pool':

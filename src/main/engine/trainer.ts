@@ -95,7 +95,7 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
   const oneHot = new Float32Array(t.batchSize * numClasses);
   const batch = new Uint32Array(t.batchSize);
   const curve: EvalPoint[] = restore ? restore.curve.map((p) => ({ ...p })) : [];
-  let captured: WeightSet | null = job.captureAt === job.startIteration ? readWeights(params) : null;
+  let captured: WeightSet | null = job.captureAt === job.startIteration ? readWeights(plan, params) : null;
   const began = performance.now();
 
   const report = (iteration: number) => {
@@ -126,7 +126,7 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
     variant: job.variant,
     round: job.round,
     iteration,
-    weights: readWeights(params),
+    weights: readWeights(plan, params),
     optimizer: optimizer.getState(),
     curve: curve.map((p) => ({ ...p })),
     lossSum: lossSum.dataSync()[0]!,
@@ -157,7 +157,7 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
       });
       lossSteps += 1;
       const done = it + 1;
-      if (job.captureAt === done) captured = readWeights(params);
+      if (job.captureAt === done) captured = readWeights(plan, params);
       if (done % t.evalInterval === 0 || done === t.iterations) evaluateAt(done);
       if (performance.now() - lastYield > YIELD_MS) {
         await new Promise((resolve) => setImmediate(resolve));
@@ -171,7 +171,7 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
       }
     }
     report(t.iterations);
-    const finalWeights = readWeights(params);
+    const finalWeights = readWeights(plan, params);
     const stop = earlyStopPoint(curve);
     const last = curve.at(-1)!;
     const d = density(job.mask);

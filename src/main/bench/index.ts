@@ -1,0 +1,68 @@
+import { availableParallelism, loadavg } from 'node:os';
+import { initBackend, type BackendChoice } from '../engine/backend';
+import { benchTask } from './child';
+import { endToEnd } from './e2e';
+import { impRoundAndTickets } from './imp-round';
+import { describeMachine } from './machine';
+import type { MemoryResult } from './memory';
+import { parallelThroughput } from './parallel';
+import type { ServeDelayResult } from './serve-delay';
+import { evaluateTargets } from './targets';
+import { startTorchPeer, torchAvailable, type TorchPeer } from './torch-peer';
+import { benchBackends } from './training';
+import type { BenchReport } from './types';
+
+export type { BenchReport, Target } from './types';
+export { renderMarkdown } from './report';
+
+/** Every measurement of issue 5, in one run on this machine. */
+export async function runBench(opts: { quick: boolean; backend: BackendChoice; log: (line: string) => void }): Promise<BenchReport> {
+  const began = performance.now();
+  const log = opts.log;
+  const torchInfo = torchAvailable();
+  const machine = describeMachine(torchInfo.version);
+  log(`lth bench${opts.quick ? ' --quick' : ''}: ${machine.cpuModel}, ${machine.cores} cores, load ${machine.loadAverageAtStart.join(' ')}`);
+  const primary = await initBackend(opts.backend);
+  const backend = primary.tfBackend as BackendChoice;
+
+  let torch: TorchPeer | null = null;
+  if (torchInfo.version) torch = await startTorchPeer();
+  else log(`PyTorch peer not available: ${torchInfo.reason}`);
+  let trained;
+  try {
+    trained = await benchBackends({ quick: opts.quick, torch, log });
+  } finally {
+    torch?.close();
+  }
+  await initBackend(backend);
+
+  log(`${primary.name}: one IMP round and ticket save/load`);
+  const { imp, tickets } = await impRoundAndTickets({ iterations: opts.quick ? 200 : 1000, tickets: opts.quick ? 5 : 20 });
+  log(`${primary.name}: independent runs, 1 process vs ${Math.max(2, availableParallelism())}`);
+  const parallel = await parallelThroughput({ quick: opts.quick, backend, processes: 2 });
+  log('event-loop delay of the UI-serving process while an experiment trains');
+  const q = opts.quick ? ['--quick'] : [];
+  const serve = await benchTask<ServeDelayResult>('serve-delay', q, backend);
+  log('peak memory of a LeNet-300-100 and a Conv-2 experiment');
+  const memory = [await benchTask<MemoryResult>('memory', ['--net', 'lenet300', ...q], backend), await benchTask<MemoryResult>('memory', ['--net', 'conv2', ...q], backend)];
+  log('end to end: the real CLI');
+  const e2e = await endToEnd({ quick: opts.quick, backend });
+
+  const partial: Omit<BenchReport, 'targets'> = {
+    quick: opts.quick,
+    machine,
+    backend: primary.name,
+    torch: { available: torchInfo.version !== null, version: torchInfo.version, reason: torchInfo.reason },
+    training: trained.sections,
+    unavailableBackends: trained.unavailable,
+    impRound: imp,
+    tickets,
+    serve,
+    parallel,
+    memory,
+    endToEnd: e2e,
+    loadAverageAtEnd: loadavg().map((x) => Number(x.toFixed(2))),
+    durationSeconds: Math.round((performance.now() - began) / 1000),
+  };
+  return { ...partial, targets: evaluateTargets(partial) };
+}

@@ -1,0 +1,38 @@
+import { writeFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import type { BackendChoice } from '../../engine/backend';
+import { renderMarkdown, runBench } from '../../bench';
+import { memoryTask } from '../../bench/memory';
+import type { BenchNet } from '../../bench/networks';
+import { serveDelay } from '../../bench/serve-delay';
+import { printJson } from '../context';
+import { CliError } from '../errors';
+
+/**
+ * `lth bench`: training throughput on every backend against PyTorch, matMul ceilings, an IMP round, ticket
+ * save/load, event-loop delay while serving, parallel runs, peak memory and the end-to-end check (issue 5).
+ * `--task` runs one measurement that needs a fresh process of its own; the benchmark starts those itself.
+ */
+export function benchCommand(): Command {
+  return new Command('bench')
+    .description('measure training speed (against PyTorch where installed), memory and responsiveness on this machine')
+    .option('--json', 'print the results as one JSON object')
+    .option('--write <file>', 'write the results as Markdown (BENCHMARKS.md)')
+    .option('--quick', 'fewer, shorter measurements (about a minute)')
+    .addOption(new Option('--task <name>', 'internal: one measurement in this process').choices(['serve-delay', 'memory']).hideHelp())
+    .addOption(new Option('--net <name>', 'internal: network of --task memory').choices(['lenet300', 'conv2']).default('lenet300').hideHelp())
+    .action(async (opts: { json?: boolean; write?: string; quick?: boolean; task?: string; net: BenchNet }, cmd: Command) => {
+      const backend = (cmd.optsWithGlobals<{ backend?: string }>().backend ?? 'auto') as BackendChoice;
+      const quick = Boolean(opts.quick);
+      if (opts.task === 'serve-delay') return printJson(await serveDelay({ quick, backend }));
+      if (opts.task === 'memory') return printJson(await memoryTask(opts.net, quick, backend));
+      if (opts.task) throw new CliError(`unknown bench task '${opts.task}'`);
+      const report = await runBench({ quick, backend, log: (line) => process.stderr.write(`${line}\n`) });
+      const md = renderMarkdown(report);
+      if (opts.write) writeFileSync(opts.write, `${md}\n`);
+      if (opts.json) printJson(report);
+      else process.stdout.write(`${md}\n`);
+      // Pool processes and sockets are closed; a stray handle must not keep the benchmark alive.
+      process.exitCode = 0;
+    });
+}
