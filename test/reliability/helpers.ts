@@ -46,7 +46,15 @@ export function cliPath(): string {
   if (!existsSync(join(dist, 'cli.js')) || !existsSync(join(dist, 'worker.js'))) {
     throw new Error('dist/cli.js is missing: run `npx tsup` (npm test does) before the reliability suite');
   }
-  const dir = join(ROOT, '.lth-test', `reliability-bin-${process.pid}`);
+  const parent = join(ROOT, '.lth-test');
+  const dir = join(parent, `reliability-bin-${process.pid}`);
+  // vitest ends its workers without an 'exit' event, so copies of processes that are gone are removed here.
+  if (existsSync(parent)) {
+    for (const e of readdirSync(parent)) {
+      const pid = Number(/^reliability-bin-(\d+)$/.exec(e)?.[1]);
+      if (pid && pid !== process.pid && !alive(pid)) rmSync(join(parent, e), { recursive: true, force: true });
+    }
+  }
   mkdirSync(dir, { recursive: true });
   for (const f of readdirSync(dist)) copyFileSync(join(dist, f), join(dir, f));
   writeFileSync(join(dir, 'lth.js'), "'use strict';\nrequire('./cli.js').main(process.argv).then((code) => { process.exitCode = code; });\n");
