@@ -36,6 +36,7 @@ describe('BrowserWindow', () => {
       webviewTag: false,
       navigateOnDragDrop: false,
       spellcheck: false,
+      disableBlinkFeatures: 'Auxclick',
     });
     expect(win.options.minWidth).toBe(1280);
     expect(win.loaded).toBe(APP_URL);

@@ -21,6 +21,8 @@ export function webPreferences(preload: string) {
     webviewTag: false,
     navigateOnDragDrop: false,
     spellcheck: false,
+    // Middle-click would open links as new windows without going through setWindowOpenHandler's checks.
+    disableBlinkFeatures: 'Auxclick',
   } as const;
 }
 

@@ -73,7 +73,8 @@ export async function runImp(ctx: ImpContext): Promise<void> {
   ctx.signal?.addEventListener('abort', stopAll, { once: true });
   if (ctx.signal?.aborted) inner.abort();
 
-  const execute = async (job: TrainJob): Promise<TrainOutcome> => {
+  /** `keep` stores what later rounds need before the run itself, so a stored run never has to train again. */
+  const execute = async (job: TrainJob, keep?: (out: TrainOutcome) => void): Promise<TrainOutcome> => {
     const runKey = `${job.trial}:${job.variant}:${job.round}`;
     const priority = job.round * 4 + (job.variant === 'ticket' ? 0 : 1);
     if (inner.signal.aborted) throw new AbortedError();
@@ -92,6 +93,7 @@ export async function runImp(ctx: ImpContext): Promise<void> {
       });
       done.delete(runKey);
       completedIterations += out.result.iterations;
+      keep?.(out);
       sink.saveRun(out.result);
       ctx.onRun?.(out.result);
       return out;
@@ -130,22 +132,24 @@ export async function runImp(ctx: ImpContext): Promise<void> {
       let trained = resume.trainedWeights.get(key(trial, round)) ?? null;
       if (!isDone(trial, 'ticket', round) || (needTrained && !trained && !(spec.pruning.oneShot && round > 0))) {
         if (round > 0 && !rewind) throw new Error(`trial ${trial}: the rewind weights (iteration ${k}) are missing`);
-        const out = await execute({
-          spec,
-          trial,
-          variant: 'ticket',
-          round,
-          init: round === 0 ? init0 : rewind!,
-          mask,
-          startIteration: start,
-          captureAt: round === 0 && k > 0 ? k : null,
-        });
-        if (round === 0 && k > 0) {
-          rewind = out.captured;
-          sink.saveRewindWeights(trial, rewind!);
-        }
+        const out = await execute(
+          {
+            spec,
+            trial,
+            variant: 'ticket',
+            round,
+            init: round === 0 ? init0 : rewind!,
+            mask,
+            startIteration: start,
+            captureAt: round === 0 && k > 0 ? k : null,
+          },
+          (o) => {
+            if (round === 0 && k > 0) sink.saveRewindWeights(trial, o.captured!);
+            sink.saveTrainedWeights(trial, round, o.finalWeights);
+          },
+        );
+        if (round === 0 && k > 0) rewind = out.captured;
         trained = out.finalWeights;
-        sink.saveTrainedWeights(trial, round, trained);
       }
       if (round === 0) trained0 = trained;
 

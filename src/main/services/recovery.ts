@@ -1,6 +1,11 @@
 import type { Store } from '../store';
 
-const STALE_HEARTBEAT_MS = 30_000;
+/**
+ * A live owner process counts as running while its heartbeat is younger than this. Generous on purpose: an
+ * inline run blocks its event loop during evaluation, which for a conv net on CPU can take minutes, and
+ * a process id that is alive makes a false 'dead' far costlier (a second resume) than a late 'interrupted'.
+ */
+const STALE_HEARTBEAT_MS = 10 * 60_000;
 
 export function processAlive(pid: number): boolean {
   try {
