@@ -3,7 +3,7 @@ import { stat } from '../aggregate';
 import type { ExperimentDetail } from '../results';
 import { factorLegend, legendOptions, legendSymbols, type PlottedSeries } from './legend';
 import { lineWithBand, type BandPoint } from './line-datasets';
-import { experimentNames, filterRounds, filterVariants, formatPercent, groupBy, requireExperiments, spreadRounds, variantsIn } from './series';
+import { chosenRounds, experimentNames, formatPercent, groupBy, requireExperiments, variantsIn } from './series';
 import { VARIANT_LABEL, VARIANT_STYLE, categoricalColor, figureStyle, lineAspect } from './style';
 import { screenOptions, tooltipOptions } from './screen';
 import { range, sortRuns } from './tradeoff';
@@ -20,9 +20,7 @@ const MARKERS_PER_CURVE = 8;
  */
 export function curvesFigure(input: readonly ExperimentDetail[], options: FigureOptions): FigureSpec {
   requireExperiments(input, 'curves');
-  const allRounds = input.flatMap((d) => d.runs.map((r) => r.round));
-  const rounds = options.rounds ?? spreadRounds(allRounds, DEFAULT_ROUND_COUNT);
-  const details = filterVariants(filterRounds(input, rounds), options.variants);
+  const { rounds, details } = chosenRounds(input, options, DEFAULT_ROUND_COUNT);
   const fig = figureStyle(options, lineAspect(options.widthInches));
   const { size, ink } = fig;
   const names = experimentNames(details);

@@ -1,6 +1,6 @@
 import type { ExperimentDetail } from '../results';
 import type { Variant } from '../spec';
-import { TABLE_HEADERS, resultsRows, rowText, type RowText } from './results-table';
+import { TABLE_HEADERS, resultsRows, rowText, tableColumns, type RowText } from './results-table';
 
 /**
  * The results as a booktabs table (needs \usepackage{booktabs}): one row per round and variant,
@@ -8,17 +8,7 @@ import { TABLE_HEADERS, resultsRows, rowText, type RowText } from './results-tab
  */
 export function latexTable(details: readonly ExperimentDetail[], opts: { rounds?: number[]; variants?: Variant[] } = {}): string {
   const rows = resultsRows(details, opts);
-  const multi = new Set(rows.map((r) => r.experimentId)).size > 1;
-  const keys: (keyof RowText)[] = [
-    ...(multi ? (['experiment'] as const) : []),
-    'round',
-    'variant',
-    'weights',
-    'compression',
-    'speedup',
-    'earlyStop',
-    'accuracy',
-  ];
+  const keys = tableColumns(rows);
   const align = keys.map((k) => (k === 'experiment' || k === 'variant' ? 'l' : 'r')).join('');
   const trials = [...new Set(rows.map((r) => r.trials))].sort((a, b) => a - b).join('/');
   const lines: string[] = [

@@ -2,7 +2,7 @@ import type { ChartConfiguration } from 'chart.js';
 import { stat } from '../aggregate';
 import type { ExperimentDetail, RunResult } from '../results';
 import { FigureOptionError } from './errors';
-import { experimentNames, filterRounds, filterVariants, formatPercent, requireExperiments, spreadRounds } from './series';
+import { chosenRounds, experimentNames, formatPercent, requireExperiments } from './series';
 import { figureStyle, lineAspect, sequentialColors } from './style';
 import { screenOptions } from './screen';
 import { sortRuns } from './tradeoff';
@@ -17,9 +17,7 @@ const DEFAULT_ROUND_COUNT = 5;
  */
 export function layersFigure(input: readonly ExperimentDetail[], options: FigureOptions): FigureSpec {
   requireExperiments(input, 'layers');
-  const allRounds = input.flatMap((d) => d.runs.map((r) => r.round));
-  const rounds = options.rounds ?? spreadRounds(allRounds, DEFAULT_ROUND_COUNT);
-  const details = filterVariants(filterRounds(input, rounds), options.variants);
+  const { rounds, details } = chosenRounds(input, options, DEFAULT_ROUND_COUNT);
   const fig = figureStyle(options, lineAspect(options.widthInches));
   const { size, ink } = fig;
   const names = experimentNames(details);

@@ -1,21 +1,11 @@
 import type { ExperimentDetail } from '../results';
 import type { Variant } from '../spec';
-import { TABLE_HEADERS, resultsRows, rowText, type RowText } from './results-table';
+import { TABLE_HEADERS, resultsRows, rowText, tableColumns, type RowText } from './results-table';
 
 /** The results table as GitHub-flavoured Markdown; the winning ticket row is bold and starred. */
 export function markdownTable(details: readonly ExperimentDetail[], opts: { rounds?: number[]; variants?: Variant[] } = {}): string {
   const rows = resultsRows(details, opts);
-  const multi = new Set(rows.map((r) => r.experimentId)).size > 1;
-  const keys: (keyof RowText)[] = [
-    ...(multi ? (['experiment'] as const) : []),
-    'round',
-    'variant',
-    'weights',
-    'compression',
-    'speedup',
-    'earlyStop',
-    'accuracy',
-  ];
+  const keys = tableColumns(rows);
   const numeric = (k: keyof RowText) => k !== 'experiment' && k !== 'variant';
   const lines = [
     `| ${keys.map((k) => TABLE_HEADERS[k]).join(' | ')} |`,

@@ -99,6 +99,12 @@ export function rowText(row: ResultsRow, pm: string, times: string): RowText {
   };
 }
 
+/** The columns of every results table; an experiment column only when several experiments are compared. */
+export function tableColumns(rows: readonly ResultsRow[]): (keyof RowText)[] {
+  const multi = new Set(rows.map((r) => r.experimentId)).size > 1;
+  return [...(multi ? (['experiment'] as const) : []), 'round', 'variant', 'weights', 'compression', 'speedup', 'earlyStop', 'accuracy'];
+}
+
 export const TABLE_HEADERS = {
   experiment: 'Experiment',
   round: 'Round',

@@ -111,3 +111,13 @@ export function formatPercent(p: number): string {
   if (p >= 1) return p.toFixed(1);
   return p.toPrecision(2);
 }
+
+/** The rounds a per-round figure shows (the chosen ones, or `count` spread over all) and the runs at them. */
+export function chosenRounds(
+  input: readonly ExperimentDetail[],
+  options: { rounds?: number[]; variants?: Variant[] },
+  count: number,
+): { rounds: number[]; details: ExperimentDetail[] } {
+  const rounds = options.rounds ?? spreadRounds(input.flatMap((d) => d.runs.map((r) => r.round)), count);
+  return { rounds, details: filterVariants(filterRounds(input, rounds), options.variants) };
+}
