@@ -12,6 +12,11 @@ export function ensureBuiltinDatasets(store: Store): void {
   store.datasets.put({ ...d, folder: null });
 }
 
+/** The dataset an id or a unique name stands for (CLI flags, specs, requests): the id is what gets recorded. */
+export function resolveDatasetId(store: Store, idOrName: string): string {
+  return store.datasets.resolve(idOrName).id;
+}
+
 export function datasetRef(store: Store, id: string, hash?: string): DatasetRef {
   const info = store.datasets.get(id);
   return { id, source: info.source, folder: store.datasets.folder(id) ?? '', hash: hash ?? info.hash, name: info.name };
@@ -27,7 +32,8 @@ export async function importDataset(store: Store, kind: 'idx' | 'cifar10', folde
   return store.datasets.put(d);
 }
 
-export function datasetSamples(store: Store, id: string, perClass: number, split: 'train' | 'test'): DatasetSamples {
+export function datasetSamples(store: Store, idOrName: string, perClass: number, split: 'train' | 'test'): DatasetSamples {
+  const id = resolveDatasetId(store, idOrName);
   const ds = loadStoredDataset(store, id);
   return { datasetId: id, split, shape: ds.shape, classes: classSamples(ds, Math.min(64, Math.max(1, perClass)), split) };
 }

@@ -7,7 +7,7 @@ import type { BackendInfo } from '../engine/types';
 import { planNetwork } from '../engine/network';
 import { openStore, StoreError, type Store } from '../store';
 import { childRunner, forkSpawner } from './child-runner';
-import { datasetSamples, ensureBuiltinDatasets, importDataset } from './datasets';
+import { datasetSamples, ensureBuiltinDatasets, importDataset, resolveDatasetId } from './datasets';
 import { EventBus } from './event-bus';
 import { exportsService } from './exports';
 import { ExperimentQueue, type Runner } from './queue';
@@ -59,12 +59,10 @@ export async function createLabServices(opts: LabServicesOptions = {}): Promise<
     }
 
     const createExperiment = (input: ExperimentSpecInput) => {
-      const spec = parseSpec(input);
-      const dataset = store.datasets.find(spec.dataset);
-      if (!dataset) {
-        const known = store.datasets.list().map((d) => d.id).join(', ');
-        throw new StoreError(`dataset '${spec.dataset}' not found (known: ${known}); import one with: lth datasets import idx|cifar10 FOLDER`, 'not-found');
-      }
+      const parsed = parseSpec(input);
+      // A unique dataset name works like its id; the spec records the id.
+      const dataset = store.datasets.resolve(parsed.dataset);
+      const spec = { ...parsed, dataset: dataset.id };
       const plan = planNetwork(spec.network, dataset.shape, dataset.numClasses);
       if (spec.sourceTicketId) {
         const t = store.tickets.load(spec.sourceTicketId);
@@ -99,7 +97,7 @@ export async function createLabServices(opts: LabServicesOptions = {}): Promise<
       presets: () => PRESETS,
       datasets: {
         list: () => store.datasets.list(),
-        get: (id) => store.datasets.get(id),
+        get: (id) => store.datasets.resolve(id),
         import: (kind, folder, name) => importDataset(store, kind, folder, name),
         samples: async (id, perClass, split) => datasetSamples(store, id, perClass, split),
       },
@@ -144,7 +142,7 @@ export async function createLabServices(opts: LabServicesOptions = {}): Promise<
         delete: (id) => store.tickets.delete(id),
         export: async (id, folder) => store.exportTicket(id, folder),
         import: async (folder) => store.importTicket(folder),
-        retrain: (req) => createExperiment(retrainSpec(store, req)),
+        retrain: (req) => createExperiment(retrainSpec(store, req.datasetId ? { ...req, datasetId: resolveDatasetId(store, req.datasetId) } : req)),
         maskOverlap: (a, b) => maskOverlap(store, a, b),
         pixelHeatmap: (id) => pixelHeatmap(store, id),
       },

@@ -77,6 +77,23 @@ export class DatasetRepo {
     return d;
   }
 
+  /**
+   * An id, or a name that only one dataset has (case-insensitive): `fashion-mnist` finds the import
+   * whose id is `fashion-mnist-f2d09eabce`. A name two datasets share is refused with their ids.
+   */
+  resolve(idOrName: string): DatasetInfo {
+    const exact = this.find(idOrName);
+    if (exact) return exact;
+    const wanted = idOrName.trim().toLowerCase();
+    const named = this.list().filter((d) => d.name.toLowerCase() === wanted);
+    if (named.length === 1) return named[0]!;
+    if (named.length > 1) {
+      throw new StoreError(`dataset name '${idOrName}' is shared by ${named.length} datasets: use one of their ids (${named.map((d) => d.id).join(', ')})`, 'conflict');
+    }
+    const known = this.list().map((d) => (d.name === d.id ? d.id : `${d.id} (${d.name})`)).join(', ');
+    throw new StoreError(`dataset '${idOrName}' not found: no dataset has that id or name (known: ${known || 'none'}); import one with: lth datasets import idx|cifar10 FOLDER`, 'not-found');
+  }
+
   folder(id: string): string | null {
     const row = this.db.prepare('SELECT folder FROM datasets WHERE id = ?').get(id) as { folder: string | null } | undefined;
     if (!row) throw notFound('dataset', id);
