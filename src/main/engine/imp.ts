@@ -21,6 +21,8 @@ export interface ImpContext {
   /** `fractionDone` covers the whole experiment: every trial, round and variant. */
   onProgress?: (progress: TrainProgress, fractionDone: number) => void;
   onRun?: (result: RunResult) => void;
+  /** Run only these trials (a Slurm array task runs one); every trial of the spec when absent. */
+  trials?: readonly number[];
   /** Save the state of runs in flight this often, so a crash loses at most that much (default: never). */
   checkpointEveryMs?: number;
 }
@@ -168,7 +170,7 @@ export async function runImp(ctx: ImpContext): Promise<void> {
   };
 
   try {
-    const trials = Array.from({ length: spec.trials }, (_, t) => runTrial(t));
+    const trials = (ctx.trials ?? Array.from({ length: spec.trials }, (_, t) => t)).map((t) => runTrial(t));
     const settled = await Promise.allSettled(trials);
     const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected' && !(s.reason instanceof AbortedError));
     if (failure) throw failure.reason;
