@@ -46,7 +46,21 @@ export interface RunResult {
 
 export type ExperimentStatus = 'queued' | 'running' | 'paused' | 'completed' | 'interrupted' | 'failed' | 'cancelled';
 
-export type BackendName = 'tensorflow-gpu' | 'tensorflow-cpu' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow-gpu' | 'webgpu' | 'tensorflow-cpu' | 'wasm' | 'cpu';
+
+/** The WebGPU adapter a 'webgpu' backend trains on, as its driver names it. */
+export interface GpuAdapterInfo {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** The adapter reports itself as a CPU (fallback) adapter. */
+  fallback: boolean;
+  /** A software rasterizer (llvmpipe, lavapipe, SwiftShader, softpipe) or a fallback adapter: correct, not fast. */
+  software: boolean;
+  /** Dawn's backend under WebGPU: 'vulkan', 'metal', 'd3d12', 'opengles' (compatibility mode), or 'browser'. */
+  route: string;
+}
 
 export interface WinningTicket {
   round: number;
@@ -76,14 +90,31 @@ export interface ExperimentSummary {
   winningTicket: WinningTicket | null;
 }
 
+/** A run that started but has not finished (in progress, or stopped by pause, cancel or a crash): its curve so far. */
+export interface PartialRun {
+  trial: number;
+  variant: Variant;
+  round: number;
+  /** Last iteration reported. */
+  iteration: number;
+  totalIterations: number;
+  /** Evaluations so far (no training loss: the live events do not carry it). */
+  curve: { iteration: number; valAccuracy: number; testAccuracy: number | null; valLoss: number }[];
+  /** ISO time of the last report. */
+  updatedAt: string;
+}
+
 export interface ExperimentDetail extends ExperimentSummary {
   spec: ExperimentSpec;
   specHash: string;
-  versions: { lthLab: string; tfjs: string };
+  /** backendDetail and adapter: what the backend recorded when the experiment last started (absent in older records). */
+  versions: { lthLab: string; tfjs: string; backendDetail?: string; adapter?: GpuAdapterInfo };
   layers: LayerInfo[];
   runs: RunResult[];
   /** Why no winning ticket was named, when there is none. */
   winningTicketReason: string | null;
+  /** Runs started but not stored yet, with their curves so far (kept after pause or cancel). */
+  partialRuns?: PartialRun[];
 }
 
 export interface TicketRecord {

@@ -9,6 +9,9 @@ import { openStore, StoreError, type Store } from '../store';
 import { childRunner, forkSpawner } from './child-runner';
 import { datasetSamples, ensureBuiltinDatasets, importDataset, resolveDatasetId } from './datasets';
 import { EventBus } from './event-bus';
+import { join } from 'node:path';
+import { ProgressLog } from '../store/progress';
+import { watchStore } from './store-watch';
 import { exportsService } from './exports';
 import { ExperimentQueue, type Runner } from './queue';
 import { markDeadRunsInterrupted, runningElsewhere } from './recovery';
@@ -42,7 +45,13 @@ export async function createLabServices(opts: LabServicesOptions = {}): Promise<
     markDeadRunsInterrupted(store);
     const workers = Math.max(1, Math.floor(opts.workers ?? availableParallelism()));
     const bus = new EventBus();
-    const emit = bus.emit.bind(bus);
+    // Progress is also written to <dataDir>/progress, so other processes (and a reload) see it.
+    const progress = new ProgressLog(join(store.dataDir, 'progress'));
+    const emit = (e: Parameters<EventBus['emit']>[0]) => {
+      progress.record(e);
+      bus.emit(e);
+    };
+    let stopWatching: (() => void) | null = null;
 
     let runner: Runner;
     if (opts.runner === 'child') {
@@ -103,7 +112,7 @@ export async function createLabServices(opts: LabServicesOptions = {}): Promise<
       },
       experiments: {
         list: () => store.experiments.list(),
-        get: (id) => store.experimentDetail(id),
+        get: (id) => ({ ...store.experimentDetail(id), partialRuns: progress.partialRuns(id) }),
         create: createExperiment,
         delete: (id) => {
           if (queue.runningId === id || runningElsewhere(store, id) !== null) {
@@ -111,6 +120,7 @@ export async function createLabServices(opts: LabServicesOptions = {}): Promise<
           }
           queue.stop(id, 'cancelled');
           store.experiments.delete(id);
+          progress.remove(id);
         },
         cancel: (id) => {
           if (!queue.stop(id, 'cancelled')) {
@@ -147,10 +157,15 @@ export async function createLabServices(opts: LabServicesOptions = {}): Promise<
         pixelHeatmap: (id) => pixelHeatmap(store, id),
       },
       exports: exportsService(store),
-      subscribe: (listener) => bus.subscribe(listener),
+      subscribe: (listener) => {
+        // Front doors that listen (a window, the server) also hear what other processes do to the store.
+        stopWatching ??= watchStore(store, progress, (e) => bus.emit(e), (id) => queue.has(id));
+        return bus.subscribe(listener);
+      },
       waitFor: (id) => queue.waitFor(id),
       interruptAll: () => queue.interruptAll(),
       close: async () => {
+        stopWatching?.();
         await queue.interruptAll();
         store.close();
       },
