@@ -1,4 +1,5 @@
 import type { ExperimentSpec, Variant } from './spec';
+import type { SlurmExperimentInfo } from './slurm';
 
 /** One evaluation during training. Accuracies are fractions of 1. */
 export interface EvalPoint {
@@ -115,6 +116,8 @@ export interface ExperimentDetail extends ExperimentSummary {
   winningTicketReason: string | null;
   /** Runs started but not stored yet, with their curves so far (kept after pause or cancel). */
   partialRuns?: PartialRun[];
+  /** Set when the trials run as a Slurm job array: per-trial cluster state and runs brought home. */
+  slurm?: SlurmExperimentInfo | null;
 }
 
 export interface TicketRecord {

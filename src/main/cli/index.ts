@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { benchCommand } from './commands/bench';
+import { doctorCommand } from './commands/doctor';
 import { BACKEND_CHOICES } from '../engine/backend';
 import { LTH_LAB_VERSION } from '../services/version';
 import { datasetsCommand } from './commands/datasets';
@@ -8,6 +9,8 @@ import { exportCommand } from './commands/export';
 import { presetsCommand } from './commands/presets';
 import { resumeCommand, runCommand } from './commands/run';
 import { serveCommand } from './commands/serve';
+import { slurmCommand, slurmTaskCommand } from './commands/slurm';
+import { syncCommand } from './commands/sync';
 import { ticketsCommand } from './commands/tickets';
 import { CliError, describeError } from './errors';
 import { integer } from './parse';
@@ -21,9 +24,12 @@ export function buildProgram(): Command {
     .option('--workers <n>', 'training processes for independent runs (controls, trials); default: one per CPU core', integer)
     .showHelpAfterError('(run lth --help for usage)')
     .exitOverride();
-  for (const cmd of [runCommand(), resumeCommand(), presetsCommand(), datasetsCommand(), experimentsCommand(), ticketsCommand(), exportCommand(), serveCommand(), benchCommand()]) {
+  for (const cmd of [runCommand(), resumeCommand(), presetsCommand(), datasetsCommand(), experimentsCommand(), ticketsCommand(), exportCommand(), serveCommand(), benchCommand(), doctorCommand()]) {
     program.addCommand(cmd);
   }
+  program.addCommand(slurmCommand());
+  program.addCommand(syncCommand());
+  program.addCommand(slurmTaskCommand(), { hidden: true });
   // Subcommands report usage errors the same way: one line, exit 2.
   const override = (c: Command) => {
     c.exitOverride();

@@ -16,6 +16,7 @@ import { exportsService } from './exports';
 import { ExperimentQueue, type Runner } from './queue';
 import { markDeadRunsInterrupted, runningElsewhere } from './recovery';
 import { runExperiment } from './run-experiment';
+import { attachSlurm } from '../slurm/services';
 import { maskOverlap, pixelHeatmap, retrainSpec, sameLayers } from './tickets';
 import type { LabServices } from './types';
 import { LTH_LAB_VERSION } from './version';
@@ -170,6 +171,8 @@ export async function createLabServices(opts: LabServicesOptions = {}): Promise<
         store.close();
       },
     };
+    // Slurm experiments (src/main/slurm): cluster state in the detail, resume/cancel on the cluster, background sync.
+    attachSlurm(runtime, store, emit, opts.runner === 'child');
     return runtime;
   } catch (err) {
     store.close();

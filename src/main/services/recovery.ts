@@ -1,4 +1,5 @@
 import type { Store } from '../store';
+import { isOnSlurm } from '../slurm/record';
 
 /**
  * A live owner process counts as running while its heartbeat is younger than this. Generous on purpose: an
@@ -31,7 +32,8 @@ export function runningElsewhere(store: Store, id: string): number | null {
 export function markDeadRunsInterrupted(store: Store): string[] {
   const fixed: string[] = [];
   for (const e of store.experiments.list()) {
-    if (e.status === 'running' && runningElsewhere(store, e.id) === null) {
+    // A Slurm experiment runs on the cluster, owned by no local process: `lth sync` reads its state from Slurm.
+    if (e.status === 'running' && runningElsewhere(store, e.id) === null && !isOnSlurm(store, e.id)) {
       store.experiments.setStatus(e.id, 'interrupted', 'the process running it stopped before it finished');
       fixed.push(e.id);
     }

@@ -116,7 +116,8 @@ export async function runExperiment(store: Store, id: string, opts: RunExperimen
  * After the last round: name the winning ticket, keep it in the library, and drop the trained weights that
  * only resuming needed (the lean-storage rule: masks and rewind weights stay, trained weights only for kept tickets).
  */
-function finish(store: Store, id: string): void {
+/** Also ends a Slurm experiment once every trial's runs are home (src/main/slurm). */
+export function finish(store: Store, id: string): void {
   store.experiments.refreshWinningTicket(id);
   const detail = store.experimentDetail(id);
   const win = detail.winningTicket;

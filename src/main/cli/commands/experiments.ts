@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import type { ExperimentSummary } from '../../../shared/results';
 import { printJson, withServices } from '../context';
 import { resultsTable, winningTicketLine } from '../table';
+import { slurmTable } from './slurm';
 
 const kb = (bytes: number) => (bytes > 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${(bytes / 1024).toFixed(0)} kB`);
 
@@ -43,7 +44,7 @@ export function experimentsCommand(): Command {
             winningTicketLine(d.winningTicket, d.winningTicketReason),
           ]
             .filter((l, i) => l !== '' || i > 3)
-            .join('\n') + '\n',
+            .join('\n') + '\n' + (d.slurm ? `\n${slurmTable(d.slurm)}\n` : ''),
         );
       }),
     );

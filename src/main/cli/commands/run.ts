@@ -1,11 +1,13 @@
 import { Command, Option } from 'commander';
-import { withServices } from '../context';
+import { printJson, withServices } from '../context';
 import { followExperiment } from '../follow';
 import { integer, list, number, widths } from '../parse';
 import { specFromFlags, type SpecFlags } from '../spec-from-flags';
+import { isOnSlurm, resumeOnSlurm } from '../../slurm';
+import { addSlurmRunOptions, runOnSlurm, type SlurmRunFlags } from './slurm';
 
 export function runCommand(): Command {
-  return new Command('run')
+  return addSlurmRunOptions(new Command('run'))
     .description('find lottery tickets: train, prune and rewind (iterative magnitude pruning), with controls')
     .option('--preset <id>', 'start from a paper preset (see `lth presets`)')
     .option('--spec <file>', 'start from a spec file (what `lth experiments show ID --json` prints)')
@@ -17,7 +19,10 @@ export function runCommand(): Command {
     .option('--controls <list>', "controls beside each pruned round: reinit,random or 'none'", list)
     .option('--rewind <k>', 'rewind surviving weights to iteration k (0 = original init; k > 0 = late rewinding)', integer)
     .addOption(new Option('--strategy <s>', 'magnitude pruning per layer or across layers').choices(['layerwise', 'global']))
-    .option('--seed <n>', 'base seed; trial t uses seed + t', integer)
+    .addOption(
+      new Option('--reinit-start <where>', "late rewinding's reinit control: from iteration k for T-k iterations like the ticket (open_lth, the paper's), or from 0 for T").choices(['rewind', 'zero']),
+    )
+    .option('--seed <n>', "base seed; each trial's seed is hashed from (seed, trial)", integer)
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(['adam', 'sgd']))
     .option('--lr <x>', 'learning rate', number)
     .option('--momentum <x>', 'SGD momentum', number)
@@ -34,8 +39,9 @@ export function runCommand(): Command {
     .option('--dense <list>', 'custom hidden dense widths, e.g. 300,100', widths(false))
     .option('--dropout <x>', 'dropout rate after hidden dense layers', number)
     .option('--json', 'print one JSON object with the results on stdout at the end')
-    .action(async (opts: SpecFlags & { json?: boolean }, cmd: Command) => {
+    .action(async (opts: SpecFlags & SlurmRunFlags & { json?: boolean }, cmd: Command) => {
       const spec = specFromFlags(opts);
+      if (opts.on === 'slurm') return withServices(cmd, (services) => runOnSlurm(services, spec, opts, cmd));
       await withServices(cmd, async (services) => {
         const summary = services.experiments.create(spec);
         if (!opts.json) process.stderr.write(`experiment ${summary.id}: ${summary.name} on ${(await services.backend()).name}\n`);
@@ -51,6 +57,12 @@ export function resumeCommand(): Command {
     .option('--json', 'print one JSON object with the results on stdout at the end')
     .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
       await withServices(cmd, async (services) => {
+        if (isOnSlurm(services.store, id)) {
+          const { jobId, trials } = resumeOnSlurm(services.store, id);
+          if (opts.json) return printJson({ experimentId: id, jobId, trials });
+          process.stdout.write(`resubmitted trial(s) ${trials.join(',')} of ${id} as job array ${jobId}; bring results home with: lth sync ${id}\n`);
+          return;
+        }
         services.experiments.resume(id);
         await followExperiment(services, id, Boolean(opts.json));
       }, true);

@@ -1,0 +1,251 @@
+import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { ExperimentStatus } from '../../shared/results';
+import type { SlurmExperimentInfo, SlurmTaskState, SlurmTrialInfo } from '../../shared/slurm';
+import type { BackendChoice } from '../engine/backend';
+import { parseSpec, type ExperimentSpecInput } from '../../shared/spec';
+import { TFJS_VERSION } from '../engine/backend';
+import { planNetwork } from '../engine/network';
+import { finish } from '../services/run-experiment';
+import { LTH_LAB_VERSION } from '../services/version';
+import { StoreError, type Store } from '../store';
+import { arrayJobStatus, sbatch, scancel, SlurmError } from './cluster';
+import { JOB_SCRIPT, jobScript, shellQuote, writeAtomic, writeManifest, type Manifest } from './folder';
+import type { SlurmProfile } from './profile';
+import { isOnSlurm, readRecord, writeRecord, type SlurmRecord } from './record';
+import { mergeTrial, runsPlannedPerTrial, type TrialSync } from './sync';
+
+export { SlurmError } from './cluster';
+export { SlurmProfileError, loadProfile, mergeProfiles, parseProfile, type SlurmProfile } from './profile';
+export { SyncRefusedError } from './sync';
+export { isOnSlurm, readRecord } from './record';
+
+const ACTIVE: readonly SlurmTaskState[] = ['submitted', 'pending', 'running'];
+
+/** How the nodes start this same lth: this node binary and this installation's bin/lth.js (dist/cli.js sits in dist/). */
+export function defaultLthCommand(): string {
+  return `${shellQuote(process.execPath)} ${shellQuote(resolve(__dirname, '..', 'bin', 'lth.js'))}`;
+}
+
+/** Validates and stores a new experiment without queueing it here (the services' create would train it in this process). */
+export function createSlurmExperiment(store: Store, input: ExperimentSpecInput): string {
+  const spec = parseSpec(input);
+  if (spec.sourceTicketId) throw new SlurmError('retraining a saved ticket on Slurm is not supported yet: run it locally');
+  const dataset = store.datasets.find(spec.dataset);
+  if (!dataset) {
+    const known = store.datasets.list().map((d) => d.id).join(', ');
+    throw new StoreError(`dataset '${spec.dataset}' not found (known: ${known}); import one with: lth datasets import idx|cifar10 FOLDER`, 'not-found');
+  }
+  const plan = planNetwork(spec.network, dataset.shape, dataset.numClasses);
+  return store.experiments.create({
+    spec,
+    datasetHash: dataset.hash,
+    versions: { lthLab: LTH_LAB_VERSION, tfjs: TFJS_VERSION },
+    layers: plan.layers,
+    status: 'interrupted',
+  }).id;
+}
+
+/**
+ * Writes the experiment folder under the profile's shared directory (experiment.json, job.sbatch, a copy of an
+ * imported dataset) and records the experiment as a Slurm one. Submits nothing. Returns the folder.
+ */
+export function prepareSlurmExperiment(store: Store, id: string, profile: SlurmProfile, backend: BackendChoice): string {
+  if (!profile.sharedDir) throw new SlurmError('--on slurm needs --shared-dir DIR (or sharedDir in the profile): a folder every node of the cluster sees');
+  const d = store.experimentDetail(id);
+  if (d.spec.sourceTicketId) throw new SlurmError('retraining a saved ticket on Slurm is not supported yet: run it locally');
+  if (d.layers.length === 0) throw new SlurmError(`experiment ${id} has no layers yet`);
+  const folder = join(resolve(profile.sharedDir), id);
+  const ds = store.datasets.get(d.datasetId);
+  let datasetFolder: string | null = null;
+  if (ds.source !== 'builtin') {
+    const from = store.datasets.folder(d.datasetId);
+    if (!from || !existsSync(from)) throw new SlurmError(`dataset ${d.datasetId} has no folder in the store to copy to the cluster`);
+    datasetFolder = 'dataset';
+    if (!existsSync(join(folder, datasetFolder))) cpSync(from, join(folder, datasetFolder), { recursive: true });
+  }
+  const m: Manifest = {
+    format: 'lth-lab-slurm-experiment',
+    formatVersion: 1,
+    experimentId: id,
+    name: d.name,
+    spec: d.spec,
+    specHash: d.specHash,
+    dataset: { id: ds.id, source: ds.source, name: ds.name, hash: d.datasetHash, folder: datasetFolder },
+    layers: d.layers,
+    backend,
+    lthLab: LTH_LAB_VERSION,
+    createdAt: new Date().toISOString(),
+  };
+  writeManifest(folder, m);
+  writeAtomic(join(folder, JOB_SCRIPT), jobScript(folder, m, profile, defaultLthCommand()));
+  writeRecord(store, { experimentId: id, folder, profile, jobs: [], states: {}, checkedAt: null, syncedAt: null });
+  store.experiments.setStatus(id, 'interrupted', `prepared for Slurm in ${folder}, not submitted yet: lth resume ${id} submits it`);
+  return folder;
+}
+
+function need(store: Store, id: string): SlurmRecord {
+  const r = readRecord(store, id);
+  if (!r) throw new StoreError(`experiment ${id} was not sent to Slurm (run it with lth run --on slurm)`, 'not-found');
+  return r;
+}
+
+export function jobScriptPath(store: Store, id: string): string {
+  return join(need(store, id).folder, JOB_SCRIPT);
+}
+
+export function readJobScript(store: Store, id: string): string {
+  return readFileSync(jobScriptPath(store, id), 'utf8');
+}
+
+/** Submits the given trials (all by default) as one job array. */
+export function submitTrials(store: Store, id: string, trials?: readonly number[]): { jobId: string; trials: number[] } {
+  const rec = need(store, id);
+  const all = Array.from({ length: store.experiments.spec(id).trials }, (_, t) => t);
+  const list = [...(trials ?? all)].sort((a, b) => a - b);
+  if (list.length === 0) throw new SlurmError(`experiment ${id}: no trial left to submit`);
+  const jobId = sbatch(join(rec.folder, JOB_SCRIPT), trials ? list : undefined);
+  rec.jobs.push({ jobId, trials: list, submittedAt: new Date().toISOString() });
+  for (const t of list) rec.states[t] = { state: 'submitted', slurmState: null, jobId: `${jobId}_${t}`, detail: null };
+  writeRecord(store, rec);
+  store.experiments.setStatus(id, 'running');
+  return { jobId, trials: list };
+}
+
+/** Reads every trial's state from Slurm into the record (Slurm forgets finished jobs; the record keeps the last word). */
+export function refreshStates(store: Store, id: string): SlurmRecord {
+  const rec = need(store, id);
+  const latest = new Map<number, string>();
+  for (const j of rec.jobs) for (const t of j.trials) latest.set(t, j.jobId);
+  for (const jobId of new Set(latest.values())) {
+    const tasks = arrayJobStatus(jobId);
+    for (const [t, j] of latest) {
+      if (j !== jobId) continue;
+      const s = tasks.find((x) => x.taskId === t);
+      const prev = rec.states[t];
+      if (s) {
+        rec.states[t] = { state: s.state, slurmState: s.slurmState, jobId: `${jobId}_${t}`, detail: s.exitCode ? `exit ${s.exitCode}${s.reason ? `, ${s.reason}` : ''}` : s.reason };
+      } else if (!prev || ACTIVE.includes(prev.state)) {
+        // Gone from the controller while we last saw it waiting or running: it ended, we cannot tell how.
+        rec.states[t] = { state: 'unknown', slurmState: null, jobId: `${jobId}_${t}`, detail: 'no longer known to Slurm' };
+      }
+    }
+  }
+  rec.checkedAt = new Date().toISOString();
+  writeRecord(store, rec);
+  return rec;
+}
+
+export interface SyncReport {
+  experimentId: string;
+  status: ExperimentStatus;
+  runsAdded: number;
+  masksAdded: number;
+  weightsAdded: number;
+  trials: (TrialSync & { state: SlurmTaskState; jobId: string | null })[];
+}
+
+function runsByTrial(store: Store, id: string): Map<number, number> {
+  const rows = store.db.prepare('SELECT trial, COUNT(*) AS n FROM runs WHERE experiment_id = ? GROUP BY trial').all(id) as { trial: number; n: number }[];
+  return new Map(rows.map((r) => [r.trial, r.n]));
+}
+
+/**
+ * `lth sync`: reads the Slurm states, merges every trial's published results, and sets the experiment's status:
+ * completed once every planned run is home; running while a task waits or runs; otherwise interrupted (a task was
+ * cancelled, timed out or vanished) or failed (a task failed), resumable with `lth resume`. Never completed early.
+ */
+export function syncExperiment(store: Store, id: string, opts: { queryCluster?: boolean } = {}): SyncReport {
+  let rec = need(store, id);
+  if (opts.queryCluster !== false) rec = refreshStates(store, id);
+  const spec = store.experiments.spec(id);
+  const before = store.experiments.get(id).status;
+  const trials: SyncReport['trials'] = [];
+  for (let t = 0; t < spec.trials; t++) {
+    const r = mergeTrial(store, id, rec.folder, t);
+    trials.push({ ...r, state: rec.states[t]?.state ?? 'not-submitted', jobId: rec.states[t]?.jobId ?? null });
+  }
+  rec.syncedAt = new Date().toISOString();
+  writeRecord(store, rec);
+
+  const planned = runsPlannedPerTrial(store, id);
+  const have = runsByTrial(store, id);
+  const missing = trials.filter((t) => (have.get(t.trial) ?? 0) < planned);
+  let status: ExperimentStatus;
+  let error: string | null = null;
+  if (missing.length === 0) {
+    // The same end as a local run: the winning ticket kept, trained weights dropped.
+    if (before !== 'completed') finish(store, id);
+    status = 'completed';
+  } else if (missing.some((t) => ACTIVE.includes(t.state))) {
+    status = 'running';
+  } else {
+    const why = missing.map((t) => `trial ${t.trial} ${t.state === 'completed' ? 'ended without all its runs' : t.state}${t.jobId ? ` (job ${t.jobId})` : ''}${t.taskError ? `: ${t.taskError}` : ''}`);
+    status = missing.some((t) => t.state === 'failed') ? 'failed' : 'interrupted';
+    error = `${why.join('; ')}; ${missing.length} trial(s) missing: lth resume ${id} resubmits them`;
+  }
+  const cur = store.experiments.get(id);
+  if (cur.status !== status || cur.error !== error) store.experiments.setStatus(id, status, error);
+  return {
+    experimentId: id,
+    status,
+    runsAdded: trials.reduce((a, t) => a + t.runsAdded, 0),
+    masksAdded: trials.reduce((a, t) => a + t.masksAdded, 0),
+    weightsAdded: trials.reduce((a, t) => a + t.weightsAdded, 0),
+    trials,
+  };
+}
+
+/**
+ * `lth resume` of a Slurm experiment: merges what came home, then resubmits only the trials that are neither
+ * finished nor still waiting or running. Each continues from its own task file (runs, checkpoints).
+ */
+export function resumeOnSlurm(store: Store, id: string): { jobId: string; trials: number[] } {
+  const report = syncExperiment(store, id);
+  if (report.status === 'completed') throw new StoreError(`experiment ${id} has already completed`, 'conflict');
+  const planned = runsPlannedPerTrial(store, id);
+  const have = runsByTrial(store, id);
+  const todo = report.trials.filter((t) => (have.get(t.trial) ?? 0) < planned && !ACTIVE.includes(t.state)).map((t) => t.trial);
+  if (todo.length === 0) throw new StoreError(`experiment ${id}: every missing trial is still waiting or running on Slurm`, 'conflict');
+  return submitTrials(store, id, todo);
+}
+
+/** Cancels the experiment's jobs that Slurm still knows; the next sync marks it interrupted. */
+export function cancelOnSlurm(store: Store, id: string): void {
+  const rec = need(store, id);
+  for (const j of rec.jobs) scancel(j.jobId);
+}
+
+/** The per-trial view the lab shows; `live` asks Slurm first (a few ms on a login node). */
+export function slurmInfo(store: Store, id: string, live = false): SlurmExperimentInfo | null {
+  if (!isOnSlurm(store, id)) return null;
+  let rec = need(store, id);
+  if (live) {
+    try {
+      rec = refreshStates(store, id);
+    } catch {
+      // An unreachable controller leaves the last known states on show.
+    }
+  }
+  const spec = store.experiments.spec(id);
+  const planned = runsPlannedPerTrial(store, id);
+  const have = runsByTrial(store, id);
+  const trials: SlurmTrialInfo[] = Array.from({ length: spec.trials }, (_, t) => {
+    const s = rec.states[t];
+    return {
+      trial: t,
+      state: s?.state ?? 'not-submitted',
+      slurmState: s?.slurmState ?? null,
+      jobId: s?.jobId ?? null,
+      detail: s?.detail ?? null,
+      runsSynced: have.get(t) ?? 0,
+      runsPlanned: planned,
+    };
+  });
+  return { folder: rec.folder, jobScript: join(rec.folder, JOB_SCRIPT), jobs: rec.jobs.map((j) => j.jobId), trials, checkedAt: rec.checkedAt, syncedAt: rec.syncedAt };
+}
+
+/** Slurm experiments this store is waiting for: what a window or server polls. */
+export function activeSlurmExperiments(store: Store): string[] {
+  return store.experiments.list().filter((e) => e.status === 'running' && isOnSlurm(store, e.id)).map((e) => e.id);
+}
