@@ -17,7 +17,7 @@ export function fakeServices(): LabServices & { calls: { method: string; args: u
   return {
     calls,
     emit: (e) => listeners.forEach((l) => l(e)),
-    system: () => ({ version: '0.1.0', tfjsVersion: '4.22.0', backend: 'wasm', backendDetail: 'wasm SIMD', dataDir: '/tmp/lth', databasePath: '/tmp/lth/lth.sqlite', cpus: 2 }),
+    system: () => ({ version: '0.1.0', tfjsVersion: '4.22.0', backend: 'wasm', backendDetail: 'wasm SIMD', backendNote: null, adapter: null, dataDir: '/tmp/lth', databasePath: '/tmp/lth/lth.sqlite', cpus: 2 }),
     presets: () => PRESETS,
     datasets: {
       list: () => [mnistInfo],

@@ -28,7 +28,7 @@ const RESOLUTION_MS = 1;
  * for the control, one per core). The event-loop delay of this process is sampled from the first progress
  * event to the end.
  */
-export async function serveDelay(opts: { quick: boolean; backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu' }): Promise<ServeDelayResult> {
+export async function serveDelay(opts: { quick: boolean; backend: 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu' }): Promise<ServeDelayResult> {
   const home = mkdtempSync(join(tmpdir(), 'lth-bench-serve-'));
   const dist = distDir();
   const services = await createLabServices({ home, dbPath: join(home, 'lth.sqlite'), backend: opts.backend, runner: 'child', workerEntry: join(dist, 'worker.js') });

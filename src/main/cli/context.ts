@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import path from 'node:path';
-import { BACKEND_CHOICES, type BackendChoice } from '../engine/backend';
+import { BACKEND_CHOICES, releaseBackend, type BackendChoice } from '../engine/backend';
 import { createLabServices, type LabRuntime } from '../services';
 import { CliError } from './errors';
 
@@ -25,9 +25,14 @@ export async function withServices<T>(cmd: Command, fn: (services: LabRuntime) =
     workerEntry: path.join(__dirname, 'worker.js'),
   });
   try {
+    // A GPU backend that is installed but failed is said first, with what trains instead (never silent).
+    const note = trains ? (await services.backend()).note : null;
+    if (note) process.stderr.write(`lth: warning: ${note}\n`);
     return await fn(services);
   } finally {
     await services.close();
+    // A WebGPU device keeps Node's event loop alive: destroy it so the CLI exits.
+    releaseBackend();
   }
 }
 

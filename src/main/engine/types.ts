@@ -1,6 +1,6 @@
 import type { RunProgress } from '../../shared/events';
 import type { ExperimentSpec, Variant } from '../../shared/spec';
-import type { BackendName, LayerInfo, RunResult } from '../../shared/results';
+import type { BackendName, GpuAdapterInfo, LayerInfo, RunResult } from '../../shared/results';
 
 /** Kernel and bias of every prunable layer, in layer order. Plain typed arrays: portable across backends and processes. */
 export interface WeightSet {
@@ -83,9 +83,13 @@ export const checkpointKey = (trial: number, variant: Variant, round: number): s
 
 export interface BackendInfo {
   name: BackendName;
-  /** tfjs backend id actually registered: 'tensorflow', 'wasm' or 'cpu'. */
+  /** tfjs backend id actually registered: 'tensorflow', 'webgpu', 'wasm' or 'cpu'. */
   tfBackend: string;
   detail: string;
+  /** The WebGPU adapter ('webgpu' only). */
+  adapter?: GpuAdapterInfo;
+  /** A warning a person must see: a GPU backend that was asked for or installed but failed, and what runs instead. */
+  note?: string | null;
 }
 
 export type { LayerInfo };

@@ -2,7 +2,7 @@ import { PRESETS } from '../../shared/presets';
 import { parseSpec, type ExperimentSpecInput } from '../../shared/spec';
 import type { ExperimentStatus } from '../../shared/results';
 import { availableParallelism, cpus } from 'node:os';
-import { initBackend, TFJS_VERSION } from '../engine/backend';
+import { describeBackend, initBackend, TFJS_VERSION } from '../engine/backend';
 import type { BackendInfo } from '../engine/types';
 import { planNetwork } from '../engine/network';
 import { openStore, StoreError, type Store } from '../store';
@@ -40,7 +40,8 @@ export interface LabRuntime extends LabServices {
 export async function createLabServices(opts: LabServicesOptions = {}): Promise<LabRuntime> {
   const store = openStore({ dataDir: opts.home, dbPath: opts.dbPath, generatedBy: `LTH Lab ${LTH_LAB_VERSION}` });
   try {
-    let backend: BackendInfo | null = opts.lazyBackend ? null : await initBackend(opts.backend ?? 'auto');
+    // With child runners this process only reports the backend; the children train (and hold a GPU device).
+    let backend: BackendInfo | null = opts.lazyBackend ? null : opts.runner === 'child' ? await describeBackend(opts.backend ?? 'auto') : await initBackend(opts.backend ?? 'auto');
     const ensureBackend = async () => (backend ??= await initBackend(opts.backend ?? 'auto'));
     ensureBuiltinDatasets(store);
     markDeadRunsInterrupted(store);
@@ -99,6 +100,8 @@ export async function createLabServices(opts: LabServicesOptions = {}): Promise<
         tfjsVersion: TFJS_VERSION,
         backend: backend.name,
         backendDetail: backend.detail,
+        backendNote: backend.note ?? null,
+        adapter: backend.adapter ?? null,
         dataDir: store.dataDir,
         databasePath: store.dbPath,
         cpus: cpus().length,

@@ -1,7 +1,7 @@
 import type { LabEvent } from '../../shared/events';
 import type { Preset } from '../../shared/presets';
 import type { ExperimentSpecInput } from '../../shared/spec';
-import type { DatasetInfo, ExperimentDetail, ExperimentSummary, TicketRecord, BackendName } from '../../shared/results';
+import type { DatasetInfo, ExperimentDetail, ExperimentSummary, TicketRecord, BackendName, GpuAdapterInfo } from '../../shared/results';
 import type { ExportFormat, FigureKind } from '../../shared/figures/options';
 
 /**
@@ -21,6 +21,10 @@ export interface SystemInfo {
   tfjsVersion: string;
   backend: BackendName;
   backendDetail: string;
+  /** A warning to show beside the backend: a GPU backend that is installed but failed, and what is used instead. */
+  backendNote: string | null;
+  /** The WebGPU adapter when the backend is 'webgpu'. */
+  adapter: GpuAdapterInfo | null;
   dataDir: string;
   databasePath: string;
   cpus: number;

@@ -17,7 +17,7 @@ export interface LabServicesOptions {
   home?: string;
   /** Database file (default: LTH_DB, else <home>/lth.sqlite). */
   dbPath?: string;
-  backend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  backend?: 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
   /** Load TensorFlow.js only when an experiment runs in this process (CLI commands that only read the store). */
   lazyBackend?: boolean;
   /** How queued experiments train: 'inline' in this process (the CLI), 'child' in worker processes (app, server). */

@@ -39,7 +39,7 @@ export function serveCommand(deps: Partial<ServeDeps> = {}): Command {
     .option('--host <host>', 'interface to bind; anything but loopback exposes the lab to your network', '127.0.0.1')
     .option('--renderer <dir>', 'built renderer folder (default: out/renderer next to the CLI bundle)')
     .action(async (_opts: unknown, cmd: Command) => {
-      const g = cmd.optsWithGlobals<{ port: number; host: string; renderer?: string; db?: string; home?: string; backend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu' }>();
+      const g = cmd.optsWithGlobals<{ port: number; host: string; renderer?: string; db?: string; home?: string; backend?: 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu' }>();
       const staticDir = g.renderer ?? path.join(d.baseDir, '..', 'out', 'renderer');
       const services = await d.createLabServices({
         dbPath: g.db,
@@ -48,6 +48,9 @@ export function serveCommand(deps: Partial<ServeDeps> = {}): Command {
         runner: 'child',
         workerEntry: path.join(d.baseDir, 'worker.js'),
       });
+      const sys = services.system();
+      process.stderr.write(`lth serve: backend ${sys.backend}: ${sys.backendDetail}\n`);
+      if (sys.backendNote) process.stderr.write(`lth serve: warning: ${sys.backendNote}\n`);
       const server = await d.startServer(services, { host: g.host, port: g.port, staticDir });
       if (g.host !== '127.0.0.1' && g.host !== 'localhost' && g.host !== '::1') {
         process.stderr.write(`warning: listening on ${g.host}; anyone who can reach it and learns the token controls the lab\n`);
