@@ -1,13 +1,7 @@
-import type { RunResult, WinningTicket } from './results';
+import type { RunResult, TrialStat, WinningTicket } from './results';
 import type { Variant } from './spec';
 
-export interface Stat {
-  mean: number;
-  std: number;
-  min: number;
-  max: number;
-  n: number;
-}
+export type Stat = TrialStat;
 
 export function stat(values: readonly number[]): Stat {
   const n = values.length;
@@ -59,12 +53,22 @@ export type WinningTicketVerdict =
  * The researcher's question: how much can be removed without losing accuracy?
  * The sparsest pruned round whose ticket (mean over trials) reaches at least the dense network's
  * validation accuracy minus `tolerance` at early stop, no later than the dense network stops.
- * Chosen on validation data only; test accuracy is reported, never used to choose.
+ * Chosen on validation data only; test accuracy is reported, never used to choose. A round takes part
+ * only once every one of the experiment's `trials` has trained it: a mean over some trials is another number.
  */
-export function chooseWinningTicket(runs: readonly RunResult[], tolerance: number): WinningTicketVerdict {
-  const tickets = aggregateRuns(runs.filter((r) => r.variant === 'ticket'));
+export function chooseWinningTicket(runs: readonly RunResult[], tolerance: number, trials = 1): WinningTicketVerdict {
+  const all = aggregateRuns(runs.filter((r) => r.variant === 'ticket'));
+  const tickets = all.filter((t) => t.valAccuracy.n >= trials);
   const dense = tickets.find((t) => t.round === 0);
-  if (!dense) return { ticket: null, reason: 'the dense network (round 0) has not been trained yet' };
+  if (!dense) {
+    const partial = all.find((t) => t.round === 0);
+    return {
+      ticket: null,
+      reason: partial
+        ? `the dense network (round 0) has been trained by ${partial.valAccuracy.n} of ${trials} trials`
+        : 'the dense network (round 0) has not been trained yet',
+    };
+  }
   if (dense.weightsRemaining.mean < 1) {
     return { ticket: null, reason: 'round 0 is already sparse (a transferred ticket): there is no dense network to compare with' };
   }
@@ -80,11 +84,23 @@ export function chooseWinningTicket(runs: readonly RunResult[], tolerance: numbe
       ticket: null,
       reason:
         pruned === 0
-          ? 'no pruned round has finished yet'
+          ? trials > 1
+            ? `no pruned round has been trained by all ${trials} trials yet`
+            : 'no pruned round has finished yet'
           : `no pruned round reached the dense validation accuracy (${(dense.valAccuracy.mean * 100).toFixed(2)}%) minus ${(tolerance * 100).toFixed(2)} points no later than the dense network's early stop (iteration ${dense.earlyStopIteration.mean})`,
     };
   }
   const best = qualifying.reduce((a, b) => (b.weightsRemaining.mean < a.weightsRemaining.mean ? b : a));
+  const perTrial = runs
+    .filter((r) => r.variant === 'ticket' && r.round === best.round)
+    .sort((a, b) => a.trial - b.trial)
+    .map((r) => ({
+      trial: r.trial,
+      weightsRemaining: r.weightsRemaining,
+      valAccuracy: r.valAccuracy,
+      testAccuracy: r.testAccuracy,
+      earlyStopIteration: r.earlyStopIteration,
+    }));
   return {
     ticket: {
       round: best.round,
@@ -92,6 +108,9 @@ export function chooseWinningTicket(runs: readonly RunResult[], tolerance: numbe
       valAccuracy: best.valAccuracy.mean,
       testAccuracy: best.testAccuracy.mean,
       earlyStopIteration: best.earlyStopIteration.mean,
+      trials: perTrial.length,
+      spread: { valAccuracy: best.valAccuracy, testAccuracy: best.testAccuracy, earlyStopIteration: best.earlyStopIteration },
+      perTrial,
     },
     reason: null,
   };

@@ -70,6 +70,22 @@ export interface WinningTicket {
   valAccuracy: number;
   testAccuracy: number;
   earlyStopIteration: number;
+  /**
+   * Trials the verdict averages (every trial of the experiment: a round qualifies only once all have trained it),
+   * their spread, and each trial's own numbers at the winning round. Absent in verdicts cached before engine v2.
+   */
+  trials?: number;
+  spread?: { valAccuracy: TrialStat; testAccuracy: TrialStat; earlyStopIteration: TrialStat };
+  perTrial?: { trial: number; weightsRemaining: number; valAccuracy: number; testAccuracy: number; earlyStopIteration: number }[];
+}
+
+/** Mean, sample std, min and max over trials. */
+export interface TrialStat {
+  mean: number;
+  std: number;
+  min: number;
+  max: number;
+  n: number;
 }
 
 export interface ExperimentSummary {
@@ -116,8 +132,21 @@ export interface ExperimentDetail extends ExperimentSummary {
   winningTicketReason: string | null;
   /** Runs started but not stored yet, with their curves so far (kept after pause or cancel). */
   partialRuns?: PartialRun[];
+  /** For a retrain or transfer: the dense network trained on the same dataset, to judge the ticket against. */
+  denseBaseline?: DenseBaseline | null;
   /** Set when the trials run as a Slurm job array: per-trial cluster state and runs brought home. */
   slurm?: SlurmExperimentInfo | null;
+}
+
+/** The dense network of a transfer's target dataset (same network and training, no mask), mean over trials. */
+export interface DenseBaseline {
+  experimentId: string;
+  name: string;
+  status: ExperimentStatus;
+  /** Null until its round 0 has finished. */
+  valAccuracy: number | null;
+  testAccuracy: number | null;
+  earlyStopIteration: number | null;
 }
 
 export interface TicketRecord {

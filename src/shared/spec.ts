@@ -5,6 +5,9 @@ import { z } from 'zod';
  * It is the one schema shared by the CLI, the IPC handlers, the browser-mode server and the wizard.
  */
 
+/** The engine conventions new experiments use (see ExperimentSpec.engineVersion). */
+export const ENGINE_VERSION = 2 as const;
+
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const unitRate = z
   .number()
@@ -49,6 +52,13 @@ export const PruningSpecSchema = z.object({
   oneShot: z.boolean().default(false),
   /** Iteration to rewind surviving weights to: 0 is the paper's reset to init, k > 0 is late rewinding. */
   rewindIteration: int(0, 10_000_000).default(0),
+  /**
+   * Where the reinit control starts under late rewinding (k > 0). 'rewind': fresh weights trained from
+   * iteration k for T-k iterations, exactly the ticket's schedule and data (open_lth's randomly_reinitialize,
+   * the convention of Frankle et al. 2019, "Stabilizing the LTH"). 'zero': fresh weights trained T iterations
+   * from 0, as the dense network. Identical when k = 0.
+   */
+  reinitStart: z.enum(['rewind', 'zero']).default('rewind'),
 });
 export type PruningSpec = z.infer<typeof PruningSpecSchema>;
 
@@ -67,8 +77,15 @@ export const ExperimentSpecSchema = z
     pruning: PruningSpecSchema,
     controls: z.array(ControlSchema).max(2).default([]),
     trials: int(1, 100).default(1),
-    /** Trial t uses seed + t for init, data order, validation split and controls. */
+    /** Base seed: trial t's seed (init, data order, validation split, controls) is derived from (seed, t); see engineVersion. */
     seed: int(0, 2 ** 31 - 1).default(0),
+    /**
+     * The engine conventions the results were computed with; part of the spec hash, so results of different
+     * conventions are never mixed. 1: trial seed = seed + t (seed s trial 1 was seed s+1 trial 0) and pixels
+     * normalised with statistics over all training images, validation included. 2: trial seed hashed from
+     * (seed, t), and statistics over the images that train. Stored specs without it are version 1.
+     */
+    engineVersion: z.union([z.literal(1), z.literal(2)]).default(ENGINE_VERSION),
     /** Winning ticket: val accuracy at early stop >= dense - tolerance (a fraction: 0.002 = 0.2 points). */
     tolerance: z.number().min(0).max(1).default(0.002),
     /** Set for a retrain/transfer: round 0 starts from this ticket's mask and rewind weights. */

@@ -20,7 +20,7 @@ describe('dataset names stand for their ids', () => {
     // Case does not matter for a name.
     expect(json(lth(['datasets', 'show', 'Fashion-MNIST', '--json'], home)).id).toBe(imported.id);
 
-    const run = json(lth(['run', '--preset', 'lenet300-mnist', '--dataset', 'fashion-mnist', '--rounds', '1', '--iterations', '4', '--eval-interval', '2', '--validation-size', '10', '--backend', 'wasm', '--json'], home));
+    const run = json(lth(['run', '--preset', 'lenet300-mnist', '--trials', '1', '--dataset', 'fashion-mnist', '--rounds', '1', '--iterations', '4', '--eval-interval', '2', '--validation-size', '10', '--backend', 'wasm', '--json'], home));
     const exp = json(lth(['experiments', 'show', run.experimentId, '--json'], home));
     // The record keeps the id, so a later dataset with the same name cannot change what it means.
     expect(exp.datasetId).toBe(imported.id);

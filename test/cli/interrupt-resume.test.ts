@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { freshHome, json, lth, lthAsync } from './lth';
 
-const ARGS = ['--preset', 'lenet300-mnist', '--rounds', '3', '--iterations', '200', '--eval-interval', '100', '--controls', 'reinit', '--backend', 'wasm'];
+const ARGS = ['--preset', 'lenet300-mnist', '--trials', '1', '--rounds', '3', '--iterations', '200', '--eval-interval', '100', '--controls', 'reinit', '--backend', 'wasm'];
 
 describe('Ctrl-C and resume', () => {
   it('keeps every finished run, exits 130, and `lth resume` finishes with the results of an uninterrupted run', async () => {

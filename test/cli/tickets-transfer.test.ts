@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { freshHome, json, lth } from './lth';
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
-const QUICK = ['--preset', 'lenet300-mnist', '--rounds', '2', '--iterations', '100', '--eval-interval', '50', '--backend', 'wasm'];
+const QUICK = ['--preset', 'lenet300-mnist', '--trials', '1', '--rounds', '2', '--iterations', '100', '--eval-interval', '50', '--backend', 'wasm'];
 
 describe('tickets from the command line', () => {
   const home = freshHome();

@@ -93,6 +93,7 @@ describe.skipIf(!hasChromium)('the lab in Chromium (browser mode)', () => {
     await page.fill('input[name="rounds"]', '3');
     await page.uncheck('input[name="controlRandom"]');
     await page.check('input[name="controlReinit"]');
+    await page.fill('input[name="trials"]', '1');
     await page.fill('input[name="rewindIteration"]', '500');
     await page.waitForSelector('text=must be below training.iterations');
     await shot('04-wizard-error');

@@ -146,7 +146,7 @@ describe(`a full filesystem${skipNote}`, () => {
       mkdirSync(home);
       fs.fill(2.5 * 1024 * 1024);
       const env = { LTH_CHECKPOINT_SECONDS: '0.3' };
-      const args = ['--preset', 'lenet300-mnist', '--rounds', '2', '--iterations', '200', '--eval-interval', '100', '--validation-size', '2000', '--controls', 'none', '--backend', 'wasm'];
+      const args = ['--preset', 'lenet300-mnist', '--trials', '1', '--rounds', '2', '--iterations', '200', '--eval-interval', '100', '--validation-size', '2000', '--controls', 'none', '--backend', 'wasm'];
       const r = lth(['run', ...args], home, env);
       expect(r.status, r.stderr).toBe(1);
       const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('lth:'));

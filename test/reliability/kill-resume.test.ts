@@ -24,7 +24,7 @@ import {
  * after checkpoints, evaluations and run saves.
  */
 const ENV = { LTH_CHECKPOINT_SECONDS: '0.3' };
-const BASE = ['--preset', 'lenet300-mnist', '--iterations', '300', '--eval-interval', '100', '--validation-size', '2000', '--seed', '7', '--backend', 'wasm'];
+const BASE = ['--preset', 'lenet300-mnist', '--trials', '1', '--iterations', '300', '--eval-interval', '100', '--validation-size', '2000', '--seed', '7', '--backend', 'wasm'];
 const KILLS = 8;
 
 afterAll(() => cleanupTemps());
@@ -128,6 +128,54 @@ describe('SIGKILL at random points, then resume', () => {
     console.log(`[reliability] kill-resume seed ${SEED}: ${kills} SIGKILLs survived (${midRound} with a mid-run checkpoint to restore)\n  ${log.join('\n  ')}`);
     // Up to KILLS are planned; how many land before the run finishes depends on the machine's speed (5 to 8 seen).
     expect(kills).toBeGreaterThanOrEqual(3);
+  }, 420_000);
+
+  it('late rewinding: killed after a checkpoint past k, resumed (twice), ends byte-identical to an uninterrupted run', async () => {
+    // Checkpoints every 50 iterations, whatever the machine's speed; θk is captured at iteration 100.
+    const env = { LTH_CHECKPOINT_ITERATIONS: '50', LTH_CHECKPOINT_SECONDS: '3600' };
+    const args = [...BASE, '--rounds', '2', '--rewind', '100', '--controls', 'reinit'];
+    const refHome = tempDir();
+    const reference = lthSpawn(['run', ...args, '--json'], refHome, env);
+    const home = tempDir();
+    const db = join(home, 'lth.sqlite');
+    const proc = lthSpawn(['run', ...args], home, env);
+    const id = (await proc.waitStderr(/experiment (e_[0-9a-z]+)/))[1]!;
+    // Kill as soon as the dense run's checkpoint is past k while θk is nowhere else: the state that broke resume.
+    const pastK = () => {
+      const d = rawDb(db, true);
+      try {
+        const cp = d.prepare("SELECT iteration FROM checkpoints WHERE experiment_id = ? AND round = 0 AND variant = 'ticket'").get(id) as { iteration: number } | undefined;
+        const rewind = d.prepare("SELECT COUNT(*) AS n FROM weights WHERE experiment_id = ? AND kind = 'rewind'").get(id) as { n: number };
+        return cp !== undefined && cp.iteration > 100 && rewind.n === 0;
+      } catch {
+        return false;
+      } finally {
+        d.close();
+      }
+    };
+    const deadline = Date.now() + 240_000;
+    while (!pastK() && Date.now() < deadline) await sleep(50);
+    expect(pastK()).toBe(true);
+    proc.child.kill('SIGKILL');
+    await proc.exit;
+    expect(status(home, id)).toBe('interrupted');
+
+    // The first resume is killed too, once it has moved on; the second finishes. Before the fix both failed with
+    // "Cannot read properties of null (reading 'kernels')".
+    const first = lthSpawn(['resume', id], home, env);
+    await first.waitStderr(/round 0 ticket/, 240_000);
+    first.child.kill('SIGKILL');
+    await first.exit;
+    const last = json<{ status: string; results: unknown[]; winningTicket: unknown; experimentId: string }>(lth(['resume', id, '--json'], home, env));
+    expect(last.status).toBe('completed');
+    const ref = await reference.exit;
+    expect(ref.code, reference.stderr()).toBe(0);
+    const straight = JSON.parse(reference.stdout());
+    expect(last.results).toEqual(straight.results);
+    expect(last.winningTicket).toEqual(straight.winningTicket);
+    expect(byKey(runs(home, id)).map(withoutDuration)).toEqual(byKey(runs(refHome, straight.experimentId)).map(withoutDuration));
+    expect(storedArtifacts(db, id)).toEqual(storedArtifacts(join(refHome, 'lth.sqlite'), straight.experimentId));
+    expect(integrity(db)).toEqual([]);
   }, 420_000);
 
   it('two processes on one database: a live run shows as running and cannot be resumed twice; killed, it leaves no trainer behind', async () => {

@@ -1,7 +1,8 @@
 import { copyFileSync, existsSync, readdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openStore, StoreError } from '../../src/main/store';
+import Database from 'better-sqlite3';
+import { openStore, specHash, StoreError } from '../../src/main/store';
 import { LATEST_VERSION } from '../../src/main/store/migrations';
 import { cleanupTemps, dumpDb, integrity, json, lth, rawDb, sha256File, tempDir } from './helpers';
 
@@ -14,6 +15,21 @@ const FIXTURE = resolve(__dirname, '../fixtures/db/lth-v1.db');
 const V1_TABLES = ['datasets', 'experiments', 'runs', 'run_curves', 'masks', 'weights', 'tickets'];
 
 afterAll(() => cleanupTemps());
+
+/** A copy of the database in memory with the stored specs as version 1 wrote them (engineVersion removed, old hash). */
+function unmarked(db: Database.Database): Database.Database {
+  const bytes = db.serialize();
+  bytes[18] = 1; // file format bytes: WAL (2) -> rollback journal (1), which an in-memory database needs to be writable
+  bytes[19] = 1;
+  const copy = new Database(bytes);
+  const original = rawDb(copyFixture().db, true);
+  for (const table of ['experiments', 'tickets']) {
+    const rows = original.prepare(`SELECT id, spec, spec_hash FROM ${table}`).all() as { id: string; spec: string; spec_hash: string }[];
+    for (const r of rows) copy.prepare(`UPDATE ${table} SET spec = ?, spec_hash = ? WHERE id = ?`).run(r.spec, r.spec_hash, r.id);
+  }
+  original.close();
+  return copy;
+}
 
 function copyFixture(): { dir: string; db: string } {
   const dir = tempDir();
@@ -47,8 +63,19 @@ describe('schema migrations from every earlier version', () => {
       expect(bak.pragma('user_version', { simple: true })).toBe(1);
       expect(dumpDb(bak)).toBe(before);
       bak.close();
-      // Rows are untouched by the upgrade; the new table is there and empty.
-      expect(dumpDb(store.db, V1_TABLES)).toBe(before);
+      // Rows are untouched by the upgrade but for the engine version marked on stored specs (003); new tables are empty.
+      expect(dumpDb(store.db, V1_TABLES)).not.toBe(before);
+      const marked = rawDb(db, true);
+      for (const table of ['experiments', 'tickets']) {
+        for (const row of marked.prepare(`SELECT spec, spec_hash FROM ${table}`).all() as { spec: string; spec_hash: string }[]) {
+          const spec = JSON.parse(row.spec) as { engineVersion?: number; pruning: { reinitStart?: string } };
+          expect(spec.engineVersion).toBe(1);
+          expect(spec.pruning.reinitStart).toBe('rewind');
+          expect(row.spec_hash).toBe(specHash(spec));
+        }
+      }
+      marked.close();
+      expect(dumpDb(unmarked(store.db), V1_TABLES)).toBe(before);
       expect(store.db.prepare('SELECT COUNT(*) AS n FROM checkpoints').get()).toEqual({ n: 0 });
       expect(store.integrityProblems()).toEqual([]);
 
@@ -118,7 +145,7 @@ describe('schema migrations from every earlier version', () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/schema version 9.*newer LTH Lab/);
+    expect(r.stderr).toMatch(new RegExp(`schema version ${LATEST_VERSION + 7}.*newer LTH Lab`));
     expect(sha256File(db)).toBe(sha);
     expect(readdirSync(dir).sort()).toEqual(files);
   });

@@ -15,7 +15,7 @@ export interface EndToEndResult {
 export async function endToEnd(opts: { quick: boolean; backend: string }): Promise<EndToEndResult> {
   const rounds = opts.quick ? 2 : 3;
   const iterations = opts.quick ? 100 : 600;
-  const args = ['run', '--preset', 'lenet300-mnist', '--rounds', String(rounds), '--iterations', String(iterations), '--controls', 'reinit', '--json'];
+  const args = ['run', '--preset', 'lenet300-mnist', '--trials', '1', '--rounds', String(rounds), '--iterations', String(iterations), '--controls', 'reinit', '--json'];
   const home = mkdtempSync(join(tmpdir(), 'lth-bench-e2e-'));
   try {
     const r = await spawnCli(['--backend', opts.backend, ...args], { LTH_HOME: home, LTH_DB: '' });

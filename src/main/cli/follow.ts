@@ -14,7 +14,20 @@ export function runJson(detail: ExperimentDetail) {
     experimentId: detail.id,
     backend: detail.backend,
     status: detail.status,
-    winningTicket: w ? { round: w.round, weightsRemaining: w.weightsRemaining, valAccuracy: w.valAccuracy, testAccuracy: w.testAccuracy } : null,
+    // Mean over trials (the verdict), with the spread and each trial's own numbers at that round.
+    winningTicket: w
+      ? {
+          round: w.round,
+          weightsRemaining: w.weightsRemaining,
+          valAccuracy: w.valAccuracy,
+          testAccuracy: w.testAccuracy,
+          earlyStopIteration: w.earlyStopIteration,
+          trials: w.trials ?? 1,
+          spread: w.spread ?? null,
+          perTrial: w.perTrial ?? null,
+        }
+      : null,
+    winningTicketReason: detail.winningTicketReason,
     results: [...detail.runs]
       .sort((a, b) => a.trial - b.trial || a.round - b.round || VARIANT_ORDER.indexOf(a.variant) - VARIANT_ORDER.indexOf(b.variant))
       .map((r) => ({

@@ -27,6 +27,7 @@ export interface SpecFlags {
   rateOutput?: number;
   globalRate?: number;
   oneShot?: boolean;
+  reinitStart?: 'rewind' | 'zero';
   tolerance?: number;
   conv?: (number | 'pool')[];
   dense?: number[];
@@ -55,6 +56,7 @@ const FLAG_OF: Record<string, string> = {
   'pruning.rates.output': '--rate-output',
   'pruning.globalRate': '--global-rate',
   'pruning.oneShot': '--one-shot',
+  'pruning.reinitStart': '--reinit-start',
   tolerance: '--tolerance',
   'network.conv': '--conv',
   'network.dense': '--dense',
@@ -118,6 +120,7 @@ export function specFromFlags(flags: SpecFlags): ExperimentSpec {
   set(s.pruning, 'strategy', flags.strategy);
   set(s.pruning, 'globalRate', flags.globalRate);
   set(s.pruning, 'oneShot', flags.oneShot);
+  set(s.pruning, 'reinitStart', flags.reinitStart);
   set(s.pruning.rates, 'conv', flags.rateConv);
   set(s.pruning.rates, 'dense', flags.rateDense);
   set(s.pruning.rates, 'output', flags.rateOutput);

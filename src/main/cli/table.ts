@@ -3,9 +3,11 @@ import type { ExperimentDetail, WinningTicket } from '../../shared/results';
 
 const pct = (x: number, digits = 2) => `${(x * 100).toFixed(digits)}%`;
 
-function meanRange(s: Stat, fmt: (x: number) => string): string {
-  return s.n > 1 ? `${fmt(s.mean)} [${fmt(s.min)}, ${fmt(s.max)}]` : fmt(s.mean);
+/** Mean ± std [min, max] over trials, as the paper's figures report them; the bare value for one trial. */
+function meanRange(s: Stat, fmt: (x: number) => string, fmtStd: (x: number) => string = fmt): string {
+  return s.n > 1 ? `${fmt(s.mean)} ± ${fmtStd(s.std)} [${fmt(s.min)}, ${fmt(s.max)}]` : fmt(s.mean);
 }
+const points = (x: number) => (x * 100).toFixed(2);
 
 function render(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
@@ -14,16 +16,18 @@ function render(rows: string[][]): string {
 
 /** Per round and variant, mean over trials (with [min, max] when there are several), as the paper reports. */
 export function resultsTable(detail: ExperimentDetail): string {
-  const rows = [['round', 'variant', 'weights', 'early stop', 'val acc', 'test acc', 'final test']];
+  const trials = detail.spec.trials;
+  const rows = [['round', 'variant', ...(trials > 1 ? ['trials'] : []), 'weights', 'early stop', 'val acc', 'test acc', 'final test']];
   for (const a of aggregateRuns(detail.runs).sort((x, y) => x.round - y.round)) {
     rows.push([
       String(a.round),
       a.variant,
+      ...(trials > 1 ? [`${a.valAccuracy.n}/${trials}`] : []),
       pct(a.weightsRemaining.mean, 1),
       meanRange(a.earlyStopIteration, (x) => String(Math.round(x))),
-      meanRange(a.valAccuracy, (x) => pct(x)),
-      meanRange(a.testAccuracy, (x) => pct(x)),
-      meanRange(a.finalTestAccuracy, (x) => pct(x)),
+      meanRange(a.valAccuracy, (x) => pct(x), points),
+      meanRange(a.testAccuracy, (x) => pct(x), points),
+      meanRange(a.finalTestAccuracy, (x) => pct(x), points),
     ]);
   }
   return render(rows);
@@ -31,6 +35,16 @@ export function resultsTable(detail: ExperimentDetail): string {
 
 export function winningTicketLine(ticket: WinningTicket | null, reason: string | null): string {
   if (!ticket) return `Winning ticket: none. ${reason ?? ''}`.trim();
+  const s = ticket.spread;
+  if (ticket.trials && ticket.trials > 1 && s) {
+    return (
+      `Winning ticket: round ${ticket.round}, ${pct(ticket.weightsRemaining, 1)} of the weights ` +
+      `(${(1 / ticket.weightsRemaining).toFixed(2)}x smaller), mean over ${ticket.trials} trials: ` +
+      `val ${meanRange(s.valAccuracy, (x) => pct(x), points)}, test ${meanRange(s.testAccuracy, (x) => pct(x), points)}, ` +
+      `early stop at iteration ${meanRange(s.earlyStopIteration, (x) => String(Math.round(x)))}; ` +
+      `each trial's ticket is kept in the library`
+    );
+  }
   return (
     `Winning ticket: round ${ticket.round}, ${pct(ticket.weightsRemaining, 1)} of the weights ` +
     `(${(1 / ticket.weightsRemaining).toFixed(2)}x smaller): val ${pct(ticket.valAccuracy)}, test ${pct(ticket.testAccuracy)}, ` +

@@ -5,7 +5,7 @@ import type { Executor } from './executor';
 import { planNetwork, type NetworkPlan } from './network';
 import { magnitudeMask, randomMask } from './prune';
 import { AbortedError } from './trainer';
-import { deriveSeed } from './random';
+import { deriveSeed, trialSeed as seedOfTrial } from './random';
 import { checkpointKey, type ExperimentSink, type Mask, type ResumeState, type TrainJob, type TrainOutcome, type TrainProgress, type WeightSet } from './types';
 import { denseMask, glorotInit } from './weights';
 
@@ -25,6 +25,7 @@ export interface ImpContext {
   trials?: readonly number[];
   /** Save the state of runs in flight this often, so a crash loses at most that much (default: never). */
   checkpointEveryMs?: number;
+  checkpointEveryIterations?: number;
 }
 
 const key = (trial: number, round: number) => `${trial}:${round}`;
@@ -38,14 +39,19 @@ export function plannedVariants(spec: ExperimentSpec, round: number, sourceIsSpa
   return round > 0 || sourceIsSparse ? ['ticket', ...spec.controls] : ['ticket'];
 }
 
+/** Where a run starts: the dense round at 0, pruned rounds at the rewind point, the reinit control per spec. */
+export function startIteration(spec: ExperimentSpec, variant: Variant, round: number): number {
+  if (round === 0) return 0;
+  if (variant === 'reinit' && spec.pruning.reinitStart === 'zero') return 0;
+  return spec.pruning.rewindIteration;
+}
+
 /** Training iterations of the whole experiment, for progress and ETA. */
 export function plannedIterations(spec: ExperimentSpec, sourceIsSparse = false): number {
   const { iterations } = spec.training;
-  const k = spec.pruning.rewindIteration;
   let perTrial = 0;
   for (let r = 0; r < spec.pruning.rounds; r++) {
-    const n = plannedVariants(spec, r, sourceIsSparse).length;
-    perTrial += n * (r === 0 ? iterations : iterations - k);
+    for (const v of plannedVariants(spec, r, sourceIsSparse)) perTrial += iterations - startIteration(spec, v, r);
   }
   return perTrial * spec.trials;
 }
@@ -85,7 +91,8 @@ export async function runImp(ctx: ImpContext): Promise<void> {
         signal: inner.signal,
         restore: resume.checkpoints.get(checkpointKey(job.trial, job.variant, job.round)),
         checkpointEveryMs: ctx.checkpointEveryMs,
-        onCheckpoint: ctx.checkpointEveryMs ? (c) => sink.saveCheckpoint(c) : undefined,
+        checkpointEveryIterations: ctx.checkpointEveryIterations,
+        onCheckpoint: ctx.checkpointEveryMs || ctx.checkpointEveryIterations ? (c) => sink.saveCheckpoint(c) : undefined,
         onProgress: (p) => {
           done.set(runKey, p.iteration - p.startIteration);
           let inFlight = 0;
@@ -106,7 +113,7 @@ export async function runImp(ctx: ImpContext): Promise<void> {
   };
 
   const runTrial = async (trial: number): Promise<void> => {
-    const trialSeed = spec.seed + trial;
+    const trialSeed = seedOfTrial(spec, trial);
     const init0 = ctx.source?.weights ?? glorotInit(layers, trialSeed);
     const mask0 = ctx.source?.mask ?? denseMask(layers);
     let rewind = resume.rewindWeights.get(trial) ?? null;
@@ -146,7 +153,10 @@ export async function runImp(ctx: ImpContext): Promise<void> {
             captureAt: round === 0 && k > 0 ? k : null,
           },
           (o) => {
-            if (round === 0 && k > 0) sink.saveRewindWeights(trial, o.captured!);
+            if (round === 0 && k > 0) {
+              if (!o.captured) throw new Error(`trial ${trial}: the run did not capture the weights at iteration ${k}`);
+              sink.saveRewindWeights(trial, o.captured);
+            }
             sink.saveTrainedWeights(trial, round, o.finalWeights);
           },
         );
@@ -159,7 +169,7 @@ export async function runImp(ctx: ImpContext): Promise<void> {
         if (isDone(trial, variant, round)) continue;
         const job: TrainJob =
           variant === 'reinit'
-            ? { spec, trial, variant, round, init: glorotInit(layers, deriveSeed(trialSeed, 'reinit', round)), mask, startIteration: start, captureAt: null }
+            ? { spec, trial, variant, round, init: glorotInit(layers, deriveSeed(trialSeed, 'reinit', round)), mask, startIteration: startIteration(spec, variant, round), captureAt: null }
             : { spec, trial, variant, round, init: (round === 0 ? init0 : rewind)!, mask: randomMask(mask, deriveSeed(trialSeed, 'random', round)), startIteration: start, captureAt: null };
         controls.push(execute(job));
       }

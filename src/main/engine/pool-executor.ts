@@ -90,6 +90,7 @@ export function processPoolExecutor(opts: { size: number; entry: string; dataset
           job,
           restore: hooks.restore,
           checkpointEveryMs: hooks.onCheckpoint ? hooks.checkpointEveryMs : undefined,
+          checkpointEveryIterations: hooks.onCheckpoint ? hooks.checkpointEveryIterations : undefined,
         } satisfies ToTrainer);
       });
     } finally {

@@ -4,7 +4,7 @@ import type { Checkpoint, TrainJob, TrainOutcome, TrainProgress } from './types'
 /** Messages between a process-pool executor and its training processes. */
 export type ToTrainer =
   | { type: 'trainer-init'; dataset: DatasetRef; backend: string }
-  | { type: 'train'; id: number; job: TrainJob; restore?: Checkpoint; checkpointEveryMs?: number }
+  | { type: 'train'; id: number; job: TrainJob; restore?: Checkpoint; checkpointEveryMs?: number; checkpointEveryIterations?: number }
   | { type: 'train-abort'; id: number };
 
 export type FromTrainer =

@@ -15,6 +15,14 @@ export function deriveSeed(...parts: (number | string)[]): number {
   return h >>> 0;
 }
 
+/**
+ * Trial t's seed. Engine version 1 used seed + t, which made (seed s, trial 1) the same run as
+ * (seed s+1, trial 0); version 2 hashes (seed, t), so trials of different base seeds never coincide.
+ */
+export function trialSeed(spec: { seed: number; engineVersion?: number }, trial: number): number {
+  return (spec.engineVersion ?? 1) >= 2 ? deriveSeed(spec.seed, 'trial', trial) : spec.seed + trial;
+}
+
 function rng(seed: number): () => number {
   const r = mulberry32(seed);
   return () => r.next();

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EvalPoint, RunResult } from '../../shared/results';
 import type { LoadedDataset } from './data/types';
-import { exampleOrder, fillBatch, splitTrainValidation } from './data/batches';
+import { exampleOrder, fillBatch, normalizationTable, splitNormalizationTable, splitTrainValidation } from './data/batches';
 import { createParams, disposeParams, forward, readWeights, type Params } from './model';
 import { planNetwork, type NetworkPlan } from './network';
 import { createOptimizer } from './optimizer';
-import { deriveSeed } from './random';
+import { deriveSeed, trialSeed as seedOfTrial } from './random';
 import type { Checkpoint, TrainJob, TrainOutcome, TrainProgress, WeightSet } from './types';
 import { applyMask, density } from './weights';
 
@@ -24,6 +24,8 @@ export interface TrainHooks {
   /** Called with the run's state at most every `checkpointEveryMs` (long runs only). */
   onCheckpoint?: (checkpoint: Checkpoint) => void;
   checkpointEveryMs?: number;
+  /** Also checkpoint after every this many iterations: a trigger that does not depend on timing (tests, clusters). */
+  checkpointEveryIterations?: number;
 }
 
 /** How often the loop hands control back to the event loop (signals, IPC, progress). */
@@ -35,7 +37,7 @@ interface Evaluation {
   accuracy: number;
 }
 
-function evaluate(plan: NetworkPlan, params: Params, data: LoadedDataset, split: 'train' | 'test', indices: Uint32Array): Evaluation {
+function evaluate(plan: NetworkPlan, params: Params, data: LoadedDataset, split: 'train' | 'test', indices: Uint32Array, lut: Float32Array): Evaluation {
   const size = data.shape[0] * data.shape[1] * data.shape[2];
   const pixels = new Float32Array(EVAL_CHUNK * size);
   const labels = new Int32Array(EVAL_CHUNK);
@@ -44,7 +46,7 @@ function evaluate(plan: NetworkPlan, params: Params, data: LoadedDataset, split:
   for (let from = 0; from < indices.length; from += EVAL_CHUNK) {
     const chunk = indices.subarray(from, Math.min(from + EVAL_CHUNK, indices.length));
     const n = chunk.length;
-    fillBatch(data, chunk, pixels, labels, split);
+    fillBatch(data, chunk, pixels, labels, split, lut);
     const [l, c] = tf.tidy(() => {
       const x = tf.tensor2d(pixels.subarray(0, n * size), [n, size]);
       const y = tf.tensor1d(labels.subarray(0, n), 'int32');
@@ -73,15 +75,21 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
   if (hooks.signal?.aborted) throw new AbortedError();
   const t = job.spec.training;
   const plan = planNetwork(job.spec.network, data.shape, data.numClasses);
-  const trialSeed = job.spec.seed + job.trial;
+  const trialSeed = seedOfTrial(job.spec, job.trial);
   const split = splitTrainValidation(data.trainLabels.length, t.validationSize, trialSeed);
+  // Engine version 1 normalised with statistics over every training image, the validation split included.
+  const lut =
+    (job.spec.engineVersion ?? 1) >= 2 ? splitNormalizationTable(data, split.trainIdx, `${trialSeed}:${t.validationSize}`) : normalizationTable(data);
   const testIdx = Uint32Array.from({ length: data.testLabels.length }, (_, i) => i);
   const order = exampleOrder(split.trainIdx, trialSeed, t.batchSize);
   const exampleSize = data.shape[0] * data.shape[1] * data.shape[2];
   const numClasses = data.numClasses;
   const hasDropout = job.spec.network.dropout > 0;
 
-  const restore = hooks.restore;
+  // A checkpoint past the capture point that lacks θk (written before checkpoints kept it) cannot finish the
+  // run: θk is gone. Training again from the start gives exactly the uninterrupted run.
+  const stale = hooks.restore && job.captureAt !== null && hooks.restore.iteration > job.captureAt && !hooks.restore.captured;
+  const restore = stale ? undefined : hooks.restore;
   if (restore && (restore.trial !== job.trial || restore.variant !== job.variant || restore.round !== job.round)) {
     throw new Error('checkpoint belongs to another run');
   }
@@ -95,7 +103,8 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
   const oneHot = new Float32Array(t.batchSize * numClasses);
   const batch = new Uint32Array(t.batchSize);
   const curve: EvalPoint[] = restore ? restore.curve.map((p) => ({ ...p })) : [];
-  let captured: WeightSet | null = job.captureAt === job.startIteration ? readWeights(plan, params) : null;
+  // A run restored past the capture point carries θk in its checkpoint: the loop will not pass k again.
+  let captured: WeightSet | null = restore?.captured ?? (job.captureAt === job.startIteration && !restore ? readWeights(plan, params) : null);
   const began = performance.now();
 
   const report = (iteration: number) => {
@@ -113,8 +122,8 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
     });
   };
   const evaluateAt = (iteration: number) => {
-    const val = evaluate(plan, params, data, 'train', split.valIdx);
-    const test = evaluate(plan, params, data, 'test', testIdx);
+    const val = evaluate(plan, params, data, 'train', split.valIdx, lut);
+    const test = evaluate(plan, params, data, 'test', testIdx, lut);
     const trainLoss = lossSteps > 0 ? lossSum.dataSync()[0]! / lossSteps : null;
     lossSum.assign(tf.scalar(0));
     lossSteps = 0;
@@ -131,6 +140,7 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
     curve: curve.map((p) => ({ ...p })),
     lossSum: lossSum.dataSync()[0]!,
     lossSteps,
+    captured,
   });
 
   try {
@@ -140,7 +150,7 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
     let lastYield = performance.now();
     let lastCheckpoint = performance.now();
     for (let it = first; it < t.iterations; it++) {
-      fillBatch(data, order(it, batch), pixels, oneHot, 'train');
+      fillBatch(data, order(it, batch), pixels, oneHot, 'train', lut);
       tf.tidy(() => {
         const x = tf.tensor2d(pixels, [t.batchSize, exampleSize]);
         const y = tf.tensor2d(oneHot, [t.batchSize, numClasses]);
@@ -159,6 +169,11 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
       const done = it + 1;
       if (job.captureAt === done) captured = readWeights(plan, params);
       if (done % t.evalInterval === 0 || done === t.iterations) evaluateAt(done);
+      const every = hooks.checkpointEveryIterations;
+      if (hooks.onCheckpoint && every && done % every === 0 && done < t.iterations) {
+        hooks.onCheckpoint(checkpoint(done));
+        lastCheckpoint = performance.now();
+      }
       if (performance.now() - lastYield > YIELD_MS) {
         await new Promise((resolve) => setImmediate(resolve));
         lastYield = performance.now();

@@ -49,6 +49,8 @@ export interface Checkpoint {
   curve: import('../../shared/results').EvalPoint[];
   lossSum: number;
   lossSteps: number;
+  /** θk when the run captures it (round 0 with late rewinding) and has passed k; absent in older checkpoints. */
+  captured?: WeightSet | null;
 }
 
 /** Where the IMP driver keeps what it computes, as soon as it is computed (the store implements it). */

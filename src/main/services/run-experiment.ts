@@ -32,6 +32,12 @@ export function checkpointEveryMs(): number {
   return Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv * 1000 : 120_000;
 }
 
+/** LTH_CHECKPOINT_ITERATIONS=N also checkpoints every N iterations, independently of timing (tests rely on it). */
+export function checkpointEveryIterations(): number | undefined {
+  const fromEnv = Number(process.env.LTH_CHECKPOINT_ITERATIONS);
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : undefined;
+}
+
 /**
  * Runs (or resumes) one stored experiment to the end in this process. Every finished run is in the store
  * the moment it finishes; on stop or failure the status says why and `resume` picks up from there.
@@ -78,6 +84,7 @@ export async function runExperiment(store: Store, id: string, opts: RunExperimen
       source,
       signal: opts.signal,
       checkpointEveryMs: checkpointEveryMs(),
+      checkpointEveryIterations: checkpointEveryIterations(),
       onProgress: (p, fractionDone) => {
         firstFraction ??= fractionDone;
         const gained = fractionDone - firstFraction;
@@ -122,8 +129,14 @@ export function finish(store: Store, id: string): void {
   const detail = store.experimentDetail(id);
   const win = detail.winningTicket;
   if (win) {
-    const already = store.tickets.listForExperiment(id).some((t) => t.round === win.round && t.trial === 0);
-    if (!already) store.tickets.save(id, 0, win.round, `${detail.name} · winning ticket (${(win.weightsRemaining * 100).toFixed(1)}%)`);
+    // The verdict is on the mean over trials; each trial's own ticket at that round is kept, with its own
+    // mask, weights and accuracies, and labelled with its trial.
+    const kept = store.tickets.listForExperiment(id);
+    for (let trial = 0; trial < detail.spec.trials; trial++) {
+      if (kept.some((t) => t.round === win.round && t.trial === trial)) continue;
+      const of = detail.spec.trials > 1 ? `, trial ${trial + 1} of ${detail.spec.trials}` : '';
+      store.tickets.save(id, trial, win.round, `${detail.name} · winning ticket${of} (${(win.weightsRemaining * 100).toFixed(1)}%)`);
+    }
   }
   store.pruneTrainedWeights(id, []);
 }

@@ -142,7 +142,7 @@ export class ExperimentRepo {
     if (!row) throw notFound('experiment', id);
     const spec = parseJson<ExperimentSpec>(row.spec, `experiment ${id} spec`);
     const runs = this.runs.list(id, true);
-    const verdict = chooseWinningTicket(runs, spec.tolerance);
+    const verdict = chooseWinningTicket(runs, spec.tolerance, spec.trials);
     return {
       ...toSummary(row),
       winningTicket: verdict.ticket,
@@ -230,7 +230,7 @@ export class ExperimentRepo {
   refreshWinningTicket(id: string): void {
     const runs = this.runs.list(id, false);
     const spec = this.spec(id);
-    const v = chooseWinningTicket(runs, spec.tolerance);
+    const v = chooseWinningTicket(runs, spec.tolerance, spec.trials);
     this.db
       .prepare('UPDATE experiments SET winning_ticket = ?, winning_ticket_reason = ? WHERE id = ?')
       .run(v.ticket ? JSON.stringify(v.ticket) : null, v.reason, id);

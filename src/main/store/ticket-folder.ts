@@ -225,7 +225,11 @@ export function importTicket(db: Db, tickets: TicketRepo, folder: string): strin
   const parsed = TicketJsonSchema.safeParse(metaRaw);
   if (!parsed.success) throw fail(`${FILES.ticket} is invalid: ${formatIssues(parsed.error).replace(/\n/g, '; ')}`);
   const meta = parsed.data;
-  const specR = ExperimentSpecSchema.safeParse(meta.spec);
+  // Tickets exported before engine version 2 were made with version 1's conventions: say so, not the default.
+  const rawSpec = meta.spec as Record<string, unknown> | null;
+  const specR = ExperimentSpecSchema.safeParse(
+    rawSpec && typeof rawSpec === 'object' && rawSpec.engineVersion === undefined ? { ...rawSpec, engineVersion: 1 } : rawSpec,
+  );
   if (!specR.success) throw fail(`${FILES.ticket} has an invalid spec: ${formatIssues(specR.error).replace(/\n/g, '; ')}`);
   const spec = specR.data;
   const layers = meta.layers as LayerInfo[];

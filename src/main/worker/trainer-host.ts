@@ -31,7 +31,8 @@ export function hostTrainer(send: (m: FromTrainer) => void): (m: ToTrainer) => v
             signal: controller.signal,
             restore: m.restore,
             checkpointEveryMs: m.checkpointEveryMs,
-            onCheckpoint: m.checkpointEveryMs ? (checkpoint) => send({ type: 'train-checkpoint', id: m.id, checkpoint }) : undefined,
+            checkpointEveryIterations: m.checkpointEveryIterations,
+            onCheckpoint: m.checkpointEveryMs || m.checkpointEveryIterations ? (checkpoint) => send({ type: 'train-checkpoint', id: m.id, checkpoint }) : undefined,
             onProgress: (progress) => send({ type: 'train-progress', id: m.id, progress }),
           });
           send({ type: 'train-done', id: m.id, outcome });

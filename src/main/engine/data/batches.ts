@@ -1,4 +1,5 @@
 import { mixSeed, permutation } from './rng';
+import { channelStatsOf } from './stats';
 import type { LoadedDataset } from './types';
 
 // Tags keep the split's and the order's streams apart even for equal seeds.
@@ -63,6 +64,37 @@ export function exampleOrder(trainIdx: Uint32Array, seed: number, batchSize: num
 }
 
 const tables = new WeakMap<LoadedDataset, Float32Array>();
+const splitTables = new WeakMap<LoadedDataset, Map<string, Float32Array>>();
+
+function lookupTable(mean: readonly number[], std: readonly number[], channels: number): Float32Array {
+  const t = new Float32Array(256 * channels);
+  for (let c = 0; c < channels; c++) {
+    const m = mean[c] ?? 0;
+    const sd = std[c] ?? 1;
+    const div = sd > 0 ? sd : 1;
+    for (let v = 0; v < 256; v++) t[c * 256 + v] = (v / 255 - m) / div;
+  }
+  return t;
+}
+
+/**
+ * The table with statistics over the training examples `trainIdx` only, so the held-out validation
+ * images never inform the inputs of the network they select. `key` names the split (it is a function
+ * of the trial seed and the validation size) for caching across the runs of a trial.
+ */
+export function splitNormalizationTable(ds: LoadedDataset, trainIdx: Uint32Array, key: string): Float32Array {
+  let perSplit = splitTables.get(ds);
+  if (!perSplit) splitTables.set(ds, (perSplit = new Map()));
+  let t = perSplit.get(key);
+  if (t) return t;
+  const [h, w, c] = ds.shape;
+  const stats = channelStatsOf(ds.trainImages, h * w * c, c, trainIdx);
+  t = lookupTable(stats.mean, stats.std, c);
+  // A handful of splits per process (one per trial); bound it anyway for long-lived servers.
+  if (perSplit.size >= 32) perSplit.delete(perSplit.keys().next().value!);
+  perSplit.set(key, t);
+  return t;
+}
 
 /**
  * 256 entries per channel: entry [c*256 + v] = (v/255 - mean[c]) / std[c]. A channel whose std is 0
@@ -71,14 +103,7 @@ const tables = new WeakMap<LoadedDataset, Float32Array>();
 export function normalizationTable(ds: LoadedDataset): Float32Array {
   let t = tables.get(ds);
   if (t) return t;
-  const channels = ds.shape[2];
-  t = new Float32Array(256 * channels);
-  for (let c = 0; c < channels; c++) {
-    const mean = ds.mean[c] ?? 0;
-    const sd = ds.std[c] ?? 1;
-    const div = sd > 0 ? sd : 1;
-    for (let v = 0; v < 256; v++) t[c * 256 + v] = (v / 255 - mean) / div;
-  }
+  t = lookupTable(ds.mean, ds.std, ds.shape[2]);
   tables.set(ds, t);
   return t;
 }
@@ -87,6 +112,7 @@ export function normalizationTable(ds: LoadedDataset): Float32Array {
  * Writes the normalised pixels of examples `indices` of the split into `out`, NHWC, example k at
  * offset k*H*W*C; and their labels into `outLabels`: class indices for an Int32Array, one-hot rows
  * of numClasses for a Float32Array. Entries past the batch are left as they are (a short last batch).
+ * `lut` is the normalisation table (default: statistics over every training image).
  */
 export function fillBatch(
   ds: LoadedDataset,
@@ -94,6 +120,7 @@ export function fillBatch(
   out: Float32Array,
   outLabels: Int32Array | Float32Array | null,
   split: 'train' | 'test' = 'train',
+  lut: Float32Array = normalizationTable(ds),
 ): void {
   const images = split === 'train' ? ds.trainImages : ds.testImages;
   const labels = split === 'train' ? ds.trainLabels : ds.testLabels;
@@ -107,7 +134,6 @@ export function fillBatch(
   if (outLabels && outLabels.length < (oneHot ? n * classes : n)) {
     throw new RangeError(`fillBatch: outLabels holds ${outLabels.length}, ${n} examples need ${oneHot ? n * classes : n}`);
   }
-  const lut = normalizationTable(ds);
   if (oneHot) outLabels.fill(0, 0, n * classes);
   for (let k = 0; k < n; k++) {
     const idx = indices[k]!;

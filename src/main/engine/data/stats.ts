@@ -5,6 +5,21 @@
  */
 export function channelStats(images: Uint8Array, channels: number): { mean: number[]; std: number[] } {
   const hist = new Float64Array(256 * channels);
+  countPixels(images, channels, hist);
+  return statsFromHistogram(hist, channels);
+}
+
+/** The same statistics over the examples `indices` only (each `exampleSize` bytes): the split that trains. */
+export function channelStatsOf(images: Uint8Array, exampleSize: number, channels: number, indices: ArrayLike<number>): { mean: number[]; std: number[] } {
+  const hist = new Float64Array(256 * channels);
+  for (let k = 0; k < indices.length; k++) {
+    const from = indices[k]! * exampleSize;
+    countPixels(images.subarray(from, from + exampleSize), channels, hist);
+  }
+  return statsFromHistogram(hist, channels);
+}
+
+function countPixels(images: Uint8Array, channels: number, hist: Float64Array): void {
   const n = images.length;
   if (channels === 1) {
     for (let i = 0; i < n; i++) hist[images[i]!]!++;
@@ -17,6 +32,9 @@ export function channelStats(images: Uint8Array, channels: number): { mean: numb
   } else {
     for (let i = 0; i < n; i++) hist[(i % channels) * 256 + images[i]!]!++;
   }
+}
+
+function statsFromHistogram(hist: Float64Array, channels: number): { mean: number[]; std: number[] } {
   const mean: number[] = [];
   const std: number[] = [];
   for (let c = 0; c < channels; c++) {
