@@ -34,6 +34,13 @@ export async function runBench(opts: { quick: boolean; backend: BackendChoice; l
   } finally {
     torch?.close();
   }
+  let impRoundWebgpu: BenchReport['impRoundWebgpu'] = null;
+  const webgpu = trained.sections.find((s) => s.backend === 'webgpu');
+  if (webgpu && backend !== 'webgpu') {
+    await initBackend('webgpu');
+    log(`webgpu: one IMP round (${webgpu.detail})`);
+    impRoundWebgpu = { ...(await impRoundAndTickets({ iterations: opts.quick ? 200 : 1000, tickets: 1 })).imp, detail: webgpu.detail };
+  }
   await initBackend(backend);
 
   log(`${primary.name}: one IMP round and ticket save/load`);
@@ -56,6 +63,7 @@ export async function runBench(opts: { quick: boolean; backend: BackendChoice; l
     training: trained.sections,
     unavailableBackends: trained.unavailable,
     impRound: imp,
+    impRoundWebgpu,
     tickets,
     serve,
     parallel,

@@ -61,6 +61,8 @@ export function renderMarkdown(r: BenchReport): string {
   out.push(`## The whole application (backend: ${r.backend})`, '');
   out.push(head(['measurement', 'result', 'how']));
   out.push(row(['one IMP round, LeNet-300-100', `${(r.impRound.roundMs / 1000).toFixed(2)} s (round 0: ${(r.impRound.round0Ms / 1000).toFixed(2)} s)`, `round 1 of runImp: prune by magnitude, rewind, train ${r.impRound.iterations} iterations, evaluate every ${r.impRound.evalInterval} (${r.impRound.validationSize} val + 10000 test), store everything (SQLite sink)`]));
+  const w = r.impRoundWebgpu;
+  if (w) out.push(row(['one IMP round, LeNet-300-100, webgpu', `${(w.roundMs / 1000).toFixed(2)} s (round 0: ${(w.round0Ms / 1000).toFixed(2)} s)`, `the same round on ${w.detail}: ${w.iterations} iterations, evaluate every ${w.evalInterval}`]));
   out.push(row(['save a LeNet-300-100 ticket', `${r.tickets.saveMs} ms (max ${r.tickets.saveMsMax})`, `median of ${r.tickets.n}, store.tickets.save (mask + rewind + trained weights)`]));
   out.push(row(['load a LeNet-300-100 ticket', `${r.tickets.loadMs} ms (max ${r.tickets.loadMsMax})`, `median of ${r.tickets.n}, store.tickets.load`]));
   out.push(row(['event-loop delay while training (UI-serving process)', `p50 ${r.serve.p50Ms} ms, p99 ${r.serve.p99Ms} ms, max ${r.serve.maxMs} ms, mean ${r.serve.meanMs} ms`, `startServer + createLabServices({ runner: 'child' }) as \`lth serve\`, one WebSocket client (${r.serve.eventsToClient} events), ${r.serve.trainingSeconds} s of training: ${r.serve.experiment}; monitorEventLoopDelay at 1 ms, the 1 ms timer subtracted`]));

@@ -35,6 +35,12 @@ interface ChunkPlan {
 
 /** Chunk sizes per backend and network: about a second or more of training per chunk, fewer where a step is slow. */
 function plan(backend: string, net: BenchNet, quick: boolean): ChunkPlan | null {
+  if (backend === 'webgpu') {
+    // A hardware GPU is fast, a software adapter slow (~65 ms per LeNet step): sized for the slow case, as
+    // the first steps pay for shader compilation.
+    if (net === 'lenet300') return quick ? { warmup: 10, steps: 30, rounds: 2 } : { warmup: 20, steps: 100, rounds: 3 };
+    return quick ? { warmup: 2, steps: 3, rounds: 1 } : { warmup: 2, steps: 10, rounds: 3 };
+  }
   const fast = backend === 'wasm' || backend === 'tensorflow';
   if (net === 'lenet300') {
     if (fast) return quick ? { warmup: 20, steps: 100, rounds: 2 } : { warmup: 20, steps: 300, rounds: 5 };
@@ -51,7 +57,8 @@ export async function benchBackends(opts: {
 }): Promise<{ sections: BackendSection[]; unavailable: { backend: string; reason: string }[] }> {
   const sections: BackendSection[] = [];
   const unavailable: { backend: string; reason: string }[] = [];
-  for (const choice of ['wasm', 'cpu', 'tensorflow'] as BackendChoice[]) {
+  // webgpu forced: a software adapter too (it is named in the section's detail), as auto would never pick it.
+  for (const choice of ['wasm', 'cpu', 'tensorflow', 'webgpu'] as BackendChoice[]) {
     let info;
     try {
       info = await initBackend(choice);
@@ -65,8 +72,8 @@ export async function benchBackends(opts: {
     const small = choice === 'cpu' ? { calls: 5, rounds: 2 } : { calls: 100, rounds: 3 };
     opts.log(`${info.name}: matMul ceiling`);
     const matmul = [
-      matMulCeiling('1024x1024 . 1024x1024', 1024, 1024, 1024, big.calls, big.rounds),
-      matMulCeiling('W^T[300,784] . a^T[784,60] (LeNet layer 1)', 300, 784, 60, small.calls, small.rounds),
+      await matMulCeiling('1024x1024 . 1024x1024', 1024, 1024, 1024, big.calls, big.rounds),
+      await matMulCeiling('W^T[300,784] . a^T[784,60] (LeNet layer 1)', 300, 784, 60, small.calls, small.rounds),
     ];
     const rows: TrainingRow[] = [];
     for (const net of BENCH_NETS) {

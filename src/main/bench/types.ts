@@ -24,6 +24,8 @@ export interface BenchReport {
   training: BackendSection[];
   unavailableBackends: { backend: string; reason: string }[];
   impRound: ImpRoundResult;
+  /** The same IMP round on WebGPU (any adapter, software ones included), when it loads. */
+  impRoundWebgpu?: (ImpRoundResult & { detail: string }) | null;
   tickets: TicketTimes;
   serve: ServeDelayResult;
   parallel: ParallelResult;

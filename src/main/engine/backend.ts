@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { BackendInfo } from './types';
-import { describeAdapter, registerWebgpu, releaseWebgpu } from './backends/webgpu';
+import { describeAdapter, registerWebgpu, releaseWebgpu, webgpuDeviceLost } from './backends/webgpu';
 
 export type BackendChoice = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
@@ -170,6 +170,8 @@ async function useWebgpu(allowSoftware: boolean): Promise<BackendInfo> {
  * in the returned `note` with what was used instead.
  */
 export async function initBackend(choice: BackendChoice = 'auto'): Promise<BackendInfo> {
+  // A lost WebGPU device is never reused: the next run gets a fresh one (or another backend under auto).
+  if (active?.tfBackend === 'webgpu' && webgpuDeviceLost()) active = null;
   if (active && (choice === 'auto' || active.tfBackend === choice)) return active;
   let info: BackendInfo;
   switch (choice) {

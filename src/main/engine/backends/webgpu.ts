@@ -176,12 +176,15 @@ interface Active {
 
 let active: Active | null = null;
 let lost: GPUDeviceLostInfo | null = null;
-let releasing = false;
 
 function lostError(): GpuDeviceLost {
   return new GpuDeviceLost(
     `the GPU device was lost (${lost?.reason ?? 'unknown'}${lost?.message ? `: ${lost.message}` : ''}); this run stopped, finished runs are stored, and \`lth resume\` continues from them`,
   );
+}
+
+export function webgpuDeviceLost(): boolean {
+  return lost !== null;
 }
 
 /** Throws GpuDeviceLost when the active WebGPU device has been lost. */
@@ -223,8 +226,10 @@ export async function registerWebgpu(allowSoftware: boolean): Promise<WebgpuBack
     },
   });
   lost = null;
+  // Lost while it is the lab's device: not when releaseWebgpu destroyed it, nor an older device going away later.
+  const current = () => active?.device === device;
   void device.lost.then((info) => {
-    if (!releasing) lost = info;
+    if (current()) lost = info;
   });
   // tfjs-backend-webgpu's WebGPUBackend checks navigator.gpu in its constructor. Node >= 21 has a read-only
   // navigator, hence defineProperty. Dropped again in releaseWebgpu so nothing keeps the process alive.
@@ -241,7 +246,7 @@ export async function registerWebgpu(allowSoftware: boolean): Promise<WebgpuBack
       const gone = new Promise<never>((_, reject) => {
         onLost = () => reject(lostError());
         void device.lost.then(() => {
-          if (!releasing) onLost?.();
+          if (current()) onLost?.();
         });
       });
       try {
@@ -254,23 +259,28 @@ export async function registerWebgpu(allowSoftware: boolean): Promise<WebgpuBack
       }
     }
   }
-  if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
+  dropTfBackend();
   tf.registerBackend('webgpu', () => new LabWebGPUBackend(device, found.adapter.info), 0);
   active = { device, info: found.info, compatibility: found.compatibility };
   return { info: found.info, compatibility: found.compatibility };
 }
 
-/** Destroys the device and drops navigator.gpu, so the process can exit. */
-export function releaseWebgpu(): void {
-  if (!active) return;
-  releasing = true;
+/** Unregisters tfjs's 'webgpu' backend; disposing one whose device is gone may throw, and is then just dropped. */
+function dropTfBackend(): void {
   try {
     if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
   } catch {
-    /* already gone */
+    /* its buffers went with the device */
   }
-  active.device.destroy();
+}
+
+/** Destroys the device and drops navigator.gpu, so the process can exit. */
+export function releaseWebgpu(): void {
+  if (!active) return;
+  const { device } = active;
   active = null;
+  lost = null;
+  dropTfBackend();
+  device.destroy();
   delete (globalThis as { navigator?: unknown }).navigator;
-  releasing = false;
 }
