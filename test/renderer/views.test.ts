@@ -49,7 +49,8 @@ describe('Wizard', () => {
     const w = await mountView(WizardView);
     await w.find('button[data-step="training"]').trigger('click');
     await w.find('input[name="iterations"]').setValue('0');
-    expect(w.text()).toContain('Too small');
+    expect(w.text()).toContain('Iterations per round must be at least 1');
+    expect(w.text()).not.toContain('Too small');
     expect(w.find('button[data-step="training"] .errcount').text()).toBe('1');
     await w.find('input[name="iterations"]').setValue('200');
     await w.find('button[data-step="pruning"]').trigger('click');
@@ -67,7 +68,11 @@ describe('Wizard', () => {
 
 describe('Runs view', () => {
   it('shows the winning ticket up front, the rounds and saves a ticket', async () => {
+    lab.services.tickets.list = () => [];
     const w = await mountView(RunsView);
+    // Round 0 is the dense network: nothing to save as a ticket.
+    expect(w.find('button[data-action="save-ticket-0"]').exists()).toBe(false);
+    expect(w.find('tr[data-round="0"]').text()).toContain('dense network');
     expect(w.find('[data-testid="winning-ticket"]').text()).toContain('63.7%');
     expect(w.findAll('tr[data-round]')).toHaveLength(3);
     expect(w.find('[aria-label*="per variant"]').exists()).toBe(true);

@@ -12,6 +12,7 @@ import { EventBus } from './event-bus';
 import { join } from 'node:path';
 import { ProgressLog } from '../store/progress';
 import { watchStore } from './store-watch';
+import { denseBaseline, denseBaselineSpec, findDenseBaseline } from './baseline';
 import { exportsService } from './exports';
 import { ExperimentQueue, type Runner } from './queue';
 import { markDeadRunsInterrupted, runningElsewhere } from './recovery';
@@ -116,7 +117,7 @@ export async function createLabServices(opts: LabServicesOptions = {}): Promise<
       },
       experiments: {
         list: () => store.experiments.list(),
-        get: (id) => ({ ...store.experimentDetail(id), partialRuns: progress.partialRuns(id) }),
+        get: (id) => ({ ...store.experimentDetail(id), partialRuns: progress.partialRuns(id), denseBaseline: denseBaseline(store, id) }),
         create: createExperiment,
         delete: (id) => {
           if (queue.runningId === id || runningElsewhere(store, id) !== null) {
@@ -156,7 +157,16 @@ export async function createLabServices(opts: LabServicesOptions = {}): Promise<
         delete: (id) => store.tickets.delete(id),
         export: async (id, folder) => store.exportTicket(id, folder),
         import: async (folder) => store.importTicket(folder),
-        retrain: (req) => createExperiment(retrainSpec(store, req.datasetId ? { ...req, datasetId: resolveDatasetId(store, req.datasetId) } : req)),
+        retrain: (req) => {
+          const spec = retrainSpec(store, req.datasetId ? { ...req, datasetId: resolveDatasetId(store, req.datasetId) } : req);
+          // A transfer is judged against the dense network of the target dataset: train it first unless one exists.
+          const target = store.datasets.get(spec.dataset);
+          const ticketDataset = store.tickets.get(req.ticketId).datasetId;
+          if (req.baseline !== false && spec.dataset !== ticketDataset && !findDenseBaseline(store, parseSpec(spec))) {
+            createExperiment(denseBaselineSpec(spec, target.name));
+          }
+          return createExperiment(spec);
+        },
         maskOverlap: (a, b) => maskOverlap(store, a, b),
         pixelHeatmap: (id) => pixelHeatmap(store, id),
       },

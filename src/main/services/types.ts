@@ -43,6 +43,8 @@ export interface RetrainRequest {
   controls?: ('reinit' | 'random')[];
   iterations?: number;
   trials?: number;
+  /** For a transfer: also train the dense network on the target dataset first, unless one exists (default true). */
+  baseline?: boolean;
 }
 
 export interface MaskOverlap {

@@ -117,6 +117,7 @@ export const requestSchemas = {
       controls: z.array(z.enum(['reinit', 'random'])).max(2).optional(),
       iterations: z.number().int().min(1).max(10_000_000).optional(),
       trials: z.number().int().min(1).max(100).optional(),
+      baseline: z.boolean().optional(),
     })
     .strict(),
   'tickets.maskOverlap': z.object({ ticketA: id, ticketB: id }).strict(),

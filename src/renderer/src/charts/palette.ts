@@ -14,12 +14,23 @@ export const OKABE_ITO = {
 
 export const SERIES = [OKABE_ITO.blue, OKABE_ITO.vermillion, OKABE_ITO.green, OKABE_ITO.orange, OKABE_ITO.purple, OKABE_ITO.sky, OKABE_ITO.yellow, OKABE_ITO.grey];
 
-/** Colour plus dash: the variant stays readable in greyscale print too. */
-export const VARIANT_STYLE: Record<Variant, { color: string; dash: number[]; label: string; point: 'circle' | 'triangle' | 'rect' }> = {
+type VariantStyle = { color: string; dash: number[]; label: string; point: 'circle' | 'triangle' | 'rect' };
+/**
+ * Colour plus dash: the variant stays readable in greyscale print too. Keyed by name so controls the engine
+ * adds (shuffle, sign, supermask) have a style as soon as they exist; an unknown one falls back to grey.
+ */
+const STYLES: Record<string, VariantStyle> = {
   ticket: { color: OKABE_ITO.blue, dash: [], label: 'winning ticket', point: 'circle' },
   reinit: { color: OKABE_ITO.vermillion, dash: [6, 4], label: 'random reinit', point: 'triangle' },
   random: { color: OKABE_ITO.green, dash: [2, 3], label: 'random pruning', point: 'rect' },
+  shuffle: { color: OKABE_ITO.purple, dash: [8, 3, 2, 3], label: 'shuffled mask', point: 'triangle' },
+  sign: { color: OKABE_ITO.orange, dash: [4, 2], label: 'sign kept, magnitude reinit', point: 'rect' },
+  supermask: { color: OKABE_ITO.sky, dash: [1, 2], label: 'supermask', point: 'circle' },
+  'supermask-signed': { color: OKABE_ITO.grey, dash: [10, 4], label: 'signed supermask', point: 'circle' },
 };
+export const VARIANT_STYLE = new Proxy(STYLES, {
+  get: (t, k: string) => t[k] ?? { color: OKABE_ITO.grey, dash: [3, 3], label: String(k), point: 'circle' },
+}) as Record<Variant, VariantStyle>;
 
 export function seriesColor(i: number): string {
   return SERIES[i % SERIES.length]!;

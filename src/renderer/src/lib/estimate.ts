@@ -42,7 +42,8 @@ export function remainingPerRound(layers: PlannedLayer[], pruning: Pick<PruningS
  * Sustained training throughput per backend, from the measurements in shared/ENVIRONMENT.md
  * (wasm 4.5 GFLOP/s on LeNet at batch 60); native backends are rough multiples of it.
  */
-const FLOPS: Record<BackendName, number> = { wasm: 4.5e9, cpu: 0.55e9, 'tensorflow-cpu': 12e9, 'tensorflow-gpu': 150e9 };
+// webgpu: a rough middle between a software adapter and a real GPU (the backend's own benchmark says more).
+const FLOPS: Record<BackendName, number> = { wasm: 4.5e9, cpu: 0.55e9, 'tensorflow-cpu': 12e9, 'tensorflow-gpu': 150e9, webgpu: 20e9 };
 
 export interface RunEstimate {
   runs: number;

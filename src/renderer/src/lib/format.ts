@@ -44,3 +44,13 @@ export function when(iso: string | null): string {
   const d = new Date(iso);
   return `${d.toISOString().slice(0, 10)} ${d.toTimeString().slice(0, 5)}`;
 }
+
+/** "1 experiment", "3 experiments". */
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? word : many}`;
+}
+
+/** Milliseconds of training as a short duration ("4m 05s"). */
+export function ms(n: number | null | undefined): string {
+  return n === null || n === undefined ? '—' : duration(n / 1000);
+}

@@ -111,3 +111,24 @@ export function stepOf(path: string): 'dataset' | 'network' | 'training' | 'prun
   if (path === 'dataset' || path === 'name') return 'dataset';
   return 'pruning';
 }
+
+/** Dotted paths whose values differ between two forms (leaves only). */
+export function diffPaths(a: unknown, b: unknown, prefix = ''): string[] {
+  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a)) {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    return [...keys].flatMap((k) => diffPaths((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], prefix ? `${prefix}.${k}` : k));
+  }
+  return JSON.stringify(a) === JSON.stringify(b) ? [] : [prefix];
+}
+
+export function getPath(o: unknown, path: string): unknown {
+  return path.split('.').reduce<unknown>((x, k) => (x && typeof x === 'object' ? (x as Record<string, unknown>)[k] : undefined), o);
+}
+
+export function setPath(o: object, path: string, value: unknown): void {
+  const keys = path.split('.');
+  const last = keys.pop()!;
+  let x = o as Record<string, unknown>;
+  for (const k of keys) x = x[k] as Record<string, unknown>;
+  x[last] = value;
+}

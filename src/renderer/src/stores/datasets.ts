@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { api, ApiCallError } from '../api/client';
+import { humanIssue, plainMessage } from '../lib/messages';
 import type { DatasetSamples } from '../../../shared/api/contract';
 import type { DatasetInfo } from '../../../shared/results';
 
@@ -12,7 +13,8 @@ export interface FieldErrors {
 export function fieldErrors(e: unknown, fallbackField: string): FieldErrors {
   if (e instanceof ApiCallError) {
     const out: FieldErrors = {};
-    for (const i of e.issues ?? []) out[i.field || fallbackField] ??= i.message;
+    // Schema wording becomes the user's ("Width must be at least 1"); messages already in words stay.
+    for (const i of e.issues ?? []) out[i.field || fallbackField] ??= i.field ? humanIssue(i.field, i.message) : plainMessage(i.message);
     if (Object.keys(out).length === 0) out[e.field ?? fallbackField] = e.message;
     return out;
   }

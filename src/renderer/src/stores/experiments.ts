@@ -27,10 +27,13 @@ export const useExperimentsStore = defineStore('experiments', () => {
   const live = ref<Record<string, LiveRun>>({});
   const selectedId = ref<string | null>(null);
   const error = ref<string | null>(null);
+  /** True once the list has been read (an empty list then means "no experiments yet"). */
+  const loaded = ref(false);
 
   async function load() {
     try {
       list.value = await api().call('experiments.list', {});
+      loaded.value = true;
       error.value = null;
     } catch (e) {
       error.value = (e as Error).message;
@@ -74,6 +77,8 @@ export const useExperimentsStore = defineStore('experiments', () => {
     live.value = { ...live.value, [e.experimentId]: { progress: e, key, points: [...points] } };
     const s = list.value.find((x) => x.id === e.experimentId);
     if (s && s.status !== 'running') s.status = 'running';
+    // Started elsewhere (the CLI, another window): list it, and read its curve so far.
+    if (!s || !prev) scheduleRefresh(e.experimentId);
   }
 
   let refreshTimer: ReturnType<typeof setTimeout> | null = null;
@@ -96,5 +101,5 @@ export const useExperimentsStore = defineStore('experiments', () => {
     return api().onEvent(handleEvent);
   }
 
-  return { list, details, live, selectedId, error, load, loadDetail, create, control, handleEvent, listen };
+  return { list, details, live, selectedId, error, loaded, load, loadDetail, create, control, handleEvent, listen };
 });

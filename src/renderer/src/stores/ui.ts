@@ -2,12 +2,15 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 
 export type ViewName = 'datasets' | 'wizard' | 'runs' | 'tickets' | 'compare';
+export const VIEWS: readonly ViewName[] = ['datasets', 'wizard', 'runs', 'tickets', 'compare'];
 
-/** Which view is open and what the comparison holds: no router, the lab is one window. */
+/** Which view is open and what the comparison holds; the address bar mirrors it (lib/router.ts). */
 export const useUiStore = defineStore('ui', () => {
   const view = ref<ViewName>('datasets');
   const compareExperiments = ref<string[]>([]);
   const compareTickets = ref<string[]>([]);
+  /** Runs view: the runs the run chart shows ('trial:variant:round' keys); empty = the latest. */
+  const shownRuns = ref<string[]>([]);
   function go(v: ViewName) {
     view.value = v;
   }
@@ -15,5 +18,5 @@ export const useUiStore = defineStore('ui', () => {
     const r = list === 'experiments' ? compareExperiments : compareTickets;
     r.value = r.value.includes(id) ? r.value.filter((x) => x !== id) : [...r.value, id];
   }
-  return { view, compareExperiments, compareTickets, go, toggle };
+  return { view, compareExperiments, compareTickets, shownRuns, go, toggle };
 });

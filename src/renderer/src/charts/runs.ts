@@ -1,0 +1,171 @@
+import type { ChartConfiguration, TooltipItem } from 'chart.js';
+import type { ExperimentDetail, PartialRun, RunResult } from '../../../shared/results';
+import type { Variant } from '../../../shared/spec';
+import type { LiveRun } from '../stores/experiments';
+import { seriesColor, VARIANT_STYLE } from './palette';
+
+/** One run the run chart can draw: a stored run, or one that has not finished (live, paused, cancelled). */
+export interface ChartRun {
+  key: string;
+  trial: number;
+  variant: Variant;
+  round: number;
+  partial: boolean;
+  totalIterations: number;
+  durationMs: number | null;
+  points: { iteration: number; valAccuracy: number; testAccuracy: number | null; valLoss: number; trainLoss: number | null }[];
+}
+
+export type RunMetric = 'acc-loss' | 'valAccuracy' | 'testAccuracy' | 'valLoss' | 'trainLoss';
+export const RUN_METRICS: { id: RunMetric; label: string }[] = [
+  { id: 'acc-loss', label: 'validation accuracy and loss' },
+  { id: 'valAccuracy', label: 'validation accuracy' },
+  { id: 'testAccuracy', label: 'test accuracy' },
+  { id: 'valLoss', label: 'validation loss' },
+  { id: 'trainLoss', label: 'training loss (mean between evaluations)' },
+];
+
+export const runKey = (r: { trial: number; variant: string; round: number }) => `${r.trial}:${r.variant}:${r.round}`;
+
+export function runLabel(r: { trial: number; variant: Variant; round: number }, trials = 1): string {
+  return `round ${r.round} · ${VARIANT_STYLE[r.variant].label}${trials > 1 ? ` · trial ${r.trial}` : ''}`;
+}
+
+function fromStored(r: RunResult, spec: ExperimentDetail['spec']): ChartRun {
+  return {
+    key: runKey(r),
+    trial: r.trial,
+    variant: r.variant,
+    round: r.round,
+    partial: false,
+    // A rewound run starts at the rewind iteration and ends at the spec's total: its last point is the total.
+    totalIterations: Math.max(spec.training.iterations, r.curve.at(-1)?.iteration ?? 0),
+    durationMs: r.durationMs,
+    points: r.curve.map((p) => ({ iteration: p.iteration, valAccuracy: p.valAccuracy, testAccuracy: p.testAccuracy, valLoss: p.valLoss, trainLoss: p.trainLoss })),
+  };
+}
+
+function fromPartial(p: PartialRun): ChartRun {
+  return {
+    key: runKey(p),
+    trial: p.trial,
+    variant: p.variant,
+    round: p.round,
+    partial: true,
+    totalIterations: p.totalIterations,
+    durationMs: null,
+    points: p.curve.map((c) => ({ ...c, trainLoss: null })),
+  };
+}
+
+/** Every run of an experiment the chart can show: stored ones, then unfinished ones (live points win). */
+export function chartRuns(detail: ExperimentDetail | null, live: LiveRun | null): ChartRun[] {
+  const out: ChartRun[] = detail ? detail.runs.map((r) => fromStored(r, detail.spec)) : [];
+  const stored = new Set(out.map((r) => r.key));
+  const partial = (detail?.partialRuns ?? []).filter((p) => !stored.has(runKey(p))).map(fromPartial);
+  if (live && !stored.has(live.key)) {
+    const p = live.progress;
+    const at = partial.findIndex((r) => r.key === live.key);
+    const prior = at >= 0 ? partial[at]!.points.filter((x) => !live.points.some((l) => l.iteration === x.iteration)) : [];
+    const run: ChartRun = {
+      key: live.key,
+      trial: p.trial,
+      variant: p.variant,
+      round: p.round,
+      partial: true,
+      totalIterations: p.totalIterations,
+      durationMs: null,
+      points: [...prior, ...live.points.map((l) => ({ ...l, trainLoss: null }))].sort((a, b) => a.iteration - b.iteration),
+    };
+    if (at >= 0) partial[at] = run;
+    else partial.push(run);
+  }
+  return [...out, ...partial];
+}
+
+/** Exponential moving average, as TensorBoard's smoothing slider (0 = raw). */
+export function smooth(values: (number | null)[], weight: number): (number | null)[] {
+  if (weight <= 0) return values;
+  let last: number | null = null;
+  return values.map((v) => {
+    if (v === null || !Number.isFinite(v)) return v;
+    last = last === null ? v : last * weight + (1 - weight) * v;
+    return last;
+  });
+}
+
+export interface RunChartOptions {
+  metric: RunMetric;
+  smoothing: number;
+  logY: boolean;
+  /** Iteration range shown (zoom); null = the whole run. */
+  range: [number, number] | null;
+  trials: number;
+}
+
+const pctTick = (v: number | string) => `${(Number(v) * 100).toFixed(Number(v) * 100 >= 10 ? 0 : 1)}%`;
+const fmt = (metric: string, v: number) => (metric.includes('ccuracy') ? `${(v * 100).toFixed(2)}%` : v.toPrecision(4));
+
+/** The run chart: one or more runs against iteration; accuracy as %, loss optionally on a log axis. */
+export function runChart(runs: ChartRun[], o: RunChartOptions): ChartConfiguration<'line'> {
+  const many = runs.length > 1;
+  const metrics: ('valAccuracy' | 'testAccuracy' | 'valLoss' | 'trainLoss')[] = o.metric === 'acc-loss' ? ['valAccuracy', 'valLoss'] : [o.metric];
+  const datasets = runs.flatMap((r, i) =>
+    metrics.map((m) => {
+      const isLoss = m === 'valLoss' || m === 'trainLoss';
+      const color = many ? seriesColor(i) : m === 'valAccuracy' || m === 'testAccuracy' ? VARIANT_STYLE.ticket.color : VARIANT_STYLE.reinit.color;
+      const raw = r.points.filter((p) => p[m] !== null).map((p) => ({ x: p.iteration, y: p[m] as number }));
+      const ys = smooth(raw.map((p) => p.y), o.smoothing);
+      const name = o.metric === 'acc-loss' ? (m === 'valAccuracy' ? 'val accuracy' : 'val loss') : RUN_METRICS.find((x) => x.id === m)!.label;
+      return {
+        label: many ? `${runLabel(r, o.trials)}${r.partial ? ' (unfinished)' : ''}${o.metric === 'acc-loss' ? ` — ${name}` : ''}` : name,
+        data: raw.map((p, k) => ({ x: p.x, y: ys[k] as number })).filter((p) => !o.logY || !isLoss || p.y > 0),
+        borderColor: color,
+        backgroundColor: color,
+        borderDash: isLoss && o.metric === 'acc-loss' ? [6, 4] : many ? VARIANT_STYLE[r.variant].dash : [],
+        yAxisID: isLoss ? 'loss' : 'acc',
+        pointRadius: raw.length > 60 ? 0 : 2,
+        borderWidth: 2,
+      };
+    }),
+  );
+  const xmax = Math.max(1, ...runs.map((r) => Math.max(r.totalIterations, r.points.at(-1)?.iteration ?? 0)));
+  const usesAcc = metrics.some((m) => m.includes('ccuracy'));
+  const usesLoss = metrics.some((m) => m.includes('Loss'));
+  const accValues = datasets.filter((d) => d.yAxisID === 'acc').flatMap((d) => d.data.map((p) => p.y));
+  return {
+    type: 'line',
+    data: { datasets },
+    options: {
+      parsing: false,
+      interaction: { mode: 'nearest', intersect: false },
+      scales: {
+        x: { type: 'linear', min: o.range?.[0] ?? 0, max: o.range?.[1] ?? xmax, title: { display: true, text: 'iteration' } },
+        acc: {
+          display: usesAcc,
+          position: 'left',
+          // Accuracy never exceeds 100%: the axis stops there however the points sit.
+          ...(accValues.length ? { max: Math.min(1, Math.max(...accValues) + 0.02) } : {}),
+          title: { display: true, text: 'accuracy' },
+          ticks: { callback: pctTick },
+        },
+        loss: {
+          display: usesLoss,
+          type: o.logY ? 'logarithmic' : 'linear',
+          position: usesAcc ? 'right' : 'left',
+          title: { display: true, text: o.logY ? 'loss (log)' : 'loss' },
+          grid: { drawOnChartArea: !usesAcc },
+        },
+      },
+      plugins: {
+        legend: { position: 'bottom', labels: { boxWidth: 14, boxHeight: 2 } },
+        tooltip: {
+          callbacks: {
+            title: (items: TooltipItem<'line'>[]) => `iteration ${Number(items[0]?.parsed.x ?? 0).toLocaleString('en-US')}`,
+            label: (item: TooltipItem<'line'>) => `${item.dataset.label}: ${fmt(item.dataset.yAxisID === 'acc' ? 'accuracy' : 'loss', Number(item.parsed.y))}`,
+          },
+        },
+      },
+    },
+  };
+}
