@@ -22,11 +22,14 @@ export function startCluster(): Cluster | { skip: string } {
   if (conf && existsSync(conf) && /UP/.test(ping(conf).stdout ?? '')) return { env: { SLURM_CONF: conf }, startedDir: null, upSeconds: 0 };
   if (process.platform !== 'linux') return { skip: `a local Slurm cluster needs Linux (this is ${process.platform})` };
   if (process.getuid?.() !== 0) return { skip: 'starting a local Slurm cluster needs root (slurmd, munged); CI runs as root' };
-  const dir = join('/tmp', `lth-slurm-test-${process.pid}`);
+  // The cluster scripts/slurm/cluster-up.sh keeps in LTH_SLURM_DIR (default /tmp/lth-slurm): reused when it is
+  // up (the script only re-checks it then), started and later stopped here when it is not.
+  const dir = process.env.LTH_SLURM_DIR || '/tmp/lth-slurm';
+  const wasUp = existsSync(join(dir, 'slurm.conf')) && /UP/.test(ping(join(dir, 'slurm.conf')).stdout ?? '');
   const began = Date.now();
   const r = spawnSync(join(ROOT, 'scripts/slurm/cluster-up.sh'), [dir], { encoding: 'utf8', timeout: 240_000 });
   if (r.status !== 0) return { skip: `scripts/slurm/cluster-up.sh failed: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-3).join(' | ')}` };
-  return { env: { SLURM_CONF: join(dir, 'slurm.conf') }, startedDir: dir, upSeconds: (Date.now() - began) / 1000 };
+  return { env: { SLURM_CONF: join(dir, 'slurm.conf') }, startedDir: wasUp ? null : dir, upSeconds: (Date.now() - began) / 1000 };
 }
 
 export function stopCluster(c: Cluster): void {

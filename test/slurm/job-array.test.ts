@@ -14,6 +14,7 @@ import { slurm, startCluster, stopCluster, type Cluster } from './cluster';
 const started = startCluster();
 const skip = 'skip' in started ? started.skip : null;
 if (skip) console.warn(`[test/slurm skipped] ${skip}`);
+else if ((started as Cluster).upSeconds > 0) console.log(`[slurm] local cluster brought up in ${(started as Cluster).upSeconds.toFixed(1)} s`);
 const cluster = started as Cluster;
 
 // 2 trials, 2 rounds (dense + one pruned round with the reinit control): 3 runs per trial.
