@@ -27,6 +27,19 @@ export const NetworkSpecSchema = z.object({
 });
 export type NetworkSpec = z.infer<typeof NetworkSpecSchema>;
 
+/**
+ * The learning-rate schedule, one for every optimizer and every retraining mode (open_lth's conventions):
+ * linear warmup lr·min(1, it/W) over the first W iterations, and step decay by `gamma` at each milestone.
+ * The rate at iteration `it` is a pure function of `it`, so rewinding to k replays the schedule from k.
+ */
+export const ScheduleSpecSchema = z.object({
+  warmupIterations: int(0, 10_000_000).default(0),
+  /** Iterations at which the rate is multiplied by `gamma` (ResNet-20: 20000, 25000). */
+  milestones: z.array(int(1, 10_000_000)).max(32).default([]),
+  gamma: z.number().gt(0).max(1).default(0.1),
+});
+export type ScheduleSpec = z.infer<typeof ScheduleSpecSchema>;
+
 export const TrainingSpecSchema = z.object({
   optimizer: z.enum(['adam', 'sgd']).default('adam'),
   learningRate: z.number().gt(0).max(10),
@@ -37,8 +50,14 @@ export const TrainingSpecSchema = z.object({
   evalInterval: int(1, 10_000_000).default(100),
   /** Training examples held out for validation (early stopping, ticket choice). */
   validationSize: int(1, 1_000_000).default(5000),
+  schedule: ScheduleSpecSchema.default({ warmupIterations: 0, milestones: [], gamma: 0.1 }),
+  /** L2 penalty added to every gradient (PyTorch's weight_decay): ResNet-20 and VGG-19 use 1e-4 and 5e-4. */
+  weightDecay: z.number().min(0).max(1).default(0),
 });
 export type TrainingSpec = z.infer<typeof TrainingSpecSchema>;
+
+export const RetrainModeSchema = z.enum(['rewind', 'lr-rewind', 'finetune']);
+export type RetrainMode = z.infer<typeof RetrainModeSchema>;
 
 export const PruningSpecSchema = z.object({
   strategy: z.enum(['layerwise', 'global']).default('layerwise'),
@@ -59,13 +78,44 @@ export const PruningSpecSchema = z.object({
    * from 0, as the dense network. Identical when k = 0.
    */
   reinitStart: z.enum(['rewind', 'zero']).default('rewind'),
+  /**
+   * How a pruned round retrains (Renda, Frankle & Carbin 2020): 'rewind' resets survivors to θk and trains T−k
+   * iterations (the LTH); 'lr-rewind' keeps the trained weights and replays the learning-rate schedule from k for
+   * T−k iterations; 'finetune' keeps the trained weights and trains T−k iterations at the final learning rate.
+   */
+  retrain: RetrainModeSchema.default('rewind'),
+  /** 'magnitude' = IMP; any other method prunes at initialisation to each of `densities` (one shot each). */
+  method: z.enum(['magnitude', 'snip', 'grasp', 'synflow', 'magnitude-init', 'random']).default('magnitude'),
+  /** Pruning at init: the fractions of prunable weights kept, one trained network each (round i = densities[i-1]). */
+  densities: z
+    .array(z.number().gt(0, 'must be in (0, 1]: a density of 0 keeps no weight').max(1, 'must be in (0, 1]: a density is a fraction of weights kept'))
+    .max(99)
+    .optional(),
+  /** SynFlow's pruning iterations (the paper's 100), densities following an exponential schedule. */
+  synflowIterations: int(1, 10_000).default(100),
 });
 export type PruningSpec = z.infer<typeof PruningSpecSchema>;
 
-export const VariantSchema = z.enum(['ticket', 'reinit', 'random']);
+/**
+ * What trains (or is evaluated) at a round. 'ticket' is the method's own mask; 'reinit' and 'random' are the
+ * LTH paper's controls; 'shuffle' and 'sign' are the sanity-check ablations of Frankle et al. 2021
+ * (arXiv 2009.08576); 'supermask' and 'supermask-signed' are untrained evaluations (Zhou et al. 2019).
+ */
+export const VariantSchema = z.enum(['ticket', 'reinit', 'random', 'shuffle', 'sign', 'supermask', 'supermask-signed']);
 export type Variant = z.infer<typeof VariantSchema>;
 export const ControlSchema = z.enum(['reinit', 'random']);
 export type Control = z.infer<typeof ControlSchema>;
+
+/**
+ * How masks are found (src/main/engine/pruning). 'magnitude' is IMP (train, prune by magnitude, rewind);
+ * the others prune at initialisation, one shot to each of `pruning.densities`, before any training:
+ * SNIP (Lee et al. 2019), GraSP (Wang et al. 2020), SynFlow (Tanaka et al. 2020), magnitude of θ0, random.
+ */
+export const PruningMethodSchema = PruningSpecSchema.shape.method.removeDefault();
+export type PruningMethod = z.infer<typeof PruningMethodSchema>;
+/** Sanity checks of Frankle et al. 2021: layer-wise mask shuffle, weight reinitialisation, sign inversion. */
+export const AblationSchema = z.enum(['shuffle', 'reinit', 'sign']);
+export type Ablation = z.infer<typeof AblationSchema>;
 
 export const ExperimentSpecSchema = z
   .object({
@@ -76,6 +126,10 @@ export const ExperimentSpecSchema = z
     training: TrainingSpecSchema,
     pruning: PruningSpecSchema,
     controls: z.array(ControlSchema).max(2).default([]),
+    /** Sanity-check ablations trained beside every pruned round, like controls (Frankle et al. 2021). */
+    ablations: z.array(AblationSchema).max(3).default([]),
+    /** Also evaluate every mask untrained: mask ⊙ θ0 and the signed constant (Zhou et al. 2019). */
+    supermasks: z.boolean().default(false),
     trials: int(1, 100).default(1),
     /** Base seed: trial t's seed (init, data order, validation split, controls) is derived from (seed, t); see engineVersion. */
     seed: int(0, 2 ** 31 - 1).default(0),
@@ -99,6 +153,18 @@ export const ExperimentSpecSchema = z
         message: `must be below training.iterations (${spec.training.iterations})`,
       });
     }
+    const { schedule, iterations } = spec.training;
+    schedule.milestones.forEach((m, i) => {
+      if (i > 0 && m <= schedule.milestones[i - 1]!) {
+        ctx.addIssue({ code: 'custom', path: ['training', 'schedule', 'milestones'], message: 'must be in increasing order' });
+      }
+      if (m >= iterations) {
+        ctx.addIssue({ code: 'custom', path: ['training', 'schedule', 'milestones'], message: `${m} is not below training.iterations (${iterations}): it would never apply` });
+      }
+    });
+    if (schedule.warmupIterations >= iterations && schedule.warmupIterations > 0) {
+      ctx.addIssue({ code: 'custom', path: ['training', 'schedule', 'warmupIterations'], message: `must be below training.iterations (${iterations})` });
+    }
     const { rates, strategy } = spec.pruning;
     if (spec.pruning.rounds > 1 && rates.conv === 0 && rates.dense === 0 && rates.output === 0) {
       ctx.addIssue({ code: 'custom', path: ['pruning', 'rates'], message: 'every rate is 0: nothing would be pruned' });
@@ -106,11 +172,50 @@ export const ExperimentSpecSchema = z
     if (strategy === 'layerwise' && spec.network.conv.length > 0 && spec.network.conv.every((l) => l === 'pool')) {
       ctx.addIssue({ code: 'custom', path: ['network', 'conv'], message: 'pool layers need at least one conv layer' });
     }
+    atInitChecks(spec, ctx);
     if (new Set(spec.controls).size !== spec.controls.length) {
       ctx.addIssue({ code: 'custom', path: ['controls'], message: 'each control may be listed once' });
     }
-  });
+  })
+  // Pruning at init trains the dense network (round 0) and one network per density: the round count follows.
+  .transform((spec) =>
+    spec.pruning.method !== 'magnitude' && spec.pruning.densities?.length
+      ? { ...spec, pruning: { ...spec.pruning, rounds: spec.pruning.densities.length + 1 } }
+      : spec,
+  );
+
 export type ExperimentSpec = z.infer<typeof ExperimentSpecSchema>;
+
+/** The checks of pruning methods, ablations and supermasks (issue 13), kept apart from the others. */
+function atInitChecks(
+  spec: { pruning: { method: PruningMethod; densities?: number[]; rounds: number; rewindIteration: number; oneShot: boolean }; ablations: Ablation[]; sourceTicketId?: string },
+  ctx: z.RefinementCtx,
+): void {
+  const { method, densities } = spec.pruning;
+  if (method === 'magnitude') {
+    if (densities !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['pruning', 'densities'], message: `only for pruning at initialisation (method snip, grasp, synflow, magnitude-init or random); IMP ('magnitude') prunes by rounds and rates` });
+    }
+    if (spec.ablations.length > 0 && spec.pruning.rounds < 2) {
+      ctx.addIssue({ code: 'custom', path: ['ablations'], message: 'ablations need a mask to ablate: with one round IMP prunes nothing (use rounds >= 2 or a pruning-at-init method with densities)' });
+    }
+  } else {
+    if (!densities || densities.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['pruning', 'densities'], message: `method '${method}' prunes at initialisation: give the densities to prune to, e.g. 0.5,0.2,0.1,0.05` });
+    } else if (new Set(densities).size !== densities.length) {
+      ctx.addIssue({ code: 'custom', path: ['pruning', 'densities'], message: 'each density may be listed once' });
+    }
+    if (spec.pruning.rewindIteration !== 0) {
+      ctx.addIssue({ code: 'custom', path: ['pruning', 'rewindIteration'], message: `pruning at initialisation trains from θ0: rewinding (k > 0) applies to IMP only` });
+    }
+    if (spec.sourceTicketId) {
+      ctx.addIssue({ code: 'custom', path: ['pruning', 'method'], message: 'a retrain or transfer starts from a saved ticket: use method magnitude' });
+    }
+  }
+  if (new Set(spec.ablations).size !== spec.ablations.length) {
+    ctx.addIssue({ code: 'custom', path: ['ablations'], message: 'each ablation may be listed once' });
+  }
+}
 export type ExperimentSpecInput = z.input<typeof ExperimentSpecSchema>;
 
 /** One line per problem, naming the field: what the CLI prints and the UI shows beside a field. */

@@ -15,12 +15,12 @@ const ITERATIONS = 20_000;
 const EVAL_INTERVAL = 1_000;
 
 // Shaped like the paper's LeNet results: tickets gain a little as they shrink, both controls fall behind.
-const ACCURACY: Record<Variant, number[]> = {
+const ACCURACY: Partial<Record<Variant, number[]>> = {
   ticket: [0.978, 0.98, 0.981, 0.9815, 0.981],
   reinit: [0.978, 0.9768, 0.9745, 0.9716, 0.968],
   random: [0.978, 0.9752, 0.9722, 0.968, 0.9635],
 };
-const EARLY_STOP: Record<Variant, number[]> = {
+const EARLY_STOP: Partial<Record<Variant, number[]>> = {
   ticket: [10_000, 9_000, 8_000, 7_000, 7_000],
   reinit: [10_000, 11_000, 12_000, 13_000, 14_000],
   random: [10_000, 12_000, 13_000, 14_000, 16_000],
@@ -74,10 +74,10 @@ export function lenetExperiment(opts: FixtureOptions = {}): ExperimentDetail {
         const layerDensity = [0.8 ** round, 0.8 ** round, 0.9 ** round];
         const kept = LENET_LAYERS.reduce((a, l, i) => a + l.weights * layerDensity[i]!, 0);
         const weightsRemaining = kept / LENET_LAYERS.reduce((a, l) => a + l.weights, 0);
-        const base = opts.rounds ? shapedAccuracy(variant, weightsRemaining) : ACCURACY[variant][round]!;
+        const base = opts.rounds ? shapedAccuracy(variant, weightsRemaining) : ACCURACY[variant]![round]!;
         const testAccuracy = base + shift + (rand() - 0.5) * 0.003;
         const valAccuracy = testAccuracy + (rand() - 0.5) * 0.001;
-        const esBase = EARLY_STOP[variant][Math.min(round, ROUNDS - 1)]!;
+        const esBase = EARLY_STOP[variant]![Math.min(round, ROUNDS - 1)]!;
         const earlyStopIteration = esBase + Math.round((rand() - 0.5) * 4) * 500;
         runs.push({
           trial,
@@ -118,8 +118,10 @@ export function lenetExperiment(opts: FixtureOptions = {}): ExperimentDetail {
     spec: {
       dataset: 'mnist',
       network: { preset: 'lenet-300-100', conv: [], dense: [300, 100], dropout: 0 },
-      training: { optimizer: 'adam', learningRate: 0.0012, momentum: 0.9, batchSize: 60, iterations: ITERATIONS, evalInterval: EVAL_INTERVAL, validationSize: 5000 },
-      pruning: { strategy: 'layerwise', rates: { conv: 0.1, dense: 0.2, output: 0.1 }, globalRate: 0.2, rounds: ROUNDS, oneShot: false, rewindIteration: 0, reinitStart: 'rewind' },
+      training: { optimizer: 'adam', learningRate: 0.0012, momentum: 0.9, batchSize: 60, iterations: ITERATIONS, evalInterval: EVAL_INTERVAL, validationSize: 5000, schedule: { warmupIterations: 0, milestones: [], gamma: 0.1 }, weightDecay: 0 },
+      pruning: { strategy: 'layerwise', rates: { conv: 0.1, dense: 0.2, output: 0.1 }, globalRate: 0.2, rounds: ROUNDS, oneShot: false, rewindIteration: 0, reinitStart: 'rewind', retrain: 'rewind', method: 'magnitude', synflowIterations: 100 },
+      ablations: [],
+      supermasks: false,
       controls: ['reinit', 'random'],
       trials: TRIALS,
       seed: 0,

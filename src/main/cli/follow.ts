@@ -5,7 +5,7 @@ import { printJson } from './context';
 import { progressReporter } from './progress';
 import { resultsTable, winningTicketLine } from './table';
 
-const VARIANT_ORDER = ['ticket', 'reinit', 'random'];
+const VARIANT_ORDER = ['ticket', 'reinit', 'random', 'shuffle', 'sign', 'supermask', 'supermask-signed'];
 
 /** The JSON `lth run --json` prints: one object, accuracies and weightsRemaining as fractions of 1. */
 export function runJson(detail: ExperimentDetail) {
@@ -47,7 +47,7 @@ export function runJson(detail: ExperimentDetail) {
  * Shows a queued experiment's progress until it stops. The first Ctrl-C interrupts it (finished rounds stay
  * in the store, `lth resume` continues) and exits 130; a second one exits at once.
  */
-export async function followExperiment(services: LabRuntime, id: string, json: boolean): Promise<void> {
+export async function followExperiment(services: LabRuntime, id: string, json: boolean, printResult = true): Promise<ExperimentDetail> {
   const reporter = progressReporter();
   const unsubscribe = services.subscribe((e) => {
     if (e.experimentId === id) reporter.onEvent(e);
@@ -71,8 +71,9 @@ export async function followExperiment(services: LabRuntime, id: string, json: b
     unsubscribe();
   }
   const detail = services.experiments.get(id);
-  if (json) printJson(runJson(detail));
-  else {
+  if (json) {
+    if (printResult) printJson(runJson(detail));
+  } else {
     process.stdout.write(`\n${detail.name} (${detail.id}) on ${detail.backend}: ${detail.status}\n\n`);
     if (detail.runs.length > 0) process.stdout.write(`${resultsTable(detail)}\n\n`);
     process.stdout.write(`${winningTicketLine(detail.winningTicket, detail.winningTicketReason)}\n`);
@@ -83,4 +84,5 @@ export async function followExperiment(services: LabRuntime, id: string, json: b
   } else if (status === 'failed') {
     throw new CliError(`experiment ${id} failed: ${detail.error ?? 'unknown error'}`, 1);
   }
+  return detail;
 }

@@ -28,6 +28,10 @@ export interface SpecFlags {
   globalRate?: number;
   oneShot?: boolean;
   reinitStart?: 'rewind' | 'zero';
+  warmup?: number;
+  lrMilestones?: string[];
+  lrGamma?: number;
+  weightDecay?: number;
   tolerance?: number;
   conv?: (number | 'pool')[];
   dense?: number[];
@@ -57,6 +61,11 @@ const FLAG_OF: Record<string, string> = {
   'pruning.globalRate': '--global-rate',
   'pruning.oneShot': '--one-shot',
   'pruning.reinitStart': '--reinit-start',
+  'pruning.retrain': '--retrain',
+  'training.schedule.warmupIterations': '--warmup',
+  'training.schedule.milestones': '--lr-milestones',
+  'training.schedule.gamma': '--lr-gamma',
+  'training.weightDecay': '--weight-decay',
   tolerance: '--tolerance',
   'network.conv': '--conv',
   'network.dense': '--dense',
@@ -131,6 +140,19 @@ export function specFromFlags(flags: SpecFlags): ExperimentSpec {
   set(s.training, 'batchSize', flags.batchSize);
   set(s.training, 'evalInterval', flags.evalInterval);
   set(s.training, 'validationSize', flags.validationSize);
+  set(s.training, 'weightDecay', flags.weightDecay);
+  if (flags.warmup !== undefined || flags.lrMilestones !== undefined || flags.lrGamma !== undefined) {
+    section(s.training, 'schedule', 'training.schedule');
+    set(s.training.schedule, 'warmupIterations', flags.warmup);
+    set(s.training.schedule, 'gamma', flags.lrGamma);
+    if (flags.lrMilestones) {
+      s.training.schedule.milestones = flags.lrMilestones.map((m) => {
+        const n = Number(m);
+        if (!Number.isInteger(n) || n < 1) throw new CliError(`--lr-milestones: '${m}' is not a positive whole number of iterations`);
+        return n;
+      });
+    }
+  }
   if (flags.conv || flags.dense) {
     // Custom widths make a custom network: the preset's name no longer describes it.
     delete s.network.preset;

@@ -3,7 +3,9 @@ import type { RunResult } from '../../shared/results';
 import type { LoadedDataset } from './data/types';
 import type { Executor } from './executor';
 import { planNetwork, type NetworkPlan } from './network';
-import { magnitudeMask, randomMask } from './prune';
+import { magnitudeMask } from './prune';
+import { controlJob } from './ablations';
+import { trainedVariants } from '../../shared/variants';
 import { AbortedError } from './trainer';
 import { deriveSeed, trialSeed as seedOfTrial } from './random';
 import { checkpointKey, type ExperimentSink, type Mask, type ResumeState, type TrainJob, type TrainOutcome, type TrainProgress, type WeightSet } from './types';
@@ -36,7 +38,7 @@ function isDense(mask: Mask): boolean {
 
 /** Which variants train at a round: controls only where the mask actually prunes something. */
 export function plannedVariants(spec: ExperimentSpec, round: number, sourceIsSparse: boolean): Variant[] {
-  return round > 0 || sourceIsSparse ? ['ticket', ...spec.controls] : ['ticket'];
+  return round > 0 || sourceIsSparse ? ['ticket', ...trainedVariants(spec)] : ['ticket'];
 }
 
 /** Where a run starts: the dense round at 0, pruned rounds at the rewind point, the reinit control per spec. */
@@ -67,6 +69,9 @@ export async function runImp(ctx: ImpContext): Promise<void> {
   const plan: NetworkPlan = planNetwork(spec.network, data.shape, data.numClasses);
   const layers = plan.layers;
   const k = spec.pruning.rewindIteration;
+  // Learning-rate rewinding and fine-tuning retrain from the previous round's trained weights, not from θk.
+  const mode = spec.pruning.retrain ?? 'rewind';
+  const keepsTrained = mode !== 'rewind';
   const sourceIsSparse = ctx.source ? !isDense(ctx.source.mask) : false;
   const total = plannedIterations(spec, sourceIsSparse);
   const done = new Map<string, number>();
@@ -137,20 +142,24 @@ export async function runImp(ctx: ImpContext): Promise<void> {
       if (!resume.masks.has(key(trial, round))) sink.saveMask(trial, round, mask);
 
       const start = round === 0 ? 0 : k;
-      const needTrained = round < spec.pruning.rounds - 1 && !resume.masks.has(key(trial, round + 1));
+      const needTrained =
+        round < spec.pruning.rounds - 1 && (!resume.masks.has(key(trial, round + 1)) || (keepsTrained && !isDone(trial, 'ticket', round + 1)));
       let trained = resume.trainedWeights.get(key(trial, round)) ?? null;
       if (!isDone(trial, 'ticket', round) || (needTrained && !trained && !(spec.pruning.oneShot && round > 0))) {
-        if (round > 0 && !rewind) throw new Error(`trial ${trial}: the rewind weights (iteration ${k}) are missing`);
+        if (round > 0 && !keepsTrained && !rewind) throw new Error(`trial ${trial}: the rewind weights (iteration ${k}) are missing`);
+        const retrainFrom = spec.pruning.oneShot ? trained0 : prevTrained;
+        if (round > 0 && keepsTrained && !retrainFrom) throw new Error(`trial ${trial} round ${round}: the trained weights of the previous round are missing`);
         const out = await execute(
           {
             spec,
             trial,
             variant: 'ticket',
             round,
-            init: round === 0 ? init0 : rewind!,
+            init: round === 0 ? init0 : keepsTrained ? retrainFrom! : rewind!,
             mask,
             startIteration: start,
             captureAt: round === 0 && k > 0 ? k : null,
+            lrPolicy: round > 0 && mode === 'finetune' ? 'final' : 'schedule',
           },
           (o) => {
             if (round === 0 && k > 0) {
@@ -167,10 +176,8 @@ export async function runImp(ctx: ImpContext): Promise<void> {
 
       for (const variant of plannedVariants(spec, round, sourceIsSparse).filter((v) => v !== 'ticket')) {
         if (isDone(trial, variant, round)) continue;
-        const job: TrainJob =
-          variant === 'reinit'
-            ? { spec, trial, variant, round, init: glorotInit(layers, deriveSeed(trialSeed, 'reinit', round)), mask, startIteration: startIteration(spec, variant, round), captureAt: null }
-            : { spec, trial, variant, round, init: (round === 0 ? init0 : rewind)!, mask: randomMask(mask, deriveSeed(trialSeed, 'random', round)), startIteration: start, captureAt: null };
+        // Controls and ablations (issue 13): src/main/engine/ablations.ts builds each from the ticket's start.
+        const job: TrainJob = controlJob(spec, layers, trialSeed, variant as Exclude<Variant, 'ticket'>, { trial, round, init: (round === 0 ? init0 : rewind)!, mask, start }, startIteration(spec, variant, round));
         controls.push(execute(job));
       }
       prevMask = mask;

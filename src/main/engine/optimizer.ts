@@ -14,7 +14,8 @@ export interface OptimizerState {
 }
 
 export interface MaskedOptimizer {
-  step(kernelGrads: tf.Tensor[], biasGrads: tf.Tensor[]): void;
+  /** One update at learning rate `lr` (the schedule's rate for this iteration). */
+  step(kernelGrads: tf.Tensor[], biasGrads: tf.Tensor[], lr: number): void;
   getState(): OptimizerState;
   setState(state: OptimizerState): void;
   dispose(): void;
@@ -30,7 +31,7 @@ export function createOptimizer(training: TrainingSpec, params: Params): MaskedO
   const zeros = () => vars.map((v) => tf.variable(tf.zerosLike(v), false));
   const first = zeros();
   const second = training.optimizer === 'adam' ? zeros() : [];
-  const lr = training.learningRate;
+  const decay = training.weightDecay ?? 0;
   // Scalars made once: creating them inside every op of every step costs more than the small updates themselves.
   const k = tf.tidy(() => ({
     b1: tf.keep(tf.scalar(BETA1)),
@@ -38,14 +39,27 @@ export function createOptimizer(training: TrainingSpec, params: Params): MaskedO
     b2: tf.keep(tf.scalar(BETA2)),
     omb2: tf.keep(tf.scalar(1 - BETA2)),
     momentum: tf.keep(tf.scalar(training.momentum)),
-    lr: tf.keep(tf.scalar(lr)),
+    decay: tf.keep(tf.scalar(decay)),
   }));
+  // The SGD rate changes only at schedule boundaries: keep its scalar until it does.
+  let lrScalar: { value: number; tensor: tf.Scalar } | null = null;
+  const lrOf = (value: number): tf.Scalar => {
+    if (lrScalar?.value !== value) {
+      lrScalar?.tensor.dispose();
+      lrScalar = { value, tensor: tf.keep(tf.scalar(value)) };
+    }
+    return lrScalar.tensor;
+  };
   let t = 0;
   return {
-    step(kernelGrads, biasGrads) {
+    step(kernelGrads, biasGrads, lr) {
       t += 1;
       tf.tidy(() => {
-        const grads = [...kernelGrads, ...biasGrads].map((g, i) => (masks[i] ? tf.mul(g, masks[i]!) : g));
+        // L2 weight decay joins the gradient before the mask, as PyTorch's weight_decay does; a pruned weight is 0 anyway.
+        const grads = [...kernelGrads, ...biasGrads].map((g, i) => {
+          const d = decay > 0 ? tf.add(g, tf.mul(vars[i]!, k.decay)) : g;
+          return masks[i] ? tf.mul(d, masks[i]!) : d;
+        });
         if (training.optimizer === 'adam') {
           // Bias correction folded into the step size and epsilon: lr_t = lr sqrt(1 - b2^t) / (1 - b1^t).
           const c2 = Math.sqrt(1 - BETA2 ** t);
@@ -62,7 +76,7 @@ export function createOptimizer(training: TrainingSpec, params: Params): MaskedO
           grads.forEach((g, i) => {
             const m = tf.add(tf.mul(first[i]!, k.momentum), g);
             first[i]!.assign(m);
-            vars[i]!.assign(tf.sub(vars[i]!, tf.mul(m, k.lr)));
+            vars[i]!.assign(tf.sub(vars[i]!, tf.mul(m, lrOf(lr))));
           });
         }
       });
@@ -81,6 +95,7 @@ export function createOptimizer(training: TrainingSpec, params: Params): MaskedO
     },
     dispose() {
       tf.dispose([...first, ...second, ...Object.values(k)]);
+      lrScalar?.tensor.dispose();
     },
   };
 }

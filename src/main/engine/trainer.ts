@@ -8,6 +8,7 @@ import { createOptimizer } from './optimizer';
 import { deriveSeed, trialSeed as seedOfTrial } from './random';
 import type { Checkpoint, TrainJob, TrainOutcome, TrainProgress, WeightSet } from './types';
 import { applyMask, density } from './weights';
+import { finalLearningRate, learningRateAt } from '../../shared/schedule';
 
 export class AbortedError extends Error {
   override name = 'AbortedError';
@@ -85,6 +86,7 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
   const exampleSize = data.shape[0] * data.shape[1] * data.shape[2];
   const numClasses = data.numClasses;
   const hasDropout = job.spec.network.dropout > 0;
+  const finalLr = finalLearningRate(t);
 
   // A checkpoint past the capture point that lacks θk (written before checkpoints kept it) cannot finish the
   // run: θk is gone. Training again from the start gives exactly the uninterrupted run.
@@ -162,6 +164,7 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
         optimizer.step(
           params.kernels.map((k) => grads[k.name]!),
           params.biases.map((b) => grads[b.name]!),
+          job.lrPolicy === 'final' ? finalLr : learningRateAt(t, it),
         );
         lossSum.assign(tf.add(lossSum, value));
       });

@@ -24,6 +24,8 @@ export interface TrainJob {
   startIteration: number;
   /** Capture the weights at this iteration (round 0 with late rewinding). */
   captureAt: number | null;
+  /** 'schedule' (default): the spec's rate at each iteration; 'final': its last rate throughout (fine-tuning). */
+  lrPolicy?: 'schedule' | 'final';
 }
 
 export interface TrainOutcome {

@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
 import { printJson, withServices } from '../context';
-import { followExperiment } from '../follow';
+import { CliError } from '../errors';
+import { followExperiment, runJson } from '../follow';
+import { RetrainModeSchema, type ExperimentSpec, type RetrainMode } from '../../../shared/spec';
 import { integer, list, number, widths } from '../parse';
 import { specFromFlags, type SpecFlags } from '../spec-from-flags';
 import { isOnSlurm, resumeOnSlurm } from '../../slurm';
@@ -38,16 +40,53 @@ export function runCommand(): Command {
     .option('--conv <list>', "custom conv stages, e.g. 64,64,pool ('none' for an MLP)", widths(true))
     .option('--dense <list>', 'custom hidden dense widths, e.g. 300,100', widths(false))
     .option('--dropout <x>', 'dropout rate after hidden dense layers', number)
+    .option('--retrain <modes>', 'how pruned rounds retrain: rewind (weights to θk, the LTH), lr-rewind (trained weights, schedule replayed from k), finetune (trained weights, final rate); several = one experiment each', list)
+    .option('--warmup <n>', 'linear learning-rate warmup over the first n iterations', integer)
+    .option('--lr-milestones <list>', 'multiply the learning rate by --lr-gamma at these iterations, e.g. 20000,25000', list)
+    .option('--lr-gamma <x>', 'step-decay factor at each milestone (default 0.1)', number)
+    .option('--weight-decay <x>', 'L2 weight decay added to every gradient', number)
     .option('--json', 'print one JSON object with the results on stdout at the end')
-    .action(async (opts: SpecFlags & SlurmRunFlags & { json?: boolean }, cmd: Command) => {
-      const spec = specFromFlags(opts);
-      if (opts.on === 'slurm') return withServices(cmd, (services) => runOnSlurm(services, spec, opts, cmd));
+    .action(async (opts: SpecFlags & SlurmRunFlags & { json?: boolean; retrain?: string[] }, cmd: Command) => {
+      const specs = retrainSpecs(specFromFlags(opts), opts.retrain);
+      const spec = specs[0]!;
+      if (opts.on === 'slurm') {
+        if (specs.length > 1) throw new CliError('--on slurm takes one --retrain mode per submission');
+        return withServices(cmd, (services) => runOnSlurm(services, spec, opts, cmd));
+      }
       await withServices(cmd, async (services) => {
-        const summary = services.experiments.create(spec);
-        if (!opts.json) process.stderr.write(`experiment ${summary.id}: ${summary.name} on ${(await services.backend()).name}\n`);
-        await followExperiment(services, summary.id, Boolean(opts.json));
+        if (specs.length === 1) {
+          const summary = services.experiments.create(spec);
+          if (!opts.json) process.stderr.write(`experiment ${summary.id}: ${summary.name} on ${(await services.backend()).name}\n`);
+          await followExperiment(services, summary.id, Boolean(opts.json));
+          return;
+        }
+        // One experiment per retraining mode, same seed and spec otherwise: Compare overlays them.
+        const created = specs.map((s) => services.experiments.create(s));
+        if (!opts.json) for (const c of created) process.stderr.write(`experiment ${c.id}: ${c.name}\n`);
+        const results: ReturnType<typeof runJson>[] = [];
+        for (const c of created) results.push(runJson(await followExperiment(services, c.id, Boolean(opts.json), false)));
+        if (opts.json) printJson({ retrain: Object.fromEntries(specs.map((s, i) => [s.pruning.retrain, results[i]])) });
+        else process.stdout.write(`\ncompare them: lth export --experiment ${created.map((c) => c.id).join(',')} --figure accuracy\n`);
       }, true);
     });
+}
+
+/** `--retrain a,b,c`: the same experiment once per mode (named for it), for the side-by-side figure. */
+function retrainSpecs(spec: ExperimentSpec, modes: string[] | undefined): ExperimentSpec[] {
+  if (!modes || modes.length === 0) return [spec];
+  const parsed: RetrainMode[] = [];
+  for (const m of modes) {
+    const r = RetrainModeSchema.safeParse(m);
+    if (!r.success) throw new CliError(`--retrain: unknown mode '${m}': choose from ${RetrainModeSchema.options.join(', ')}`);
+    if (parsed.includes(r.data)) throw new CliError(`--retrain: '${m}' is listed twice`);
+    parsed.push(r.data);
+  }
+  if (parsed.length === 1) return [{ ...spec, pruning: { ...spec.pruning, retrain: parsed[0]! } }];
+  return parsed.map((retrain) => ({
+    ...spec,
+    name: `${spec.name ?? 'IMP'} · ${retrain}`,
+    pruning: { ...spec.pruning, retrain },
+  }));
 }
 
 export function resumeCommand(): Command {
