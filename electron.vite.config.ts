@@ -20,7 +20,7 @@ export default defineConfig({
   },
   preload: {
     build: {
-      rollupOptions: { input: { index: resolve(__dirname, 'src/preload/index.ts') } },
+      rollupOptions: { input: { index: resolve(__dirname, 'src/preload/index.ts'), 'gpu-trainer': resolve(__dirname, 'src/preload/gpu-trainer.ts') } },
     },
   },
   renderer: {
@@ -30,7 +30,10 @@ export default defineConfig({
     build: {
       // Everything ships with the app: no CDN, and inlined assets would need data: in script/style CSP.
       assetsInlineLimit: 0,
-      rollupOptions: { input: resolve(__dirname, 'src/renderer/index.html') },
+      // gpu-trainer.html: the hidden window whose Web Worker trains on WebGPU (src/main/electron/gpu-window.ts).
+      rollupOptions: { input: { index: resolve(__dirname, 'src/renderer/index.html'), 'gpu-trainer': resolve(__dirname, 'src/renderer/gpu-trainer.html') } },
     },
+    // The trainer worker is a module worker (it imports tfjs as ES modules).
+    worker: { format: 'es' },
   },
 });
