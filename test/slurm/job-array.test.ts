@@ -118,6 +118,7 @@ describe.skipIf(skip !== null)('Slurm: a real job array on a local one-node clus
     expect(script).toMatch(/^#SBATCH --array=0-1$/m);
     expect(script).toMatch(/^#SBATCH --time=10$/m);
     expect(script).toMatch(/^#SBATCH --mem=1G$/m);
+    expect(script).toMatch(/^#SBATCH --signal=B:TERM@60$/m);
     expect(script).toMatch(/slurm-task .* --trial "\$\{SLURM_ARRAY_TASK_ID/);
 
     // Sync again and again while the tasks are training: every pass merges only committed runs, and never

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { LabEvent } from '../../src/shared/events';
 import { createLabServices } from '../../src/main/services';
 import { mapState, parseScontrol, parseTaskIds } from '../../src/main/slurm/cluster';
-import { jobScript, readManifest } from '../../src/main/slurm/folder';
+import { jobScript, readManifest, timeMinutes } from '../../src/main/slurm/folder';
 import { mergeProfiles, parseProfile } from '../../src/main/slurm/profile';
 import { freshHome, json, lth, ROOT } from '../cli/lth';
 
@@ -54,8 +54,9 @@ describe('Slurm task files and sync (no cluster needed)', () => {
     expect(p).toEqual({ partition: 'gpu', time: '30', sbatch: ['--constraint=a100', '#SBATCH --exclusive'] });
     expect(() => parseProfile({ partition: 'gpu\nrm -rf ~' }, 'p')).toThrow(/partition/);
     expect(() => parseProfile({ sbatch: ['--x=1\nrm -rf ~'] }, 'p')).toThrow(/one line/);
-    expect(() => parseProfile({ time: 'soon' }, 'p')).toThrow(/minutes or/);
+    expect(() => parseProfile({ time: 'soon' }, 'p')).toThrow(/use minutes/);
     expect(() => parseProfile({ gpus: 1 }, 'p')).toThrow(/gpus/);
+    expect(['30', '5:30', '12:00:00', '2-00', '1-02:30', '1-00:00:30'].map(timeMinutes)).toEqual([30, 5.5, 720, 2880, 1590, 1440.5]);
   });
 
   it('a task run by hand fills its own file; sync merges only published files, refuses damaged or foreign ones, and merging twice changes nothing', () => {

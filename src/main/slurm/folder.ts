@@ -107,8 +107,11 @@ export function jobScript(folder: string, m: Manifest, profile: SlurmProfile, de
   sb.push(`#SBATCH --cpus-per-task=${profile.cpusPerTask ?? 1}`);
   if (profile.gpusPerTask) sb.push(`#SBATCH --gpus-per-task=${profile.gpusPerTask}`);
   if (profile.mem) sb.push(`#SBATCH --mem=${profile.mem}`);
-  // Time limits: SIGTERM a minute early reaches lth, which stores a checkpoint and stops cleanly.
-  sb.push('#SBATCH --signal=TERM@60');
+  // Time limits: SIGTERM to the batch shell (B:), which is lth itself (exec), a minute before the limit: it stops
+  // cleanly, its runs in flight keep their last checkpoint, and the trial is resubmittable.
+  // (Not for limits of 5 minutes or less, where a minute is too large a share.)
+  const minutes = profile.time ? timeMinutes(profile.time) : Infinity;
+  if (minutes > 5) sb.push('#SBATCH --signal=B:TERM@60');
   for (const l of profile.sbatch ?? []) sb.push(l.startsWith('#SBATCH') ? l : `#SBATCH ${l}`);
   const backend = profile.backend ?? m.backend;
   const lth = profile.lth ?? defaultLth;
@@ -125,4 +128,14 @@ export function jobScript(folder: string, m: Manifest, profile: SlurmProfile, de
     `exec ${lth} --backend ${backend} slurm-task ${shellQuote(folder)} --trial "\${SLURM_ARRAY_TASK_ID:?run this script with sbatch}"`,
     '',
   ].join('\n');
+}
+
+/** Slurm's time formats we accept: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS. */
+export function timeMinutes(t: string): number {
+  const [d, rest] = t.includes('-') ? [Number(t.split('-')[0]), t.split('-')[1]!] : [0, t];
+  const p = rest.split(':').map(Number);
+  if (t.includes('-')) return d * 1440 + (p[0] ?? 0) * 60 + (p[1] ?? 0) + (p[2] ?? 0) / 60;
+  if (p.length === 1) return p[0]!;
+  if (p.length === 2) return p[0]! + p[1]! / 60;
+  return p[0]! * 60 + p[1]! + p[2]! / 60;
 }

@@ -139,6 +139,8 @@ export function refreshStates(store: Store, id: string): SlurmRecord {
 export interface SyncReport {
   experimentId: string;
   status: ExperimentStatus;
+  /** Set when Slurm could not be asked (results were merged all the same). */
+  warning: string | null;
   runsAdded: number;
   masksAdded: number;
   weightsAdded: number;
@@ -157,7 +159,16 @@ function runsByTrial(store: Store, id: string): Map<number, number> {
  */
 export function syncExperiment(store: Store, id: string, opts: { queryCluster?: boolean } = {}): SyncReport {
   let rec = need(store, id);
-  if (opts.queryCluster !== false) rec = refreshStates(store, id);
+  let warning: string | null = null;
+  if (opts.queryCluster !== false) {
+    try {
+      rec = refreshStates(store, id);
+    } catch (e) {
+      // Results still come home when the controller does not answer; the states stay as last seen.
+      if (!(e instanceof SlurmError)) throw e;
+      warning = `${e.message}; trial states are as last seen${rec.checkedAt ? ` at ${rec.checkedAt}` : ''}`;
+    }
+  }
   const spec = store.experiments.spec(id);
   const before = store.experiments.get(id).status;
   const trials: SyncReport['trials'] = [];
@@ -189,6 +200,7 @@ export function syncExperiment(store: Store, id: string, opts: { queryCluster?: 
   return {
     experimentId: id,
     status,
+    warning,
     runsAdded: trials.reduce((a, t) => a + t.runsAdded, 0),
     masksAdded: trials.reduce((a, t) => a + t.masksAdded, 0),
     weightsAdded: trials.reduce((a, t) => a + t.weightsAdded, 0),

@@ -21,7 +21,7 @@ export const SlurmProfileSchema = z
     account: word.optional(),
     qos: word.optional(),
     /** Per task: minutes, or Slurm's [D-]HH:MM:SS. */
-    time: z.string().regex(/^(\d+|(\d+-)?\d{1,2}(:\d{2}){1,2})$/, 'use minutes or [D-]HH:MM:SS').optional(),
+    time: z.string().regex(/^(\d+|\d+:\d{2}|\d+:\d{2}:\d{2}|\d+-\d{1,2}(:\d{2}){0,2})$/, 'use minutes, MM:SS, HH:MM:SS or D-HH[:MM[:SS]]').optional(),
     cpusPerTask: z.number().int().min(1).max(1024).optional(),
     gpusPerTask: z.number().int().min(0).max(64).optional(),
     /** Memory per task, e.g. 8G or 16000M. */

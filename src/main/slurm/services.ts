@@ -2,7 +2,8 @@ import type { LabEvent } from '../../shared/events';
 import type { LabRuntime } from '../services';
 import type { Store } from '../store';
 import { activeSlurmExperiments, cancelOnSlurm, resumeOnSlurm, slurmInfo, syncExperiment } from './index';
-import { isOnSlurm } from './record';
+import { StoreError } from '../store';
+import { isOnSlurm, removeRecord } from './record';
 
 /** Seconds between background syncs in a window or server (LTH_SLURM_POLL_SECONDS; default 30). */
 export function pollSeconds(): number {
@@ -20,6 +21,14 @@ export function attachSlurm(runtime: LabRuntime, store: Store, emit: (e: LabEven
   const get = ex.get.bind(ex);
   const resume = ex.resume.bind(ex);
   const cancel = ex.cancel.bind(ex);
+  const del = ex.delete.bind(ex);
+  ex.delete = (id) => {
+    if (isOnSlurm(store, id) && store.experiments.get(id).status === 'running') {
+      throw new StoreError(`experiment ${id} is running on Slurm: cancel it before deleting it`, 'conflict');
+    }
+    del(id);
+    removeRecord(store, id);
+  };
   ex.get = (id) => {
     const d = get(id);
     return isOnSlurm(store, id) ? { ...d, slurm: slurmInfo(store, id, d.status === 'running') } : d;

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import type { LayerInfo, RunResult } from '../../shared/results';
 import { plannedVariants } from '../engine/imp';
+import { specVariants } from '../../shared/variants';
 import { maskDensity, unpackWeights } from '../store/blobs';
 import { RunRepo } from '../store/runs';
 import type { Store } from '../store';
@@ -125,7 +126,7 @@ export function mergeTrial(store: Store, id: string, folder: string, trial: numb
     const spec = local.spec;
     for (const r of runs) {
       if (r.round >= spec.pruning.rounds) throw refuse(`run round ${r.round} is beyond the spec's ${spec.pruning.rounds} rounds`);
-      if (r.variant !== 'ticket' && !spec.controls.includes(r.variant)) throw refuse(`run ${r.variant} round ${r.round} is not a control of the spec`);
+      if (!specVariants(spec).includes(r.variant)) throw refuse(`run ${r.variant} round ${r.round} is not a control of the spec`);
       if (r.variant === 'ticket') {
         const d = density.get(r.round);
         if (!d) throw refuse(`ticket run of round ${r.round} has no mask`);

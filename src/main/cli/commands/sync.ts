@@ -25,6 +25,7 @@ export function syncCommand(): Command {
         let report: SyncReport;
         for (;;) {
           report = syncExperiment(s.store, id);
+          if (report.warning && !opts.json) process.stderr.write(`lth: warning: ${report.warning}\n`);
           total.runsAdded += report.runsAdded;
           total.masksAdded += report.masksAdded;
           total.weightsAdded += report.weightsAdded;
