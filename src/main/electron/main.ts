@@ -4,6 +4,7 @@ import { createLabServices } from '../services';
 import { registerAppProtocol, registerAppScheme } from './protocol';
 import { registerIpc } from './ipc';
 import { trustedOrigins } from './security';
+import { webgpuSwitches } from './gpu-window';
 import { createMainWindow, hardenContents, hardenSession, hostHandlers } from './window';
 import { utilityProcessSpawner } from './worker-spawner';
 
@@ -13,6 +14,8 @@ const origins = trustedOrigins(devServerUrl, app.isPackaged);
 
 registerAppScheme();
 app.enableSandbox();
+// WebGPU on a Linux desktop where Chromium does not enable it by default: only when the user opts in.
+for (const [name, value] of webgpuSwitches()) app.commandLine.appendSwitch(name, value);
 if (!app.requestSingleInstanceLock()) app.quit();
 
 app.on('web-contents-created', (_event, contents) => hardenContents(contents, origins));
