@@ -31,7 +31,7 @@ export function aggregateRuns(runs: readonly RunResult[]): RoundAggregate[] {
     if (g) g.push(r);
     else groups.set(key, [r]);
   }
-  const order: Variant[] = ['ticket', 'reinit', 'random'];
+  const order: Variant[] = ['ticket', 'reinit', 'random', 'shuffle', 'sign', 'supermask', 'supermask-signed'];
   return [...groups.values()]
     .map((g) => ({
       variant: g[0]!.variant,

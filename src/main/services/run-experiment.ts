@@ -4,6 +4,10 @@ import { TFJS_VERSION } from '../engine/backend';
 import type { Executor } from '../engine/executor';
 import { inlineExecutor } from '../engine/executor';
 import { runImp } from '../engine/imp';
+import { runAtInit } from '../engine/at-init';
+import { runSupermasks } from '../engine/supermask';
+import { trialSeed } from '../engine/random';
+import { glorotInit } from '../engine/weights';
 import { planNetwork } from '../engine/network';
 import { AbortedError } from '../engine/trainer';
 import type { BackendInfo } from '../engine/types';
@@ -13,6 +17,7 @@ import { loadDataset } from '../engine/data';
 import { processPoolExecutor } from '../engine/pool-executor';
 import { sameLayers } from './tickets';
 import { LTH_LAB_VERSION } from './version';
+import { trainedVariants } from '../../shared/variants';
 
 export interface RunExperimentOptions {
   backend: BackendInfo;
@@ -70,12 +75,14 @@ export async function runExperiment(store: Store, id: string, opts: RunExperimen
     heartbeat = setInterval(() => store.experiments.heartbeat(id), HEARTBEAT_MS);
     heartbeat.unref();
     // More processes than runs that can train at once would only cost memory.
-    const parallel = spec.trials * (1 + spec.controls.length);
+    const parallel = spec.trials * (1 + trainedVariants(spec).length) * (spec.pruning.method === 'magnitude' ? 1 : spec.pruning.rounds);
     const size = Math.min(opts.pool?.size ?? 1, parallel);
     executor = opts.pool && size > 1 ? processPoolExecutor({ size, entry: opts.pool.entry, dataset: ref, backend: opts.pool.backend }) : inlineExecutor(data);
     const began = Date.now();
     let firstFraction: number | null = null;
-    await runImp({
+    // IMP, or pruning at initialisation (issue 13): the same context, sink and resume contract.
+    const driver = spec.pruning.method === 'magnitude' ? runImp : runAtInit;
+    await driver({
       spec,
       data,
       executor,
@@ -102,6 +109,21 @@ export async function runExperiment(store: Store, id: string, opts: RunExperimen
         emit({ type: 'run-complete', experimentId: id, result });
       },
     });
+    if (spec.supermasks) {
+      // Untrained supermasks (Zhou et al. 2019): one evaluation per stored mask, after training, skipped when stored.
+      runSupermasks({
+        spec,
+        plan,
+        data,
+        sink: store.sinkFor(id),
+        masks: store.resumeState(id).masks,
+        done: store.runs.list(id, false),
+        initOf: (trial) => source?.weights ?? glorotInit(plan.layers, trialSeed(spec, trial)),
+        signal: opts.signal,
+        onRun: (result) => emit({ type: 'run-complete', experimentId: id, result }),
+      });
+      if (opts.signal?.aborted) throw new AbortedError();
+    }
     finish(store, id);
     setStatus('completed');
     return 'completed';

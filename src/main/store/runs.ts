@@ -1,5 +1,5 @@
 import type { EvalPoint, RunResult } from '../../shared/results';
-import type { Variant } from '../../shared/spec';
+import { VariantSchema, type Variant } from '../../shared/spec';
 import { isNullAt, packF64, packNulls, unpackF64 } from './blobs';
 import type { Db } from './db';
 import { StoreError } from './errors';
@@ -33,7 +33,7 @@ interface CurveRow {
   test_accuracy: Buffer;
 }
 
-const VARIANTS: readonly Variant[] = ['ticket', 'reinit', 'random'];
+const VARIANTS: readonly Variant[] = VariantSchema.options;
 
 /** Bytes of one run's row data and curve blobs, as SQL over `runs r` joined to `run_curves c`. */
 export const RUN_BYTES_SQL = `octet_length(r.layer_density) + coalesce(length(c.iteration) + length(c.train_loss)
@@ -93,7 +93,7 @@ export class RunRepo {
     const rows = this.db
       .prepare(
         `SELECT * FROM runs WHERE experiment_id = ?
-         ORDER BY CASE variant WHEN 'ticket' THEN 0 WHEN 'reinit' THEN 1 ELSE 2 END, round, trial`,
+         ORDER BY CASE variant WHEN 'ticket' THEN 0 WHEN 'reinit' THEN 1 WHEN 'random' THEN 2 WHEN 'shuffle' THEN 3 WHEN 'sign' THEN 4 WHEN 'supermask' THEN 5 ELSE 6 END, round, trial`,
       )
       .all(experimentId) as RunRow[];
     const curves = new Map<number, EvalPoint[]>();

@@ -7,7 +7,7 @@ export type FigureKind = (typeof FIGURE_KINDS)[number];
 export const EXPORT_FORMATS = ['svg', 'pdf', 'png', 'csv', 'tex', 'md'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-const VARIANTS: readonly Variant[] = ['ticket', 'reinit', 'random'];
+const VARIANTS: readonly Variant[] = ['ticket', 'reinit', 'random', 'shuffle', 'sign', 'supermask', 'supermask-signed'];
 
 /** Journal column widths, in inches. */
 export const SINGLE_COLUMN_INCHES = 3.5;

@@ -26,6 +26,10 @@ export const VARIANT_TABLE_LABEL: Record<Variant, string> = {
   ticket: 'Ticket',
   reinit: 'Random reinit',
   random: 'Random pruning',
+  shuffle: 'Layer-wise shuffle',
+  sign: 'Sign inversion',
+  supermask: 'Supermask (untrained)',
+  'supermask-signed': 'Signed supermask (untrained)',
 };
 
 /** Rows by experiment, then round, then variant: the variants at one sparsity sit together. */

@@ -1,5 +1,5 @@
 import type { PointStyle } from 'chart.js';
-import type { Variant } from '../spec';
+import type { PruningMethod, Variant } from '../spec';
 
 /**
  * Print styling. Chart units are points (1/72 in), so a font size here is its size on paper when the
@@ -45,15 +45,38 @@ export const VARIANT_STYLE: Record<Variant, SeriesStyle> = {
   ticket: { color: OKABE_ITO.blue, pointStyle: 'circle', dash: [] },
   reinit: { color: OKABE_ITO.orange, pointStyle: 'triangle', dash: [4, 2] },
   random: { color: OKABE_ITO.bluishGreen, pointStyle: 'rect', dash: [1.2, 1.6] },
+  shuffle: { color: OKABE_ITO.vermilion, pointStyle: 'rectRot', dash: [6, 2] },
+  sign: { color: OKABE_ITO.reddishPurple, pointStyle: 'crossRot', dash: [3, 1.5, 1, 1.5] },
+  supermask: { color: OKABE_ITO.skyBlue, pointStyle: 'star', dash: [1, 1] },
+  'supermask-signed': { color: OKABE_ITO.black, pointStyle: 'cross', dash: [5, 1.5, 1, 1.5, 1, 1.5] },
 };
 
 export const VARIANT_LABEL: Record<Variant, string> = {
   ticket: 'Winning ticket',
   reinit: 'Random reinit',
   random: 'Random pruning',
+  shuffle: 'Layer-wise shuffle',
+  sign: 'Sign inversion',
+  supermask: 'Untrained: mask ⊙ θ0',
+  'supermask-signed': 'Untrained: signed constant',
 };
 
-export const VARIANT_ORDER: readonly Variant[] = ['ticket', 'reinit', 'random'];
+export const VARIANT_ORDER: readonly Variant[] = ['ticket', 'reinit', 'random', 'shuffle', 'sign', 'supermask', 'supermask-signed'];
+
+/** How each pruning method is named in legends and tables. */
+export const METHOD_LABEL: Record<PruningMethod, string> = {
+  magnitude: 'IMP',
+  snip: 'SNIP',
+  grasp: 'GraSP',
+  synflow: 'SynFlow',
+  'magnitude-init': 'Magnitude at init',
+  random: 'Random at init',
+};
+
+/** The 'ticket' series of an experiment: IMP's winning tickets, or the trained masks of a pruning-at-init method. */
+export function ticketLabel(method: PruningMethod | undefined): string {
+  return !method || method === 'magnitude' ? VARIANT_LABEL.ticket : `${METHOD_LABEL[method]} (trained)`;
+}
 
 export function categoricalColor(i: number): string {
   return CATEGORICAL[i % CATEGORICAL.length]!;

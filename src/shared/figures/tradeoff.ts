@@ -12,7 +12,7 @@ import {
   seriesStyle,
   variantsIn,
 } from './series';
-import { figureStyle, lineAspect } from './style';
+import { VARIANT_ORDER, figureStyle, lineAspect } from './style';
 import { screenOptions, tooltipOptions } from './screen';
 import type { CsvTable, FigureOptions, FigureSpec } from './types';
 import { weightsRemainingAxis } from './weights-axis';
@@ -121,10 +121,8 @@ function tradeoffCsv(metric: Metric, details: readonly ExperimentDetail[], names
   return { columns: ['experimentId', 'experiment', 'trial', 'variant', 'round', 'weightsRemaining', metric.csvColumn], rows };
 }
 
-const VARIANT_RANK = { ticket: 0, reinit: 1, random: 2 } as const;
-
 export function sortRuns(runs: readonly RunResult[]): RunResult[] {
-  return [...runs].sort((a, b) => VARIANT_RANK[a.variant] - VARIANT_RANK[b.variant] || a.round - b.round || a.trial - b.trial);
+  return [...runs].sort((a, b) => VARIANT_ORDER.indexOf(a.variant) - VARIANT_ORDER.indexOf(b.variant) || a.round - b.round || a.trial - b.trial);
 }
 
 export function range(from: number, to: number): number[] {

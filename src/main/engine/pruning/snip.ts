@@ -1,0 +1,58 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { denseMask } from '../weights';
+import { biasTensors, keepCount, keepTopScores, kernelTensors, scoreForward } from './common';
+import type { AtInitContext, AtInitMethod, ScoreData } from './types';
+import type { NetworkPlan } from '../network';
+import type { WeightSet } from '../types';
+
+/**
+ * exp whose gradient is computed from its input. tfjs's own Exp gradient reads the saved output, and a saved output
+ * is cloned onto the tape before the op that made it, so a gradient of that gradient never reaches the weights
+ * (checked against finite differences in test/pruning/scores.test.ts).
+ */
+const twiceDifferentiableExp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+  save([x]);
+  return { value: tf.exp(x), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, tf.exp(saved[0]!)) };
+}) as (x: tf.Tensor) => tf.Tensor;
+
+/** Mean softmax cross-entropy of the scoring sample, from logits (divided by `temperature`, GraSP's T). */
+export function sampleLoss(plan: NetworkPlan, kernels: readonly tf.Tensor[], biases: readonly tf.Tensor[], data: ScoreData, temperature = 1): tf.Scalar {
+  const size = plan.inputShape[0] * plan.inputShape[1] * plan.inputShape[2];
+  const classes = data.oneHot.length / data.count;
+  const x = tf.tensor2d(data.pixels, [data.count, size]);
+  const y = tf.tensor2d(data.oneHot, [data.count, classes]);
+  let z = scoreForward(plan, kernels, biases, x);
+  if (temperature !== 1) z = tf.div(z, temperature);
+  // log-softmax written out from exp, sum and log, so that GraSP can differentiate its gradient (tfjs has no second
+  // derivative of max); the per-example max that keeps exp finite is read back as a constant.
+  const shift = tf.tensor(tf.max(z, 1, true).dataSync(), [data.count, 1]);
+  const zs = tf.sub(z, shift);
+  const logp = tf.sub(zs, tf.log(tf.sum(twiceDifferentiableExp(zs), 1, true)));
+  return tf.neg(tf.mean(tf.sum(tf.mul(y, logp), 1))) as tf.Scalar;
+}
+
+/**
+ * SNIP's connection sensitivity (Lee et al. 2019, "SNIP: single-shot network pruning based on connection
+ * sensitivity", eq. 6): s_j = |g_j(w; D)| / Σ_k |g_k(w; D)| with g_j = ∂L(c ⊙ w; D)/∂c_j at c = 1, which is
+ * ∂L/∂w_j · w_j. Per weight, |∂L/∂w ⊙ w|; the normalisation does not change the ranking and is left out.
+ */
+export function snipScores(plan: NetworkPlan, weights: WeightSet, data: ScoreData): Float32Array[] {
+  return tf.tidy(() => {
+    const ks = kernelTensors(plan.layers, weights.kernels);
+    const bs = biasTensors(weights);
+    const grads = tf.grads((...k: tf.Tensor[]) => sampleLoss(plan, k, bs, data))(ks);
+    return grads.map((g, i) => Float32Array.from(tf.abs(tf.mul(g, ks[i]!)).dataSync() as Float32Array));
+  });
+}
+
+export const snip: AtInitMethod = {
+  name: 'snip',
+  description: 'SNIP (Lee et al. 2019): keep the weights of highest |∂L/∂w ⊙ w| on a labelled sample, globally, in one shot',
+  needsData: true,
+  mask(ctx: AtInitContext) {
+    if (!ctx.data) throw new Error('SNIP scores on labelled examples: none were given');
+    const scores = snipScores(ctx.plan, ctx.init, ctx.data);
+    return keepTopScores(scores, denseMask(ctx.layers), ctx.pool, keepCount(ctx.layers, ctx.pool, ctx.density));
+  },
+};

@@ -1,0 +1,194 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src/main/engine/backend';
+import { invertSigns, shuffleMask } from '../../src/main/engine/ablations';
+import { planNetwork, type NetworkPlan } from '../../src/main/engine/network';
+import { AT_INIT_METHODS, keepTopScores, scoreData, type ScoreData } from '../../src/main/engine/pruning';
+import { hessianGradientProduct, graspScores } from '../../src/main/engine/pruning/grasp';
+import { snipScores } from '../../src/main/engine/pruning/snip';
+import { synflowScores } from '../../src/main/engine/pruning/synflow';
+import { prunablePool } from '../../src/main/engine/pruning/common';
+import { signedConstant } from '../../src/main/engine/supermask';
+import type { WeightSet } from '../../src/main/engine/types';
+import { denseMask, glorotInit, maskCounts } from '../../src/main/engine/weights';
+import { mulberry32 } from '../../src/main/engine/data/rng';
+import { quadrantDataset, tinySpec } from '../engine/synthetic';
+
+beforeAll(async () => {
+  await initBackend('wasm');
+});
+
+/** A 4-input MLP: fc1 [4, 5] (ReLU), output [5, 3]; biases non-zero so they matter. */
+function tiny(): { plan: NetworkPlan; w: WeightSet; data: ScoreData } {
+  const plan = planNetwork({ conv: [], dense: [5], dropout: 0 }, [2, 2, 1], 3);
+  const w = glorotInit(plan.layers, 5);
+  const r = mulberry32(9);
+  w.biases = w.biases.map((b) => b.map(() => (r.next() - 0.5) * 0.2));
+  const n = 6;
+  const pixels = Float32Array.from({ length: n * 4 }, () => r.next() * 2 - 1);
+  const oneHot = new Float32Array(n * 3);
+  for (let i = 0; i < n; i++) oneHot[i * 3 + (i % 3)] = 1;
+  return { plan, w, data: { pixels, oneHot, count: n } };
+}
+
+/** The same network's mean cross-entropy in float64, written out by hand: the reference the scores are checked against. */
+function loss64(w: { k: number[][]; b: number[][] }, data: ScoreData, temperature = 1): number {
+  let total = 0;
+  for (let e = 0; e < data.count; e++) {
+    const x = Array.from(data.pixels.subarray(e * 4, e * 4 + 4));
+    const h = [0, 1, 2, 3, 4].map((j) => Math.max(0, w.b[0]![j]! + x.reduce((a, xi, i) => a + xi * w.k[0]![i * 5 + j]!, 0)));
+    const z = [0, 1, 2].map((c) => (w.b[1]![c]! + h.reduce((a, hj, j) => a + hj * w.k[1]![j * 3 + c]!, 0)) / temperature);
+    const m = Math.max(...z);
+    const lse = m + Math.log(z.reduce((a, v) => a + Math.exp(v - m), 0));
+    const y = [0, 1, 2].findIndex((c) => data.oneHot[e * 3 + c] === 1);
+    total += lse - z[y]!;
+  }
+  return total / data.count;
+}
+
+const as64 = (w: WeightSet) => ({ k: w.kernels.map((k) => Array.from(k)), b: w.biases.map((b) => Array.from(b)) });
+
+/** ∂L/∂kernels by central differences, in float64. */
+function grad64(w: { k: number[][]; b: number[][] }, data: ScoreData, temperature = 1, h = 1e-6): number[][] {
+  return w.k.map((k, l) =>
+    k.map((_, j) => {
+      const plus = structuredClone(w);
+      const minus = structuredClone(w);
+      plus.k[l]![j]! += h;
+      minus.k[l]![j]! -= h;
+      return (loss64(plus, data, temperature) - loss64(minus, data, temperature)) / (2 * h);
+    }),
+  );
+}
+
+function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rel: number) {
+  const scale = Math.max(...Array.from(expected, Math.abs));
+  expect(scale).toBeGreaterThan(0);
+  for (let i = 0; i < expected.length; i++) expect(Math.abs(actual[i]! - expected[i]!)).toBeLessThan(rel * scale);
+}
+
+describe('pruning-at-init scores on a tiny network', () => {
+  it('SNIP is |∂L/∂w ⊙ w| (finite differences in float64)', () => {
+    const { plan, w, data } = tiny();
+    const got = snipScores(plan, w, data);
+    const g = grad64(as64(w), data);
+    got.forEach((s, l) => expectClose(s, g[l]!.map((gi, j) => Math.abs(gi * w.kernels[l]![j]!)), 2e-3));
+  });
+
+  it("GraSP's Hessian-gradient product matches finite differences of the gradient along g, and its score is θ ⊙ Hg", () => {
+    const { plan, w, data } = tiny();
+    for (const temperature of [1, 200]) {
+      const { g, hg } = hessianGradientProduct(plan, w, data, temperature);
+      const w64 = as64(w);
+      const g64 = grad64(w64, data, temperature);
+      g.forEach((gl, l) => expectClose(gl, g64[l]!, 2e-3));
+      // Hg = d/dε ∇L(θ + ε g) at 0: central differences of the float64 gradient.
+      const eps = 1e-3 / Math.sqrt(g64.flat().reduce((a, v) => a + v * v, 0));
+      const shifted = (sign: number) => ({ k: w64.k.map((k, l) => k.map((v, j) => v + sign * eps * g64[l]![j]!)), b: w64.b });
+      const gp = grad64(shifted(1), data, temperature, 1e-5);
+      const gm = grad64(shifted(-1), data, temperature, 1e-5);
+      const fd = gp.map((k, l) => k.map((v, j) => (v - gm[l]![j]!) / (2 * eps)));
+      hg.forEach((h, l) => expectClose(h, fd[l]!, 2e-2));
+    }
+    const scores = graspScores(plan, w, data, 1);
+    const { hg } = hessianGradientProduct(plan, w, data, 1);
+    scores.forEach((s, l) => expectClose(s, Array.from(hg[l]!, (h, j) => h * w.kernels[l]![j]!), 1e-6));
+  });
+
+  it('SynFlow is |θ| ⊙ ∂R/∂|θ| with R = 1ᵀ|W1||W2|1 (hand computation), up to one common factor', () => {
+    const { plan, w } = tiny();
+    const mask = denseMask(plan.layers);
+    const got = synflowScores(plan, w, mask);
+    const [k1, k2] = w.kernels.map((k) => Array.from(k, Math.abs)) as [number[], number[]];
+    // Input ones: unit j of fc1 carries a_j = Σ_i |W1_ij|; output c gets Σ_j a_j |W2_jc|.
+    const a = [0, 1, 2, 3, 4].map((j) => [0, 1, 2, 3].reduce((s, i) => s + k1[i * 5 + j]!, 0));
+    const out = [0, 1, 2, 3, 4].map((j) => [0, 1, 2].reduce((s, c) => s + k2[j * 3 + c]!, 0));
+    const s1 = k1.map((v, idx) => v * out[idx % 5]!);
+    const s2 = k2.map((v, idx) => v * a[Math.floor(idx / 3)]!);
+    const norm = (xs: ArrayLike<number>[]) => {
+      const total = xs.reduce((t, x) => t + Array.from(x).reduce((p, v) => p + v, 0), 0);
+      return xs.map((x) => Array.from(x, (v) => v / total));
+    };
+    const [e1, e2] = norm([s1, s2]);
+    const [g1, g2] = norm(got);
+    expectClose(g1!, e1!, 1e-5);
+    expectClose(g2!, e2!, 1e-5);
+  });
+
+  it('keeps exactly round(n · density) with deterministic ties (earlier layer, then lower index)', () => {
+    const scores = [Float32Array.from([1, 2, 2, 0]), Float32Array.from([2, 3])];
+    const m = keepTopScores(scores, [new Uint8Array(4).fill(1), new Uint8Array(2).fill(1)], [0, 1], 3);
+    expect(m.map((x) => Array.from(x))).toEqual([[0, 1, 1, 0], [0, 1]]);
+    const m2 = keepTopScores(scores, [new Uint8Array(4).fill(1), new Uint8Array(2).fill(1)], [0, 1], 4);
+    expect(m2.map((x) => Array.from(x))).toEqual([[0, 1, 1, 0], [1, 1]]);
+  });
+});
+
+describe('methods, one shot to a density', () => {
+  const spec = tinySpec({ pruning: { strategy: 'layerwise', rates: { conv: 0.1, dense: 0.2, output: 0.1 }, rounds: 3, rewindIteration: 0 } });
+  const plan = planNetwork(spec.network, [8, 8, 1], 4);
+  const init = glorotInit(plan.layers, 3);
+  const pool = prunablePool(plan.layers, spec);
+  const total = plan.layers.reduce((a, l) => a + l.weights, 0);
+  const maskOf = (method: keyof typeof AT_INIT_METHODS, data: ReturnType<typeof quadrantDataset>, density: number) =>
+    AT_INIT_METHODS[method].mask({ spec, plan, layers: plan.layers, init, density, pool, data: scoreData(spec, data, 0), seed: 1 });
+
+  it('every method keeps exactly round(N · density)', () => {
+    for (const method of Object.keys(AT_INIT_METHODS) as (keyof typeof AT_INIT_METHODS)[]) {
+      for (const d of [0.5, 0.1, 0.013]) {
+        const kept = maskCounts(maskOf(method, quadrantDataset(), d)).reduce((a, b) => a + b, 0);
+        if (method === 'random') expect(Math.abs(kept - Math.round(total * d))).toBeLessThanOrEqual(plan.layers.length);
+        else expect(kept).toBe(Math.round(total * d));
+      }
+    }
+  });
+
+  it('SynFlow is data-independent: the same mask for any dataset; SNIP is not', () => {
+    const a = quadrantDataset(400, 200, 1);
+    const b = quadrantDataset(400, 200, 77);
+    expect(maskOf('synflow', a, 0.05)).toEqual(maskOf('synflow', b, 0.05));
+    expect(maskOf('snip', a, 0.05)).not.toEqual(maskOf('snip', b, 0.05));
+  });
+});
+
+describe('ablations', () => {
+  const plan = planNetwork({ conv: [], dense: [16, 12], dropout: 0 }, [8, 8, 1], 4);
+  const mask = AT_INIT_METHODS['magnitude-init'].mask({
+    spec: tinySpec(),
+    plan,
+    layers: plan.layers,
+    init: glorotInit(plan.layers, 2),
+    density: 0.2,
+    pool: [0, 1, 2],
+    data: null,
+    seed: 0,
+  });
+
+  it('the layer-wise shuffle keeps every layer count and moves positions', () => {
+    const shuffled = shuffleMask(mask, 42);
+    expect(maskCounts(shuffled)).toEqual(maskCounts(mask));
+    shuffled.forEach((m, i) => expect(Array.from(m)).not.toEqual(Array.from(mask[i]!)));
+    expect(shuffleMask(mask, 42)).toEqual(shuffled);
+  });
+
+  it('sign inversion keeps magnitudes and flips every sign', () => {
+    const w = glorotInit(plan.layers, 2);
+    const inv = invertSigns(w);
+    inv.kernels.forEach((k, l) =>
+      k.forEach((v, j) => {
+        expect(Math.abs(v)).toBe(Math.abs(w.kernels[l]![j]!));
+        expect(Math.sign(v)).toBe(-Math.sign(w.kernels[l]![j]!));
+      }),
+    );
+  });
+
+  it("the signed constant is each layer's std times sign(θ0)", () => {
+    const w = glorotInit(plan.layers, 2);
+    const s = signedConstant(w);
+    s.kernels.forEach((k, l) => {
+      const x = Array.from(w.kernels[l]!);
+      const mean = x.reduce((a, v) => a + v, 0) / x.length;
+      const std = Math.sqrt(x.reduce((a, v) => a + (v - mean) ** 2, 0) / x.length);
+      k.forEach((v, j) => expect(v).toBeCloseTo(Math.sign(x[j]!) * std, 6));
+    });
+  });
+});
