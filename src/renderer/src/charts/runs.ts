@@ -18,11 +18,11 @@ export interface ChartRun {
 
 export type RunMetric = 'acc-loss' | 'valAccuracy' | 'testAccuracy' | 'valLoss' | 'trainLoss';
 export const RUN_METRICS: { id: RunMetric; label: string }[] = [
-  { id: 'acc-loss', label: 'validation accuracy and loss' },
-  { id: 'valAccuracy', label: 'validation accuracy' },
+  { id: 'acc-loss', label: 'val acc + loss' },
+  { id: 'valAccuracy', label: 'val accuracy' },
   { id: 'testAccuracy', label: 'test accuracy' },
-  { id: 'valLoss', label: 'validation loss' },
-  { id: 'trainLoss', label: 'training loss (mean between evaluations)' },
+  { id: 'valLoss', label: 'val loss' },
+  { id: 'trainLoss', label: 'train loss' },
 ];
 
 export const runKey = (r: { trial: number; variant: string; round: number }) => `${r.trial}:${r.variant}:${r.round}`;
@@ -103,33 +103,41 @@ export interface RunChartOptions {
   trials: number;
 }
 
-const pctTick = (v: number | string) => `${(Number(v) * 100).toFixed(Number(v) * 100 >= 10 ? 0 : 1)}%`;
+/** Percent ticks with as many decimals as the tick step needs (no "27%, 27%" on a narrow range). */
+const pctTick = (v: number | string, _i: number, ticks: { value: number }[]) => {
+  const step = ticks.length > 1 ? Math.abs(ticks[1]!.value - ticks[0]!.value) * 100 : 1;
+  const digits = step >= 1 ? 0 : step >= 0.1 ? 1 : 2;
+  return `${(Number(v) * 100).toFixed(digits)}%`;
+};
 const fmt = (metric: string, v: number) => (metric.includes('ccuracy') ? `${(v * 100).toFixed(2)}%` : v.toPrecision(4));
 
 /** The run chart: one or more runs against iteration; accuracy as %, loss optionally on a log axis. */
 export function runChart(runs: ChartRun[], o: RunChartOptions): ChartConfiguration<'line'> {
   const many = runs.length > 1;
+  const byVariant = new Set(runs.map((r) => r.variant)).size === runs.length;
   const metrics: ('valAccuracy' | 'testAccuracy' | 'valLoss' | 'trainLoss')[] = o.metric === 'acc-loss' ? ['valAccuracy', 'valLoss'] : [o.metric];
   const datasets = runs.flatMap((r, i) =>
     metrics.map((m) => {
       const isLoss = m === 'valLoss' || m === 'trainLoss';
-      const color = many ? seriesColor(i) : m === 'valAccuracy' || m === 'testAccuracy' ? VARIANT_STYLE.ticket.color : VARIANT_STYLE.reinit.color;
+      // Several variants of one round and trial: each in its variant's colour (as in the paper figures); else by run.
+      const color = many ? (byVariant ? VARIANT_STYLE[r.variant].color : seriesColor(i)) : m === 'valAccuracy' || m === 'testAccuracy' ? VARIANT_STYLE.ticket.color : VARIANT_STYLE.reinit.color;
       const raw = r.points.filter((p) => p[m] !== null).map((p) => ({ x: p.iteration, y: p[m] as number }));
       const ys = smooth(raw.map((p) => p.y), o.smoothing);
       const name = o.metric === 'acc-loss' ? (m === 'valAccuracy' ? 'val accuracy' : 'val loss') : RUN_METRICS.find((x) => x.id === m)!.label;
       return {
-        label: many ? `${runLabel(r, o.trials)}${r.partial ? ' (unfinished)' : ''}${o.metric === 'acc-loss' ? ` — ${name}` : ''}` : name,
+        label: many ? `${runLabel(r, o.trials)}${r.partial ? ' (unfinished)' : ''}${o.metric === 'acc-loss' && isLoss ? ' — val loss' : ''}` : name,
         data: raw.map((p, k) => ({ x: p.x, y: ys[k] as number })).filter((p) => !o.logY || !isLoss || p.y > 0),
         borderColor: color,
         backgroundColor: color,
-        borderDash: isLoss && o.metric === 'acc-loss' ? [6, 4] : many ? VARIANT_STYLE[r.variant].dash : [],
+        borderDash: o.metric === 'acc-loss' ? (isLoss ? [6, 4] : []) : many ? VARIANT_STYLE[r.variant].dash : [],
         yAxisID: isLoss ? 'loss' : 'acc',
         pointRadius: raw.length > 60 ? 0 : 2,
         borderWidth: 2,
       };
     }),
   );
-  const xmax = Math.max(1, ...runs.map((r) => Math.max(r.totalIterations, r.points.at(-1)?.iteration ?? 0)));
+  // A finished run spans its iterations; an unfinished one the part it trained (not 2% of a long axis).
+  const xmax = Math.max(1, ...runs.map((r) => (r.partial ? Math.max(r.points.at(-1)?.iteration ?? 1, Math.min(r.totalIterations, 100)) : Math.max(r.totalIterations, r.points.at(-1)?.iteration ?? 0))));
   const usesAcc = metrics.some((m) => m.includes('ccuracy'));
   const usesLoss = metrics.some((m) => m.includes('Loss'));
   const accValues = datasets.filter((d) => d.yAxisID === 'acc').flatMap((d) => d.data.map((p) => p.y));
@@ -158,7 +166,16 @@ export function runChart(runs: ChartRun[], o: RunChartOptions): ChartConfigurati
         },
       },
       plugins: {
-        legend: { position: 'bottom', labels: { boxWidth: 14, boxHeight: 2 } },
+        // Several runs with accuracy and loss: one legend entry per run (solid accuracy, dashed loss, said in the title).
+        legend: {
+          position: 'bottom',
+          labels: {
+            boxWidth: 14,
+            boxHeight: 2,
+            filter: (item: { text: string }) => !(many && o.metric === 'acc-loss' && item.text.endsWith('— val loss')),
+          },
+        },
+        ...(many && o.metric === 'acc-loss' ? { subtitle: { display: true, text: 'solid: validation accuracy · dashed: validation loss', font: { size: 10 }, padding: { bottom: 4 } } } : {}),
         tooltip: {
           callbacks: {
             title: (items: TooltipItem<'line'>[]) => `iteration ${Number(items[0]?.parsed.x ?? 0).toLocaleString('en-US')}`,

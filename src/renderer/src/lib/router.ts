@@ -31,7 +31,7 @@ export function parseHash(hash: string): Route {
 export function formatHash(r: Route): string {
   const q = Object.entries(r.query)
     .filter(([, v]) => v.length)
-    .map(([k, v]) => `${encodeURIComponent(k)}=${v.map(encodeURIComponent).join(',')}`)
+    .map(([k, v]) => `${encodeURIComponent(k)}=${v.map((x) => encodeURIComponent(x).replace(/%3A/gi, ':')).join(',')}`)
     .join('&');
   return `#/${r.view}${r.id ? `/${encodeURIComponent(r.id)}` : ''}${q ? `?${q}` : ''}`;
 }
@@ -93,8 +93,11 @@ export function startRouter(): () => void {
   );
   const onPop = () => apply(parseHash(location.hash));
   window.addEventListener('popstate', onPop);
+  // A hash typed or pasted into the address bar.
+  window.addEventListener('hashchange', onPop);
   return () => {
     stop();
     window.removeEventListener('popstate', onPop);
+    window.removeEventListener('hashchange', onPop);
   };
 }
