@@ -9,6 +9,7 @@ import { checkpointKey, emptyResumeState, type Checkpoint, type ExperimentSink, 
 import { denseMask, glorotInit } from '../../src/main/engine/weights';
 import { portExecutor } from '../../src/main/electron/gpu-trainer/executor';
 import { serveTrainer } from '../../src/main/electron/gpu-trainer/host';
+import { desktopTraining, probeTrainer } from '../../src/main/electron/gpu-trainer/probe';
 import type { TrainerPort } from '../../src/main/electron/gpu-trainer/protocol';
 import type { RunResult } from '../../src/shared/results';
 import { quadrantDataset, tinySpec } from './synthetic';
@@ -117,5 +118,36 @@ describe('trainer host over a MessagePort (the desktop WebGPU worker protocol)',
     expect(await answer).toMatchObject({ type: 'trainer-failed', message: expect.stringMatching(/unexpected message/) });
     channel.port1.close();
     channel.port2.close();
+  });
+
+  it("the app's start-up probe: a host that loads reports its backend; one that cannot says why, and the app then says which flags or driver would enable WebGPU", async () => {
+    const ok = new MessageChannel();
+    serveTrainer(port(ok.port2), async () => ({ backend: (await initBackend('cpu')).name, detail: 'cpu in a test host' }));
+    expect(await probeTrainer(port(ok.port1), 10_000)).toEqual({ ok: true, backend: 'cpu', detail: 'cpu in a test host', adapter: null });
+    ok.port1.close();
+    ok.port2.close();
+
+    const bad = new MessageChannel();
+    serveTrainer(port(bad.port2), async () => {
+      throw new Error('tf.setBackend("webgpu") returned false: no WebGPU adapter or device');
+    });
+    const failed = await probeTrainer(port(bad.port1), 10_000);
+    bad.port1.close();
+    bad.port2.close();
+    expect(failed).toEqual({ ok: false, reason: 'tf.setBackend("webgpu") returned false: no WebGPU adapter or device' });
+    const linux = desktopTraining(failed, 'linux');
+    expect(linux.useWindow).toBe(false);
+    expect(linux.note).toMatch(/^WebGPU is not used by the desktop app: tf\.setBackend.*LTH_ENABLE_UNSAFE_WEBGPU=1.*training on the CPU backends$/);
+
+    const hardware = { vendor: 'nvidia', architecture: 'hopper', device: '', description: '', fallback: false, software: false, route: 'browser' };
+    expect(desktopTraining({ ok: true, backend: 'webgpu', detail: 'WebGPU (Chromium) on nvidia hopper', adapter: hardware })).toEqual({ useWindow: true, detail: 'WebGPU (Chromium) on nvidia hopper', note: null });
+    const swiftshader = desktopTraining({ ok: true, backend: 'webgpu', detail: 'WebGPU (Chromium) on google swiftshader, software adapter', adapter: { ...hardware, vendor: 'google', architecture: 'swiftshader', software: true } });
+    expect(swiftshader.useWindow).toBe(false);
+    expect(swiftshader.note).toMatch(/only a software adapter/);
+
+    const silent = new MessageChannel();
+    expect(await probeTrainer(port(silent.port1), 200)).toEqual({ ok: false, reason: 'the WebGPU trainer window did not answer within 0.2 s' });
+    silent.port1.close();
+    silent.port2.close();
   });
 });

@@ -9,6 +9,13 @@ import { APP_ORIGIN, webPreferences } from './security';
  * The returned port feeds portExecutor (src/main/electron/gpu-trainer/executor.ts).
  */
 export function openGpuTrainerWindow(preload: string, devServerUrl?: string): { window: BrowserWindow; port: TrainerPort } {
+  const { window, port } = openGpuTrainerChannel(preload, devServerUrl);
+  port.start();
+  return { window, port: mainPort(port, window) };
+}
+
+/** The same window, with main's end of the channel left raw: it is handed on to an experiment's utility process. */
+export function openGpuTrainerChannel(preload: string, devServerUrl?: string): { window: BrowserWindow; port: MessagePortMain } {
   const win = new BrowserWindow({
     show: false,
     width: 320,
@@ -20,8 +27,7 @@ export function openGpuTrainerWindow(preload: string, devServerUrl?: string): { 
   const { port1, port2 } = new MessageChannelMain();
   win.webContents.once('did-finish-load', () => win.webContents.postMessage('lth-trainer-port', null, [port2]));
   void win.loadURL(`${devServerUrl ?? APP_ORIGIN}/gpu-trainer.html`);
-  port1.start();
-  return { window: win, port: mainPort(port1, win) };
+  return { window: win, port: port1 };
 }
 
 function mainPort(port: MessagePortMain, win: BrowserWindow): TrainerPort {

@@ -7,7 +7,7 @@ import type { WorkerHandle, WorkerSpawner } from './worker-handle';
 
 /** Messages between the queue and a training process. */
 export type ToWorker =
-  | { type: 'run'; experimentId: string; dbPath: string; home: string; backend: string; workers: number }
+  | { type: 'run'; experimentId: string; dbPath: string; home: string; backend: string; workers: number; backendDetail?: string }
   | { type: 'stop'; status: ExperimentStatus };
 export type FromWorker = { type: 'event'; event: LabEvent } | { type: 'done'; status: ExperimentStatus };
 

@@ -42,7 +42,8 @@ export async function createLabServices(opts: LabServicesOptions = {}): Promise<
   const store = openStore({ dataDir: opts.home, dbPath: opts.dbPath, generatedBy: `LTH Lab ${LTH_LAB_VERSION}` });
   try {
     // With child runners this process only reports the backend; the children train (and hold a GPU device).
-    let backend: BackendInfo | null = opts.lazyBackend ? null : opts.runner === 'child' ? await describeBackend(opts.backend ?? 'auto') : await initBackend(opts.backend ?? 'auto');
+    let backend: BackendInfo | null =
+      opts.backendInfo ?? (opts.lazyBackend ? null : opts.runner === 'child' ? await describeBackend(opts.backend ?? 'auto') : await initBackend(opts.backend ?? 'auto'));
     const ensureBackend = async () => (backend ??= await initBackend(opts.backend ?? 'auto'));
     ensureBuiltinDatasets(store);
     markDeadRunsInterrupted(store);

@@ -2,6 +2,7 @@ import type { LabEvent } from '../../shared/events';
 import type { ExperimentStatus } from '../../shared/results';
 import { TFJS_VERSION } from '../engine/backend';
 import type { Executor } from '../engine/executor';
+import type { LoadedDataset } from '../engine/data/types';
 import { inlineExecutor } from '../engine/executor';
 import { runImp } from '../engine/imp';
 import { runAtInit } from '../engine/at-init';
@@ -27,6 +28,8 @@ export interface RunExperimentOptions {
   onEvent?: (event: LabEvent) => void;
   /** Train independent runs in this many processes (the bundled worker entry); one run at a time in-process when absent. */
   pool?: { size: number; entry: string; backend: string };
+  /** Train through this executor instead (the desktop app's WebGPU worker behind a MessagePort). */
+  executor?: (data: LoadedDataset) => Executor;
 }
 
 const HEARTBEAT_MS = 5000;
@@ -77,7 +80,7 @@ export async function runExperiment(store: Store, id: string, opts: RunExperimen
     // More processes than runs that can train at once would only cost memory.
     const parallel = spec.trials * (1 + trainedVariants(spec).length) * (spec.pruning.method === 'magnitude' ? 1 : spec.pruning.rounds);
     const size = Math.min(opts.pool?.size ?? 1, parallel);
-    executor = opts.pool && size > 1 ? processPoolExecutor({ size, entry: opts.pool.entry, dataset: ref, backend: opts.pool.backend }) : inlineExecutor(data);
+    executor = opts.executor ? opts.executor(data) : opts.pool && size > 1 ? processPoolExecutor({ size, entry: opts.pool.entry, dataset: ref, backend: opts.pool.backend }) : inlineExecutor(data);
     const began = Date.now();
     let firstFraction: number | null = null;
     // IMP, or pruning at initialisation (issue 13): the same context, sink and resume contract.

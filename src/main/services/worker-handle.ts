@@ -1,3 +1,4 @@
+import type { BackendInfo } from '../engine/types';
 /**
  * A training process as the experiment queue sees it. Under plain Node it wraps child_process.fork;
  * in Electron main it wraps utilityProcess.fork, so heavy work never runs on Electron's main thread.
@@ -28,4 +29,6 @@ export interface LabServicesOptions {
   workerEntry?: string;
   /** Electron passes a utilityProcess-based spawner; plain Node uses child_process.fork. */
   spawnWorker?: WorkerSpawner;
+  /** The backend the children train with, when the front door decides it (the desktop app's WebGPU window). */
+  backendInfo?: BackendInfo;
 }

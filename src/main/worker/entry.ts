@@ -5,6 +5,7 @@ import { runExperiment } from '../services/run-experiment';
 import { openStore } from '../store';
 import type { ToTrainer } from '../engine/pool-protocol';
 import { hostTrainer } from './trainer-host';
+import { windowTrainer, type MainPortLike } from '../electron/gpu-trainer/utility';
 
 /**
  * A training process: Electron's utilityProcess (messages on process.parentPort) or a Node child process
@@ -12,9 +13,11 @@ import { hostTrainer } from './trainer-host';
  * experiment, streaming events back.
  */
 interface ParentPort {
-  on(event: 'message', listener: (e: { data: unknown }) => void): void;
+  on(event: 'message', listener: (e: { data: unknown; ports?: MainPortLike[] }) => void): void;
   postMessage(message: unknown): void;
 }
+/** In the desktop app, main may hand over a port to its WebGPU trainer window with the 'run' message. */
+let windowPort: MainPortLike | null = null;
 const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
 
 function send(message: FromWorker): void {
@@ -23,7 +26,11 @@ function send(message: FromWorker): void {
 }
 
 function onMessage(listener: (m: ToWorker | ToTrainer) => void): void {
-  if (parentPort) parentPort.on('message', (e) => listener(e.data as ToWorker));
+  if (parentPort)
+    parentPort.on('message', (e) => {
+      windowPort = e.ports?.[0] ?? windowPort;
+      listener(e.data as ToWorker);
+    });
   else process.on('message', (m) => listener(m as ToWorker));
 }
 
@@ -57,9 +64,11 @@ async function run(m: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   let status: ExperimentStatus = 'failed';
   const store = openStore({ dataDir: m.home, dbPath: m.dbPath });
   try {
-    const backend = await initBackend(m.backend as BackendChoice);
+    const gpu = windowPort ? windowTrainer(windowPort, m.backendDetail) : null;
+    const backend = gpu?.backend ?? (await initBackend(m.backend as BackendChoice));
     status = await runExperiment(store, m.experimentId, {
       backend,
+      executor: gpu?.executor,
       // This file is also the pool's trainer entry: the experiment process forks copies of itself.
       pool: m.workers > 1 ? { size: m.workers, entry: __filename, backend: m.backend } : undefined,
       signal: controller.signal,
