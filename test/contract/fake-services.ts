@@ -66,6 +66,13 @@ export function fakeServices(): LabServices & { calls: { method: string; args: u
       maskOverlap: (a, b) => ({ ticketA: a, ticketB: b, layers: [{ name: 'dense_1', jaccard: 0.8 }, { name: 'dense_2', jaccard: 0.75 }, { name: 'output', jaccard: 0.9 }] }),
       pixelHeatmap: () => ({ height: 28, width: 28, counts: Array.from({ length: 784 }, (_, p) => { const x = (p % 28) - 13.5, y = Math.floor(p / 28) - 13.5; return Math.max(0, Math.round(240 - (x * x + y * y) * 1.3)); }) }),
     },
+    slurm: {
+      submit: (r) => {
+        rec('slurm.submit', [r]);
+        return { ...experimentSummary, status: 'running' };
+      },
+      sync: (id) => ({ experimentId: id, status: 'completed', runsAdded: 0, masksAdded: 0, weightsAdded: 0, warning: null }),
+    },
     exports: {
       figures: async (r) => {
         rec('exports.figures', [r]);

@@ -3,7 +3,9 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freshHome, json, lth } from '../cli/lth';
+import { createDispatcher } from '../../src/main/server/dispatch';
+import { createLabServices } from '../../src/main/services';
+import { freshHome, json, lth, ROOT } from '../cli/lth';
 import { slurm, startCluster, stopCluster, type Cluster } from './cluster';
 
 /*
@@ -232,5 +234,56 @@ describe.skipIf(skip !== null)('Slurm: a real job array on a local one-node clus
     const again = lth(['resume', id], home, env);
     expect(again.status).not.toBe(0);
     expect(again.stderr).toMatch(/already completed/);
+  });
+
+  it('a window or the browser mode submits through the API (resources only), sees the cluster state, and cancel scancels', async () => {
+    const home = freshHome();
+    const before = { ...process.env };
+    Object.assign(process.env, cluster.env);
+    const services = await createLabServices({ home, backend: 'wasm', runner: 'child', lazyBackend: true, workers: 1, workerEntry: join(ROOT, 'dist/worker.js') });
+    try {
+      const dispatch = createDispatcher(services);
+      const spec = {
+        dataset: 'mnist',
+        network: { dense: [300, 100] },
+        training: { learningRate: 0.0012, batchSize: 60, iterations: 60, evalInterval: 30, validationSize: 1000 },
+        pruning: { rates: { conv: 0.1, dense: 0.2, output: 0.1 }, rounds: 2 },
+        trials: 2,
+        controls: [],
+      };
+      // Free-form #SBATCH or shell lines are not part of the request: only a profile file on this machine has them.
+      const smuggled = await dispatch('slurm.submit', { spec, resources: { sharedDir: shared, sbatch: ['--wrap=rm -rf ~'] } });
+      expect(smuggled.ok).toBe(false);
+      const badPartition = await dispatch('slurm.submit', { spec, resources: { sharedDir: shared, partition: 'debug\nrm -rf ~' } });
+      expect(badPartition).toMatchObject({ ok: false, error: { code: 'invalid', field: 'resources.partition' } });
+
+      const res = await dispatch('slurm.submit', { spec, resources: { sharedDir: shared, time: '10', cpusPerTask: 1 } });
+      expect(res.ok).toBe(true);
+      const id = (res as any).data.id as string;
+      const got = (await dispatch('experiments.get', { id })) as any;
+      expect(got.data.status).toBe('running');
+      expect(got.data.slurm.trials).toHaveLength(2);
+      expect(got.data.slurm.trials.map((t: any) => t.state)).toEqual(expect.arrayContaining([expect.stringMatching(/submitted|pending|running/)]));
+      expect(got.data.slurm.jobs).toHaveLength(1);
+      expect(readFileSync(join(shared, id, 'job.sbatch'), 'utf8')).toMatch(/^#SBATCH --time=10$/m);
+
+      expect((await dispatch('experiments.cancel', { id })).ok).toBe(true);
+      expect(((await dispatch('experiments.get', { id })) as any).data.status).toBe('cancelled');
+      const jobId = got.data.slurm.jobs[0];
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const states = slurm('scontrol', ['show', 'job', '-o', jobId], cluster);
+        if (!/JobState=(PENDING|RUNNING|COMPLETING)/.test(states)) break;
+        expect(Date.now()).toBeLessThan(deadline);
+        await sleep(300);
+      }
+      const synced = (await dispatch('slurm.sync', { id })) as any;
+      expect(synced.ok).toBe(true);
+      expect(synced.data.status).toBe('interrupted');
+      expect(((await dispatch('experiments.get', { id })) as any).data.slurm.trials.map((t: any) => t.state)).toEqual(['cancelled', 'cancelled']);
+    } finally {
+      await services.close();
+      for (const k of Object.keys(cluster.env)) if (!(k in before)) delete process.env[k];
+    }
   });
 });

@@ -38,6 +38,8 @@ export const serviceHandlers: ServiceHandlers = {
   'tickets.maskOverlap': (s, r) => s.tickets.maskOverlap(r.ticketA, r.ticketB),
   'tickets.pixelHeatmap': (s, r) => s.tickets.pixelHeatmap(r.id),
   'exports.figures': (s, r) => s.exports.figures(r),
+  'slurm.submit': (s, r) => s.slurm.submit(r),
+  'slurm.sync': (s, r) => s.slurm.sync(r.id),
 };
 
 /** Any thrown value -> ApiError. Services signal not-found/field problems by message or by `code`/`issues` fields. */

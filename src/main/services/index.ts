@@ -17,7 +17,7 @@ import { exportsService } from './exports';
 import { ExperimentQueue, type Runner } from './queue';
 import { markDeadRunsInterrupted, runningElsewhere } from './recovery';
 import { runExperiment } from './run-experiment';
-import { attachSlurm } from '../slurm/services';
+import { attachSlurm, slurmServices } from '../slurm/services';
 import { maskOverlap, pixelHeatmap, retrainSpec, sameLayers } from './tickets';
 import type { LabServices } from './types';
 import { LTH_LAB_VERSION } from './version';
@@ -171,6 +171,7 @@ export async function createLabServices(opts: LabServicesOptions = {}): Promise<
         maskOverlap: (a, b) => maskOverlap(store, a, b),
         pixelHeatmap: (id) => pixelHeatmap(store, id),
       },
+      slurm: slurmServices(store, emit, opts.backend ?? 'auto'),
       exports: exportsService(store),
       subscribe: (listener) => {
         // Front doors that listen (a window, the server) also hear what other processes do to the store.

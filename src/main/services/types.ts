@@ -1,6 +1,7 @@
 import type { LabEvent } from '../../shared/events';
 import type { Preset } from '../../shared/presets';
 import type { ExperimentSpecInput } from '../../shared/spec';
+import type { SlurmSubmitRequest, SlurmSyncSummary } from '../../shared/slurm';
 import type { DatasetInfo, ExperimentDetail, ExperimentSummary, TicketRecord, BackendName, GpuAdapterInfo } from '../../shared/results';
 import type { ExportFormat, FigureKind } from '../../shared/figures/options';
 
@@ -105,6 +106,13 @@ export interface LabServices {
     maskOverlap(ticketA: string, ticketB: string): MaskOverlap;
     /** For 28x28-style inputs: per input pixel, the number of first-layer connections the ticket keeps. */
     pixelHeatmap(id: string): { height: number; width: number; counts: number[] };
+  };
+  /** Experiments whose trials run as a Slurm job array (this machine being a login node); see src/main/slurm. */
+  slurm: {
+    /** Stores the experiment, writes its folder and job script on the shared filesystem, submits the array. */
+    submit(request: SlurmSubmitRequest): ExperimentSummary;
+    /** Merges finished runs from the task files (idempotent) and updates the status from Slurm. */
+    sync(id: string): SlurmSyncSummary;
   };
   exports: {
     figures(request: ExportFiguresRequest): Promise<ExportedFiles>;

@@ -47,6 +47,25 @@ export function createSlurmExperiment(store: Store, input: ExperimentSpecInput):
 }
 
 /**
+ * A new experiment on Slurm: stored (not queued here), its folder and job script written, and, unless `submit` is
+ * false, its job array submitted. What `lth run --on slurm` and the window's `slurm.submit` do.
+ */
+export function submitNewExperiment(
+  store: Store,
+  input: ExperimentSpecInput,
+  profile: SlurmProfile,
+  backend: BackendChoice,
+  submit = true,
+): { id: string; folder: string; jobId: string | null; trials: number[] } {
+  if (!profile.sharedDir) throw new SlurmError('Slurm needs a shared directory (--shared-dir DIR, or sharedDir in the profile): a folder every node of the cluster sees');
+  const id = createSlurmExperiment(store, input);
+  const folder = prepareSlurmExperiment(store, id, profile, backend);
+  if (!submit) return { id, folder, jobId: null, trials: [] };
+  const s = submitTrials(store, id);
+  return { id, folder, jobId: s.jobId, trials: s.trials };
+}
+
+/**
  * Writes the experiment folder under the profile's shared directory (experiment.json, job.sbatch, a copy of an
  * imported dataset) and records the experiment as a Slurm one. Submits nothing. Returns the folder.
  */

@@ -1,7 +1,11 @@
 import type { LabEvent } from '../../shared/events';
+import { SlurmSubmitSchema } from '../../shared/slurm';
+import type { BackendChoice } from '../engine/backend';
 import type { LabRuntime } from '../services';
+import type { LabServices } from '../services/types';
 import type { Store } from '../store';
-import { activeSlurmExperiments, cancelOnSlurm, resumeOnSlurm, slurmInfo, syncExperiment } from './index';
+import { activeSlurmExperiments, cancelOnSlurm, resumeOnSlurm, slurmInfo, submitNewExperiment, syncExperiment } from './index';
+import { loadProfile, mergeProfiles } from './profile';
 import { StoreError } from '../store';
 import { isOnSlurm, removeRecord } from './record';
 
@@ -64,4 +68,27 @@ export function attachSlurm(runtime: LabRuntime, store: Store, emit: (e: LabEven
     }
   }, pollSeconds() * 1000);
   timer.unref();
+}
+
+/**
+ * The `slurm` part of LabServices (channels slurm.submit and slurm.sync): a window or the browser mode on a login
+ * node submits an experiment and pulls its results. A request sets resources only; #SBATCH and shell lines come
+ * from a named profile the machine's owner wrote, so no window can put commands into a job script.
+ */
+export function slurmServices(store: Store, emit: (e: LabEvent) => void, backend: BackendChoice): LabServices['slurm'] {
+  return {
+    submit: (req) => {
+      const r = SlurmSubmitSchema.parse(req);
+      const named = r.profile ? loadProfile(r.profile, store.dataDir) : undefined;
+      const profile = mergeProfiles(named, r.resources);
+      const out = submitNewExperiment(store, r.spec, profile, backend);
+      emit({ type: 'status', experimentId: out.id, status: 'running', error: null });
+      return store.experiments.get(out.id);
+    },
+    sync: (id) => {
+      const r = syncExperiment(store, id);
+      emit({ type: 'status', experimentId: id, status: r.status, error: store.experiments.get(id).error });
+      return { experimentId: id, status: r.status, runsAdded: r.runsAdded, masksAdded: r.masksAdded, weightsAdded: r.weightsAdded, warning: r.warning };
+    },
+  };
 }

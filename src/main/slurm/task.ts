@@ -105,7 +105,7 @@ export async function runSlurmTask(folder: string, trial: number, opts: { backen
     // One writer, possibly over NFS: a rollback journal needs no shared memory between hosts, WAL would.
     store.db.pragma('journal_mode = DELETE');
     ensureExperimentRow(store, m, data.hash);
-    const backendChoice = opts.backend && opts.backend !== 'auto' ? opts.backend : m.backend;
+    const backendChoice = (opts.backend && opts.backend !== 'auto' ? opts.backend : m.backend) as BackendChoice;
     const backend = await initBackend(backendChoice);
     const id = m.experimentId;
     store.experiments.markRunning(id, { backend: backend.name, ownerPid: process.pid, versions: { lthLab: LTH_LAB_VERSION, tfjs: TFJS_VERSION } });

@@ -27,6 +27,8 @@ export const SERVICE_CHANNELS = [
   'tickets.maskOverlap',
   'tickets.pixelHeatmap',
   'exports.figures',
+  'slurm.submit',
+  'slurm.sync',
 ] as const;
 
 /** Calls only the desktop host can answer (native dialogs); the browser-mode server refuses them. */

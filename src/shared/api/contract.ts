@@ -9,6 +9,7 @@ import type { DatasetSamples, ExportFiguresRequest, ExportedFiles, MaskOverlap, 
 import { EXPORT_FORMATS, FIGURE_KINDS, parseRounds, parseWidth } from '../figures/options';
 import { FigureOptionError } from '../figures/errors';
 import type { Channel } from './channels';
+import { SlurmSubmitSchema, type SlurmSyncSummary } from '../slurm';
 
 /**
  * The one API contract between the window (Electron renderer or browser) and main.
@@ -123,6 +124,9 @@ export const requestSchemas = {
   'tickets.maskOverlap': z.object({ ticketA: id, ticketB: id }).strict(),
   'tickets.pixelHeatmap': z.object({ id }).strict(),
   'exports.figures': ExportFiguresSchema,
+  // Resources only; #SBATCH and shell lines come from a named profile on the serving machine (src/shared/slurm).
+  'slurm.submit': SlurmSubmitSchema,
+  'slurm.sync': z.object({ id }).strict(),
   'host.pickFolder': z.object({ title: z.string().max(200).optional() }).strict(),
 } satisfies Record<Channel, z.ZodType>;
 
@@ -151,6 +155,8 @@ export interface ApiResponses {
   'tickets.maskOverlap': MaskOverlap;
   'tickets.pixelHeatmap': { height: number; width: number; counts: number[] };
   'exports.figures': ExportedFiles;
+  'slurm.submit': ExperimentSummary;
+  'slurm.sync': SlurmSyncSummary;
   /** null when the user closed the dialog. */
   'host.pickFolder': string | null;
 }

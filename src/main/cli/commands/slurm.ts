@@ -6,14 +6,12 @@ import type { BackendChoice } from '../../engine/backend';
 import type { LabRuntime } from '../../services';
 import {
   cancelOnSlurm,
-  createSlurmExperiment,
   loadProfile,
   mergeProfiles,
   parseProfile,
-  prepareSlurmExperiment,
   readJobScript,
   slurmInfo,
-  submitTrials,
+  submitNewExperiment,
   type SlurmProfile,
 } from '../../slurm';
 import { runSlurmTask } from '../../slurm/task';
@@ -59,7 +57,7 @@ export function profileFromFlags(flags: SlurmRunFlags, dataDir: string): SlurmPr
   const fromFile = flags.slurmProfile ? loadProfile(flags.slurmProfile, dataDir) : undefined;
   const fromFlags = parseProfile(
     {
-      sharedDir: flags.sharedDir,
+      sharedDir: flags.sharedDir ? path.resolve(flags.sharedDir) : undefined,
       partition: flags.partition,
       account: flags.account,
       qos: flags.qos,
@@ -80,12 +78,11 @@ export async function runOnSlurm(services: LabRuntime, spec: ExperimentSpecInput
   const profile = profileFromFlags(flags, store.dataDir);
   if (!profile.sharedDir) throw new CliError('--on slurm needs --shared-dir DIR (or sharedDir in the profile): a folder every node of the cluster sees');
   const backend = ((cmd.optsWithGlobals() as GlobalOptions).backend ?? 'auto') as BackendChoice;
-  // Created straight in the store, not through the queue: nothing of it trains in this process.
-  const id = createSlurmExperiment(store, spec);
-  const folder = prepareSlurmExperiment(store, id, profile, backend);
-  const summary = store.experiments.get(id);
-  let submitted: { jobId: string; trials: number[] } | null = null;
-  if (flags.submit !== false) submitted = submitTrials(store, summary.id);
+  // Stored straight in the store, not through the queue: nothing of it trains in this process.
+  const r = submitNewExperiment(store, spec, profile, backend, flags.submit !== false);
+  const summary = store.experiments.get(r.id);
+  const folder = r.folder;
+  const submitted = r.jobId ? { jobId: r.jobId, trials: r.trials } : null;
   if (flags.json) {
     printJson({ experimentId: summary.id, folder, jobScript: path.join(folder, 'job.sbatch'), jobId: submitted?.jobId ?? null, trials: submitted?.trials ?? [] });
     return;
