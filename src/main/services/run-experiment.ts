@@ -73,7 +73,9 @@ export async function runExperiment(store: Store, id: string, opts: RunExperimen
       }
       source = { mask: ticket.mask, weights: ticket.rewindWeights };
     }
-    store.experiments.markRunning(id, { backend: opts.backend.name, ownerPid: process.pid, versions: { lthLab: LTH_LAB_VERSION, tfjs: TFJS_VERSION } });
+    // The backend's detail and, on WebGPU, its adapter (vendor, architecture, software or not) are recorded too.
+    const adapter = opts.backend.adapter ? { adapter: opts.backend.adapter } : {};
+    store.experiments.markRunning(id, { backend: opts.backend.name, ownerPid: process.pid, versions: { lthLab: LTH_LAB_VERSION, tfjs: TFJS_VERSION, backendDetail: opts.backend.detail, ...adapter } });
     emit({ type: 'status', experimentId: id, status: 'running', error: null });
     heartbeat = setInterval(() => store.experiments.heartbeat(id), HEARTBEAT_MS);
     heartbeat.unref();

@@ -5,6 +5,7 @@ import type {
   ExperimentDetail,
   ExperimentStatus,
   ExperimentSummary,
+  GpuAdapterInfo,
   LayerInfo,
   WinningTicket,
 } from '../../shared/results';
@@ -19,6 +20,9 @@ import { RUN_BYTES_SQL, type RunRepo } from './runs';
 export interface Versions {
   lthLab: string;
   tfjs: string;
+  /** The backend's own description when the experiment last started; on WebGPU its adapter too. */
+  backendDetail?: string;
+  adapter?: GpuAdapterInfo;
 }
 
 export interface NewExperiment {
