@@ -1,3 +1,4 @@
+import { ablationLines, ablationVerdicts } from '../../shared/ablation-verdict';
 import type { ExperimentDetail } from '../../shared/results';
 import type { LabRuntime } from '../services';
 import { CliError, EXIT_INTERRUPTED } from './errors';
@@ -28,6 +29,9 @@ export function runJson(detail: ExperimentDetail) {
         }
       : null,
     winningTicketReason: detail.winningTicketReason,
+    method: detail.spec.pruning.method ?? 'magnitude',
+    // Issue 13: does the method's accuracy survive each ablation (Frankle et al. 2021)?
+    ablations: ablationVerdicts(detail.runs, detail.spec.ablations ?? [], detail.spec.tolerance, detail.spec.trials),
     results: [...detail.runs]
       .sort((a, b) => a.trial - b.trial || a.round - b.round || VARIANT_ORDER.indexOf(a.variant) - VARIANT_ORDER.indexOf(b.variant))
       .map((r) => ({
@@ -77,6 +81,10 @@ export async function followExperiment(services: LabRuntime, id: string, json: b
     process.stdout.write(`\n${detail.name} (${detail.id}) on ${detail.backend}: ${detail.status}\n\n`);
     if (detail.runs.length > 0) process.stdout.write(`${resultsTable(detail)}\n\n`);
     process.stdout.write(`${winningTicketLine(detail.winningTicket, detail.winningTicketReason)}\n`);
+    if (detail.spec.ablations?.length) {
+      const verdicts = ablationVerdicts(detail.runs, detail.spec.ablations, detail.spec.tolerance, detail.spec.trials);
+      process.stdout.write(`Ablations (Frankle et al. 2021):\n${ablationLines(verdicts, detail.spec.tolerance).join('\n')}\n`);
+    }
   }
   if (status === 'interrupted' || status === 'paused' || status === 'cancelled') {
     process.stderr.write(`experiment ${id} ${status} with ${detail.runs.length} finished run(s) kept; continue with: lth resume ${id}\n`);

@@ -36,6 +36,12 @@ export interface SpecFlags {
   conv?: (number | 'pool')[];
   dense?: number[];
   dropout?: number;
+  /** Issue 13: pruning method, at-init densities, ablations, supermasks. */
+  method?: string;
+  densities?: string[];
+  synflowIterations?: number;
+  ablations?: string[];
+  supermasks?: boolean;
 }
 
 /** Spec path -> the flag a user would change, so errors speak the command line's language. */
@@ -70,6 +76,11 @@ const FLAG_OF: Record<string, string> = {
   'network.conv': '--conv',
   'network.dense': '--dense',
   'network.dropout': '--dropout',
+  'pruning.method': '--method',
+  'pruning.densities': '--densities',
+  'pruning.synflowIterations': '--synflow-iterations',
+  ablations: '--ablations',
+  supermasks: '--supermasks',
 };
 
 function readSpecFile(path: string): unknown {
@@ -160,6 +171,19 @@ export function specFromFlags(flags: SpecFlags): ExperimentSpec {
     set(s.network, 'dense', flags.dense);
   }
   set(s.network, 'dropout', flags.dropout);
+  set(s.pruning, 'method', flags.method);
+  if (flags.densities) {
+    s.pruning.densities = flags.densities.map((d) => {
+      const x = Number(d);
+      if (!/^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i.test(d) || !Number.isFinite(x)) throw new CliError(`--densities: '${d}' is not a number (give fractions of weights kept, e.g. 0.5,0.2,0.1)`);
+      return x;
+    });
+  }
+  set(s.pruning, 'synflowIterations', flags.synflowIterations);
+  if (flags.ablations) s.ablations = flags.ablations.filter((a) => a !== 'none');
+  set(s, 'supermasks', flags.supermasks);
+  // Pruning at init has no rewinding: a preset's late-rewinding point (IMP's) does not carry over.
+  if (flags.method && flags.method !== 'magnitude' && flags.rewind === undefined && s.pruning.rewindIteration) s.pruning.rewindIteration = 0;
   // A short run keeps the paper's evaluation cadence unless it would never evaluate before the end.
   if (flags.iterations !== undefined && flags.iterations >= 1 && flags.evalInterval === undefined && s.training.evalInterval > flags.iterations) {
     s.training.evalInterval = flags.iterations;

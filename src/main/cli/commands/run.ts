@@ -45,6 +45,20 @@ export function runCommand(): Command {
     .option('--lr-milestones <list>', 'multiply the learning rate by --lr-gamma at these iterations, e.g. 20000,25000', list)
     .option('--lr-gamma <x>', 'step-decay factor at each milestone (default 0.1)', number)
     .option('--weight-decay <x>', 'L2 weight decay added to every gradient', number)
+    .addOption(
+      new Option('--method <name>', 'how masks are found: magnitude (IMP) or, pruning at initialisation, snip (Lee 2019), grasp (Wang 2020), synflow (Tanaka 2020), magnitude-init, random').choices([
+        'magnitude',
+        'snip',
+        'grasp',
+        'synflow',
+        'magnitude-init',
+        'random',
+      ]),
+    )
+    .option('--densities <list>', 'pruning at init: fractions of weights kept, one trained network each, e.g. 0.5,0.2,0.1,0.05', list)
+    .option('--synflow-iterations <n>', "SynFlow's pruning iterations (default 100)", integer)
+    .option('--ablations <list>', "sanity checks beside each pruned round (Frankle et al. 2021): shuffle,reinit,sign or 'none'", list)
+    .option('--supermasks', 'also score every mask untrained: mask ⊙ θ0 and the signed constant (Zhou et al. 2019)')
     .option('--json', 'print one JSON object with the results on stdout at the end')
     .action(async (opts: SpecFlags & SlurmRunFlags & { json?: boolean; retrain?: string[] }, cmd: Command) => {
       const specs = retrainSpecs(specFromFlags(opts), opts.retrain);
