@@ -130,6 +130,14 @@ export interface ExperimentDetail extends ExperimentSummary {
   runs: RunResult[];
   /** Why no winning ticket was named, when there is none. */
   winningTicketReason: string | null;
+  /** An instability analysis's results (spec.stability set): every point of every trial, and per point over trials. */
+  stability?: {
+    threshold: number;
+    points: import('./analyses/stability').StabilityPointResult[];
+    summary: import('./analyses/stability').StabilitySummary[];
+    /** The earliest starting point from which every later one is stable: the k to use for late rewinding. */
+    suggestedRewindPoint: number | null;
+  };
   /** Runs started but not stored yet, with their curves so far (kept after pause or cancel). */
   partialRuns?: PartialRun[];
   /** For a retrain or transfer: the dense network trained on the same dataset, to judge the ticket against. */

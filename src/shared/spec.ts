@@ -117,6 +117,22 @@ export type PruningMethod = z.infer<typeof PruningMethodSchema>;
 export const AblationSchema = z.enum(['shuffle', 'reinit', 'sign']);
 export type Ablation = z.infer<typeof AblationSchema>;
 
+/**
+ * An instability analysis instead of IMP (Frankle et al. 2020): from each starting point, two copies trained to
+ * the end with different data order, and the error barrier along the line between them. Starting points: the
+ * dense network's θk for each rewind point; or, with sourceTicketId, the ticket; or, with sourceExperimentId,
+ * each round of that IMP experiment (mask and rewind weights of the same trial).
+ */
+export const StabilitySpecSchema = z.object({
+  rewindPoints: z.array(int(0, 10_000_000)).min(1).max(32).default([0]),
+  /** N: the path is evaluated at α = 0, 1/N, …, 1. */
+  interpolationPoints: int(2, 200).default(30),
+  /** Stable when the mean error barrier is below this (the paper's 2%). */
+  threshold: z.number().gt(0).lt(1).default(0.02),
+  sourceExperimentId: z.string().min(1).max(64).optional(),
+});
+export type StabilitySpec = z.infer<typeof StabilitySpecSchema>;
+
 export const ExperimentSpecSchema = z
   .object({
     name: z.string().min(1).max(200).optional(),
@@ -142,6 +158,8 @@ export const ExperimentSpecSchema = z
     engineVersion: z.union([z.literal(1), z.literal(2)]).default(ENGINE_VERSION),
     /** Winning ticket: val accuracy at early stop >= dense - tolerance (a fraction: 0.002 = 0.2 points). */
     tolerance: z.number().min(0).max(1).default(0.002),
+    /** Present for an instability analysis: the experiment trains copy pairs instead of pruning. */
+    stability: StabilitySpecSchema.optional(),
     /** Set for a retrain/transfer: round 0 starts from this ticket's mask and rewind weights. */
     sourceTicketId: z.string().min(1).max(64).optional(),
   })
@@ -154,6 +172,17 @@ export const ExperimentSpecSchema = z
       });
     }
     const { schedule, iterations } = spec.training;
+    spec.stability?.rewindPoints.forEach((k, i) => {
+      if (k >= iterations) {
+        ctx.addIssue({ code: 'custom', path: ['stability', 'rewindPoints', i], message: `rewind point ${k} is not below training.iterations (${iterations}): the copies would not train` });
+      }
+    });
+    if (spec.stability && new Set(spec.stability.rewindPoints).size !== spec.stability.rewindPoints.length) {
+      ctx.addIssue({ code: 'custom', path: ['stability', 'rewindPoints'], message: 'each rewind point may be listed once' });
+    }
+    if (spec.stability?.sourceExperimentId && spec.sourceTicketId) {
+      ctx.addIssue({ code: 'custom', path: ['stability', 'sourceExperimentId'], message: 'start from a ticket or from an experiment, not both' });
+    }
     schedule.milestones.forEach((m, i) => {
       if (i > 0 && m <= schedule.milestones[i - 1]!) {
         ctx.addIssue({ code: 'custom', path: ['training', 'schedule', 'milestones'], message: 'must be in increasing order' });

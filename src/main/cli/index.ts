@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { analyzeCommand } from './commands/analyze';
 import { benchCommand } from './commands/bench';
 import { doctorCommand } from './commands/doctor';
 import { BACKEND_CHOICES } from '../engine/backend';
@@ -24,7 +25,7 @@ export function buildProgram(): Command {
     .option('--workers <n>', 'training processes for independent runs (controls, trials); default: one per CPU core', integer)
     .showHelpAfterError('(run lth --help for usage)')
     .exitOverride();
-  for (const cmd of [runCommand(), resumeCommand(), presetsCommand(), datasetsCommand(), experimentsCommand(), ticketsCommand(), exportCommand(), serveCommand(), benchCommand(), doctorCommand()]) {
+  for (const cmd of [runCommand(), resumeCommand(), presetsCommand(), datasetsCommand(), experimentsCommand(), ticketsCommand(), exportCommand(), serveCommand(), benchCommand(), doctorCommand(), analyzeCommand()]) {
     program.addCommand(cmd);
   }
   program.addCommand(slurmCommand());

@@ -33,7 +33,7 @@ export interface TrainHooks {
 const YIELD_MS = 50;
 const EVAL_CHUNK = 1000;
 
-interface Evaluation {
+export interface Evaluation {
   loss: number;
   accuracy: number;
 }
@@ -72,6 +72,32 @@ export function earlyStopPoint(curve: readonly EvalPoint[]): EvalPoint {
  * evaluating every evalInterval. Deterministic for a given job and backend: data order, validation split
  * and dropout are seeded by the trial, init and mask come with the job.
  */
+/**
+ * Loss and accuracy of fixed weights (masked) on the trial's validation split or the test set, normalised as
+ * the trial's runs are: what the analyses evaluate (interpolated weights, untrained masks).
+ */
+export async function evaluateWeights(
+  spec: TrainJob['spec'],
+  trial: number,
+  data: LoadedDataset,
+  weights: WeightSet,
+  mask: TrainJob['mask'],
+  on: 'validation' | 'test',
+): Promise<Evaluation> {
+  const plan = planNetwork(spec.network, data.shape, data.numClasses);
+  const seed = seedOfTrial(spec, trial);
+  const split = splitTrainValidation(data.trainLabels.length, spec.training.validationSize, seed);
+  const lut = (spec.engineVersion ?? 1) >= 2 ? splitNormalizationTable(data, split.trainIdx, `${seed}:${spec.training.validationSize}`) : normalizationTable(data);
+  const params = createParams(plan, applyMask(weights, mask), mask);
+  try {
+    return on === 'validation'
+      ? evaluate(plan, params, data, 'train', split.valIdx, lut)
+      : evaluate(plan, params, data, 'test', Uint32Array.from({ length: data.testLabels.length }, (_, i) => i), lut);
+  } finally {
+    disposeParams(params);
+  }
+}
+
 export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainHooks = {}): Promise<TrainOutcome> {
   if (hooks.signal?.aborted) throw new AbortedError();
   const t = job.spec.training;
@@ -82,7 +108,9 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
   const lut =
     (job.spec.engineVersion ?? 1) >= 2 ? splitNormalizationTable(data, split.trainIdx, `${trialSeed}:${t.validationSize}`) : normalizationTable(data);
   const testIdx = Uint32Array.from({ length: data.testLabels.length }, (_, i) => i);
-  const order = exampleOrder(split.trainIdx, trialSeed, t.batchSize);
+  // The instability analysis trains copies that differ only in SGD noise: their own data order and dropout.
+  const noiseSeed = job.orderSeed ?? trialSeed;
+  const order = exampleOrder(split.trainIdx, noiseSeed, t.batchSize);
   const exampleSize = data.shape[0] * data.shape[1] * data.shape[2];
   const numClasses = data.numClasses;
   const hasDropout = job.spec.network.dropout > 0;
@@ -156,7 +184,7 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
       tf.tidy(() => {
         const x = tf.tensor2d(pixels, [t.batchSize, exampleSize]);
         const y = tf.tensor2d(oneHot, [t.batchSize, numClasses]);
-        const dropoutSeed = hasDropout ? deriveSeed(trialSeed, job.variant, job.round, it) : null;
+        const dropoutSeed = hasDropout ? deriveSeed(noiseSeed, job.variant, job.round, it) : null;
         const { value, grads } = tf.variableGrads(
           () => tf.losses.softmaxCrossEntropy(y, forward(plan, params, x, dropoutSeed)) as tf.Scalar,
           vars,

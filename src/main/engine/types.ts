@@ -26,6 +26,8 @@ export interface TrainJob {
   captureAt: number | null;
   /** 'schedule' (default): the spec's rate at each iteration; 'final': its last rate throughout (fine-tuning). */
   lrPolicy?: 'schedule' | 'final';
+  /** Seed of the data order and dropout instead of the trial's (the instability analysis's copies); same split. */
+  orderSeed?: number;
 }
 
 export interface TrainOutcome {

@@ -6,6 +6,7 @@ import type { LoadedDataset } from '../engine/data/types';
 import { inlineExecutor } from '../engine/executor';
 import { runImp } from '../engine/imp';
 import { runAtInit } from '../engine/at-init';
+import { stabilityDriver } from './stability';
 import { runSupermasks } from '../engine/supermask';
 import { trialSeed } from '../engine/random';
 import { glorotInit } from '../engine/weights';
@@ -86,7 +87,8 @@ export async function runExperiment(store: Store, id: string, opts: RunExperimen
     const began = Date.now();
     let firstFraction: number | null = null;
     // IMP, or pruning at initialisation (issue 13): the same context, sink and resume contract.
-    const driver = spec.pruning.method === 'magnitude' ? runImp : runAtInit;
+    // The instability analysis (issue 12) is a driver of its own on the same context.
+    const driver = spec.stability ? stabilityDriver(store, id) : spec.pruning.method === 'magnitude' ? runImp : runAtInit;
     await driver({
       spec,
       data,

@@ -1,5 +1,6 @@
 import { networkLabel } from '../../shared/network';
 import { chooseWinningTicket } from '../../shared/aggregate';
+import { summarizeStability, suggestedRewindPoint, type StabilityPointResult } from '../../shared/analyses/stability';
 import type {
   BackendName,
   ExperimentDetail,
@@ -77,10 +78,13 @@ const SUMMARY_SQL = `
       + coalesce((SELECT SUM(length(bits)) FROM masks WHERE experiment_id = e.id), 0)
       + coalesce((SELECT SUM(length(data)) FROM weights WHERE experiment_id = e.id), 0)
       + coalesce((SELECT SUM(length(data)) FROM checkpoints WHERE experiment_id = e.id), 0)
+      + coalesce((SELECT SUM(length(data)) FROM analysis_results WHERE experiment_id = e.id), 0)
       + coalesce((SELECT SUM(${RUN_BYTES_SQL}) FROM runs r LEFT JOIN run_curves c ON c.run_id = r.id
                   WHERE r.experiment_id = e.id), 0) AS disk_bytes,
     (SELECT COUNT(*) FROM (SELECT round FROM runs WHERE experiment_id = e.id AND variant = 'ticket'
-       GROUP BY round HAVING COUNT(DISTINCT trial) >= e.trials)) AS rounds_done
+       GROUP BY round HAVING COUNT(DISTINCT trial) >= e.trials))
+    + (SELECT COUNT(*) FROM (SELECT point FROM analysis_results WHERE experiment_id = e.id
+       GROUP BY kind, point HAVING COUNT(DISTINCT trial) >= e.trials)) AS rounds_done
   FROM experiments e`;
 
 export class ExperimentRepo {
@@ -147,7 +151,9 @@ export class ExperimentRepo {
     const spec = parseJson<ExperimentSpec>(row.spec, `experiment ${id} spec`);
     const runs = this.runs.list(id, true);
     const verdict = chooseWinningTicket(runs, spec.tolerance, spec.trials);
+    const stability = spec.stability ? this.stabilityOf(id, spec.stability.threshold) : undefined;
     return {
+      ...(stability ? { stability } : {}),
       ...toSummary(row),
       winningTicket: verdict.ticket,
       spec,
@@ -155,8 +161,17 @@ export class ExperimentRepo {
       versions: parseJson<Versions>(row.versions, `experiment ${id} versions`),
       layers: row.layers ? parseJson<LayerInfo[]>(row.layers, `experiment ${id} layers`) : [],
       runs,
-      winningTicketReason: verdict.reason,
+      winningTicketReason: stability ? 'an instability analysis names no winning ticket' : verdict.reason,
     };
+  }
+
+  private stabilityOf(id: string, threshold: number): NonNullable<ExperimentDetail['stability']> {
+    const rows = this.db
+      .prepare("SELECT data FROM analysis_results WHERE experiment_id = ? AND kind = 'stability' ORDER BY point, trial")
+      .all(id) as { data: string }[];
+    const points = rows.map((r) => parseJson<StabilityPointResult>(r.data, `experiment ${id} stability result`));
+    const summary = summarizeStability(points, threshold);
+    return { threshold, points, summary, suggestedRewindPoint: suggestedRewindPoint(summary) };
   }
 
   spec(id: string): ExperimentSpec {

@@ -10,6 +10,7 @@ import { checkCreatable, databasePath, dataDir as defaultDataDir, datasetsDir, e
 import { RunRepo } from './runs';
 import { exportTicket, importTicket } from './ticket-folder';
 import { TicketRepo } from './tickets';
+import { AnalysisRepo } from './analysis-results';
 
 export { StoreError } from './errors';
 export type { StoreErrorCode } from './errors';
@@ -52,6 +53,7 @@ export interface Store {
   readonly runs: RunRepo;
   readonly artifacts: ArtifactRepo;
   readonly tickets: TicketRepo;
+  readonly analyses: AnalysisRepo;
   experimentDetail(id: string): ExperimentDetail;
   sinkFor(experimentId: string): ExperimentSink;
   resumeState(experimentId: string): ResumeState;
@@ -77,6 +79,7 @@ export function openStore(options: StoreOptions = {}): Store {
   const artifacts = new ArtifactRepo(db, experiments, runs);
   const tickets = new TicketRepo(db, experiments, runs, artifacts);
   const datasets = new DatasetRepo(db);
+  const analyses = new AnalysisRepo(db);
   const generatedBy = options.generatedBy ?? 'LTH Lab';
   return {
     dataDir: dir,
@@ -89,6 +92,7 @@ export function openStore(options: StoreOptions = {}): Store {
     runs,
     artifacts,
     tickets,
+    analyses,
     experimentDetail: (id) => experiments.detail(id),
     sinkFor: (id) => artifacts.sinkFor(id),
     resumeState: (id) => artifacts.resumeState(id),
