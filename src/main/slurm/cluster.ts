@@ -11,12 +11,12 @@ export class SlurmError extends Error {
 
 const TIMEOUT_MS = 30_000;
 
-function slurmCommand(cmd: string, args: string[]): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: TIMEOUT_MS });
+function slurmCommand(cmd: string, args: string[], timeoutMs = TIMEOUT_MS): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: timeoutMs });
   if (r.error) {
     const code = (r.error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new SlurmError(`${cmd} not found: this machine is not a Slurm login node (install slurm-client, or run lth where sbatch works)`);
-    if (code === 'ETIMEDOUT') throw new SlurmError(`${cmd} did not answer within ${TIMEOUT_MS / 1000} s: is slurmctld reachable (SLURM_CONF=${process.env.SLURM_CONF ?? 'default'})?`);
+    if (code === 'ETIMEDOUT') throw new SlurmError(`${cmd} did not answer within ${timeoutMs / 1000} s: is slurmctld reachable (SLURM_CONF=${process.env.SLURM_CONF ?? 'default'})?`);
     throw new SlurmError(`${cmd} failed: ${r.error.message}`);
   }
   return { status: r.status ?? 1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
@@ -127,7 +127,8 @@ export function parseScontrol(text: string): TaskStatus[] {
  * stay visible for MinJobAge seconds (300 by default); an empty list means Slurm no longer knows the job.
  */
 export function arrayJobStatus(arrayJobId: string): TaskStatus[] {
-  const r = slurmCommand('scontrol', ['show', 'job', '-o', arrayJobId]);
+  // Status reads are frequent (windows, sync --wait): a shorter timeout than submissions.
+  const r = slurmCommand('scontrol', ['show', 'job', '-o', arrayJobId], 10_000);
   if (r.status !== 0) {
     if (/Invalid job id/i.test(r.stderr)) return [];
     throw new SlurmError(`scontrol show job ${arrayJobId} failed: ${(r.stderr || r.stdout).trim()}`);

@@ -251,7 +251,8 @@ export function cancelOnSlurm(store: Store, id: string): void {
 export function slurmInfo(store: Store, id: string, live = false): SlurmExperimentInfo | null {
   if (!isOnSlurm(store, id)) return null;
   let rec = need(store, id);
-  if (live) {
+  // At most every few seconds: a window asks for the detail often, and a controller that does not answer costs a timeout.
+  if (live && (!rec.checkedAt || Date.now() - Date.parse(rec.checkedAt) > 5000)) {
     try {
       rec = refreshStates(store, id);
     } catch {
