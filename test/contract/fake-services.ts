@@ -78,6 +78,10 @@ export function fakeServices(): LabServices & { calls: { method: string; args: u
         rec('exports.figures', [r]);
         return { files: r.formats.map((f) => `${r.folder.replace(/\/$/, '')}/${r.figure}.${f}`) };
       },
+      zip: async (files) => {
+        rec('exports.zip', [files]);
+        return { fileName: 'figures.zip', base64: 'UEs=', bytes: 2 };
+      },
     },
     subscribe: (l) => {
       listeners.add(l);

@@ -190,6 +190,17 @@ describe.skipIf(!hasChromium)('the lab in Chromium (browser mode)', () => {
     expect(csv.length).toBeGreaterThan(3);
     expect(readFileSync(files[4]!, 'utf8')).toMatch(/\\toprule[\s\S]*\\bottomrule/);
     copyFileSync(files[2]!, path.join(SHOTS, '11-exported-accuracy.png'));
+    // Browser mode: the same files as one zip download.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('button[data-action="export-download"]')]);
+    expect(download.suggestedFilename()).toBe('accuracy.zip');
+    const zip = readFileSync((await download.path())!);
+    expect(zip.subarray(0, 2).toString('latin1')).toBe('PK');
+    for (const f of ['svg', 'pdf', 'png', 'csv', 'tex']) expect(zip.includes(Buffer.from(`accuracy.${f}`))).toBe(true);
+    // Exporting the same figure to the same folder again asks before replacing the files.
+    await page.click('button[data-action="export"]');
+    await page.waitForSelector('[aria-label="Replace the earlier export?"]');
+    await page.click('button[data-action="export-replace"]');
+    await page.waitForSelector('text=replacing 5 from an earlier export');
     await shot('10-compare-export');
     // The same view in the dark theme: the shared figures take the theme's ink.
     await page.emulateMedia({ colorScheme: 'dark' });

@@ -38,6 +38,7 @@ export const serviceHandlers: ServiceHandlers = {
   'tickets.maskOverlap': (s, r) => s.tickets.maskOverlap(r.ticketA, r.ticketB),
   'tickets.pixelHeatmap': (s, r) => s.tickets.pixelHeatmap(r.id),
   'exports.figures': (s, r) => s.exports.figures(r),
+  'exports.zip': (s, r) => s.exports.zip(r.files),
   'slurm.submit': (s, r) => s.slurm.submit(r),
   'slurm.sync': (s, r) => s.slurm.sync(r.id),
 };

@@ -1,8 +1,10 @@
-import { isAbsolute, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, isAbsolute, resolve } from 'node:path';
+import { zipFiles } from './zip';
 import type { MaskInput } from '../../shared/figures/types';
 import type { Store } from '../store';
 import { pixelHeatmap } from './tickets';
-import type { ExportFiguresRequest, ExportedFiles, LabServices } from './types';
+import type { ExportFiguresRequest, ExportedFiles, LabServices, ZippedFiles } from './types';
 
 /**
  * Paper figures from the window (Compare view) and the browser mode: the same exportFigures that
@@ -12,9 +14,38 @@ import type { ExportFiguresRequest, ExportedFiles, LabServices } from './types';
  * and reported against the request field to blame.
  */
 export function exportsService(store: Store): LabServices['exports'] {
+  // Only files this process exported may be zipped: the zip call must not read arbitrary paths.
+  const written = new Set<string>();
   return {
-    figures: async (request) => exportFigureFiles(store, request),
+    figures: async (request) => {
+      const out = await exportFigureFiles(store, request);
+      out.files.forEach((f) => written.add(f));
+      return out;
+    },
+    zip: async (files) => zipExported(files, written),
   };
+}
+
+/** Largest zip handed to a browser (it travels base64 in one WebSocket message). */
+const MAX_ZIP_BYTES = 64 * 1024 * 1024;
+
+export function zipExported(files: string[], written: ReadonlySet<string>): ZippedFiles {
+  const entries: { name: string; data: Buffer }[] = [];
+  let total = 0;
+  const names = new Set<string>();
+  for (const f of files) {
+    if (!written.has(f)) throw new ExportRequestError(`${f} was not written by an export of this lab session: export it first`, 'folder');
+    if (!existsSync(f)) throw new ExportRequestError(`${f} is gone: export again`, 'folder');
+    total += statSync(f).size;
+    if (total > MAX_ZIP_BYTES) throw new ExportRequestError(`the files are larger than ${MAX_ZIP_BYTES / 1024 / 1024} MiB together: download them from the folder instead`, 'folder');
+    let name = basename(f);
+    for (let i = 2; names.has(name); i++) name = `${i}-${basename(f)}`;
+    names.add(name);
+    entries.push({ name, data: readFileSync(f) });
+  }
+  const zip = zipFiles(entries);
+  const stem = entries.length === 1 ? entries[0]!.name.replace(/\.[^.]+$/, '') : entries[0]!.name.replace(/\.[^.]+$/, '');
+  return { fileName: `${stem}.zip`, base64: zip.toString('base64'), bytes: zip.length };
 }
 
 /** An input problem with the request field it belongs to, as the dispatcher puts it on the wire. */
@@ -44,6 +75,9 @@ export async function exportFigureFiles(store: Store, request: ExportFiguresRequ
   // Loaded on first export: the exporter pulls in Chart.js and the native canvas, which a window
   // that never exports does not need at start-up.
   const { exportFigures } = await import('../export');
+  const existed = new Set(
+    request.formats.map((f) => resolve(request.folder, `${request.figure}.${f}`)).filter((p) => existsSync(p)),
+  );
   try {
     const files = await exportFigures(details, {
       figure: request.figure,
@@ -53,7 +87,8 @@ export async function exportFigureFiles(store: Store, request: ExportFiguresRequ
       rounds: request.rounds,
       mask,
     });
-    return { files };
+    const replaced = files.filter((f) => existed.has(resolve(f)));
+    return replaced.length ? { files, replaced } : { files };
   } catch (err) {
     throw blame(err);
   }

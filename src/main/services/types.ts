@@ -73,6 +73,16 @@ export interface ExportFiguresRequest {
 export interface ExportedFiles {
   /** Absolute paths written, in the order of the formats asked for. */
   files: string[];
+  /** Those of `files` that already existed and were overwritten (an earlier export to the same folder). */
+  replaced?: string[];
+}
+
+/** Exported files as one zip archive (browser mode downloads it). */
+export interface ZippedFiles {
+  fileName: string;
+  /** The zip archive, base64-encoded (it crosses the WebSocket as JSON). */
+  base64: string;
+  bytes: number;
 }
 
 export interface LabServices {
@@ -116,6 +126,8 @@ export interface LabServices {
   };
   exports: {
     figures(request: ExportFiguresRequest): Promise<ExportedFiles>;
+    /** Files this process exported (only those), zipped for a browser download. */
+    zip(files: string[]): Promise<ZippedFiles>;
   };
   /** Every LabEvent of every experiment; returns the unsubscribe function. */
   subscribe(listener: (event: LabEvent) => void): () => void;

@@ -27,6 +27,7 @@ export const SERVICE_CHANNELS = [
   'tickets.maskOverlap',
   'tickets.pixelHeatmap',
   'exports.figures',
+  'exports.zip',
   'slurm.submit',
   'slurm.sync',
 ] as const;

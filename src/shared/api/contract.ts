@@ -4,7 +4,7 @@ import type { Preset } from '../presets';
 import type { DatasetInfo, ExperimentDetail, ExperimentSummary, TicketRecord } from '../results';
 import type { LabEvent } from '../events';
 // Type-only: erased at build time, so the renderer bundles nothing from main.
-import type { DatasetSamples, ExportFiguresRequest, ExportedFiles, MaskOverlap, SystemInfo, TicketUpdate, RetrainRequest } from '../../main/services/types';
+import type { DatasetSamples, ExportFiguresRequest, ExportedFiles, MaskOverlap, SystemInfo, TicketUpdate, RetrainRequest, ZippedFiles } from '../../main/services/types';
 // The figure module's option lists and parsers (no Chart.js, no DOM): the CLI and the window accept the same values.
 import { EXPORT_FORMATS, FIGURE_KINDS, parseRounds, parseWidth } from '../figures/options';
 import { FigureOptionError } from '../figures/errors';
@@ -127,6 +127,8 @@ export const requestSchemas = {
   // Resources only; #SBATCH and shell lines come from a named profile on the serving machine (src/shared/slurm).
   'slurm.submit': SlurmSubmitSchema,
   'slurm.sync': z.object({ id }).strict(),
+  // Files an export of this lab wrote, as one zip for the browser to download.
+  'exports.zip': z.object({ files: z.array(folder).min(1).max(64) }).strict(),
   'host.pickFolder': z.object({ title: z.string().max(200).optional() }).strict(),
 } satisfies Record<Channel, z.ZodType>;
 
@@ -155,6 +157,7 @@ export interface ApiResponses {
   'tickets.maskOverlap': MaskOverlap;
   'tickets.pixelHeatmap': { height: number; width: number; counts: number[] };
   'exports.figures': ExportedFiles;
+  'exports.zip': ZippedFiles;
   'slurm.submit': ExperimentSummary;
   'slurm.sync': SlurmSyncSummary;
   /** null when the user closed the dialog. */
