@@ -44,7 +44,9 @@ export async function createLabServices(opts: LabServicesOptions = {}): Promise<
     // With child runners this process only reports the backend; the children train (and hold a GPU device).
     let backend: BackendInfo | null =
       opts.backendInfo ?? (opts.lazyBackend ? null : opts.runner === 'child' ? await describeBackend(opts.backend ?? 'auto') : await initBackend(opts.backend ?? 'auto'));
-    const ensureBackend = async () => (backend ??= await initBackend(opts.backend ?? 'auto'));
+    // Asked again before every inline experiment: initBackend returns the loaded backend at once, and replaces a
+    // WebGPU device that was lost (a resume in the same process then trains on a fresh one).
+    const ensureBackend = async () => opts.backendInfo ?? (backend = await initBackend(opts.backend ?? 'auto'));
     ensureBuiltinDatasets(store);
     markDeadRunsInterrupted(store);
     const workers = Math.max(1, Math.floor(opts.workers ?? availableParallelism()));
