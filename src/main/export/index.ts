@@ -1,4 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { stabilityLatexTable, stabilityMarkdownTable } from '../../shared/figures/stability-table';
 import { join } from 'node:path';
 import type { ExperimentDetail } from '../../shared/results';
 import type { Variant } from '../../shared/spec';
@@ -62,8 +63,10 @@ export async function exportFigures(details: readonly ExperimentDetail[], option
     });
   const spec = build();
   const tableOpts = { rounds: options.rounds, variants: options.variants };
-  const tex = options.formats.includes('tex') ? latexTable(details, tableOpts) : null;
-  const md = options.formats.includes('md') ? markdownTable(details, tableOpts) : null;
+  // A stability figure's table is the instability results; every other figure's is the IMP results table.
+  const stability = options.figure.startsWith('stability');
+  const tex = options.formats.includes('tex') ? (stability ? stabilityLatexTable(details) : latexTable(details, tableOpts)) : null;
+  const md = options.formats.includes('md') ? (stability ? stabilityMarkdownTable(details) : markdownTable(details, tableOpts)) : null;
 
   await mkdir(options.outDir, { recursive: true });
   const written: string[] = [];

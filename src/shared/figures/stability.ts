@@ -1,0 +1,161 @@
+import type { ChartConfiguration } from 'chart.js';
+import type { StabilityPointResult } from '../analyses/stability';
+import type { ExperimentDetail } from '../results';
+import { FigureOptionError } from './errors';
+import { screenOptions } from './screen';
+import { experimentNames } from './series';
+import { categoricalColor, figureStyle, lineAspect, type FigureStyle } from './style';
+import type { CsvTable, FigureOptions, FigureSpec } from './types';
+
+/** The instability analyses among the inputs; an IMP experiment has nothing to show here. */
+function stabilityInputs(details: readonly ExperimentDetail[], figure: string): ExperimentDetail[] {
+  if (details.length === 0) throw new FigureOptionError(`the ${figure} figure needs at least one instability analysis (--experiment ID)`);
+  for (const d of details) {
+    if (!d.stability) throw new FigureOptionError(`experiment ${d.id} is not an instability analysis: the ${figure} figure shows lth analyze stability results`);
+    if (d.stability.points.length === 0) throw new FigureOptionError(`experiment ${d.id} has no finished point yet: nothing to plot`);
+  }
+  return [...details];
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+function byPoint(points: readonly StabilityPointResult[]): StabilityPointResult[][] {
+  const m = new Map<number, StabilityPointResult[]>();
+  for (const p of points) m.set(p.point, [...(m.get(p.point) ?? []), p]);
+  return [...m.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v);
+}
+
+function axis(fig: FigureStyle, title: string, extra: Record<string, unknown>) {
+  const { ink, size } = fig;
+  return {
+    title: { display: true, text: title, color: ink, font: fig.font(size.titleFont), padding: { top: 2, bottom: 2 } },
+    grid: { color: fig.grid, lineWidth: fig.stroke(0.5), tickLength: 3 },
+    border: { color: ink, width: fig.stroke(0.75) },
+    ticks: { color: ink, font: fig.font(size.tickFont), padding: 2, maxRotation: 0 },
+    ...extra,
+  };
+}
+
+function chart(fig: FigureStyle, type: 'line', labels: (string | number)[] | undefined, datasets: object[], x: object, y: object): ChartConfiguration {
+  const { ink, size } = fig;
+  return {
+    type,
+    data: { ...(labels ? { labels } : {}), datasets },
+    options: {
+      responsive: false,
+      animation: false,
+      layout: { padding: { top: 0, right: 4, bottom: 0, left: 0 } },
+      ...screenOptions(fig),
+      scales: { x, y },
+      plugins: {
+        legend: {
+          display: true,
+          position: 'top',
+          labels: { boxWidth: size.legendFont * 1.6, boxHeight: size.legendFont * 0.5, padding: 5, color: ink, font: fig.font(size.legendFont), filter: (i: { text: string }) => !i.text.startsWith('_') },
+        },
+        tooltip: { enabled: true },
+      },
+    },
+  } as unknown as ChartConfiguration;
+}
+
+/** Test error along the linear path between the two copies, one line per starting point (mean over trials). */
+export function stabilityPathFigure(input: readonly ExperimentDetail[], options: FigureOptions): FigureSpec {
+  const details = stabilityInputs(input, 'stability-path');
+  const fig = figureStyle(options, lineAspect(options.widthInches));
+  const names = experimentNames(details);
+  const series: string[] = [];
+  const datasets: object[] = [];
+  let colour = 0;
+  details.forEach((d, ei) => {
+    for (const group of byPoint(d.stability!.points)) {
+      const label = `${details.length > 1 ? `${names[ei]} · ` : ''}${group[0]!.label}`;
+      const c = categoricalColor(colour++);
+      const alphas = group[0]!.alphas;
+      datasets.push({
+        label,
+        data: alphas.map((a, i) => ({ x: a, y: mean(group.map((g) => g.testError[i]!)) * 100 })),
+        borderColor: c,
+        backgroundColor: c,
+        borderWidth: fig.stroke(1.2),
+        pointRadius: fig.medium === 'print' ? 1.2 : 2.5,
+        tension: 0,
+      });
+      series.push(label);
+    }
+  });
+  const config = chart(
+    fig,
+    'line',
+    undefined,
+    datasets,
+    axis(fig, 'Interpolation α (copy A → copy B)', { type: 'linear', min: 0, max: 1, ticks: { color: fig.ink, font: fig.font(fig.size.tickFont), stepSize: 0.25, callback: (v: number) => String(Math.round(v * 100) / 100) } }),
+    axis(fig, 'Test error (%)', { type: 'linear' }),
+  );
+  return { kind: 'stability-path', title: 'Error along the linear path between two copies', widthInches: fig.size.widthInches, heightInches: fig.size.heightInches, config, csv: stabilityCsv(details, names), series };
+}
+
+/**
+ * The error barrier per starting point with its min-max over trials, and the stability threshold. Against the
+ * rewind iteration k (evenly spaced categories: rewind lists are roughly geometric) for a dense sweep, or
+ * against weights remaining for the rounds of an IMP experiment (all starting from the same k).
+ */
+export function stabilityBarrierFigure(input: readonly ExperimentDetail[], options: FigureOptions): FigureSpec {
+  const details = stabilityInputs(input, 'stability-barrier');
+  const fig = figureStyle(options, lineAspect(options.widthInches));
+  const names = experimentNames(details);
+  const sameStart = details.every((d) => new Set(d.stability!.points.map((p) => p.startIteration)).size === 1 && new Set(d.stability!.points.map((p) => p.point)).size > 1);
+  const keys = sameStart
+    ? null
+    : [...new Set(details.flatMap((d) => d.stability!.points.map((p) => p.startIteration)))].sort((a, b) => a - b);
+  const series: string[] = [];
+  const datasets: object[] = [];
+  details.forEach((d, ei) => {
+    const c = categoricalColor(ei);
+    const groups = byPoint(d.stability!.points);
+    const at = (g: StabilityPointResult[]) => (sameStart ? g[0]!.weightsRemaining * 100 : keys!.indexOf(g[0]!.startIteration));
+    const stat = (g: StabilityPointResult[], f: (xs: number[]) => number) => f(g.map((p) => p.barrier)) * 100;
+    const label = details.length > 1 ? names[ei]! : 'Error barrier';
+    datasets.push({ label, data: groups.map((g) => ({ x: at(g), y: stat(g, mean) })), borderColor: c, backgroundColor: c, borderWidth: fig.stroke(1.2), pointRadius: fig.medium === 'print' ? 1.6 : 3, tension: 0 });
+    // Min and max over trials as thin unlabelled lines (legend entries starting with '_' are hidden).
+    for (const f of [(xs: number[]) => Math.min(...xs), (xs: number[]) => Math.max(...xs)]) {
+      datasets.push({ label: '_range', data: groups.map((g) => ({ x: at(g), y: stat(g, f) })), borderColor: c, borderWidth: fig.stroke(0.4), borderDash: [2, 2], pointRadius: 0, tension: 0 });
+    }
+    series.push(label);
+  });
+  const threshold = details[0]!.stability!.threshold * 100;
+  const xs = sameStart ? datasets.flatMap((ds) => (ds as { data: { x: number }[] }).data.map((p) => p.x)) : [0, keys!.length - 1];
+  datasets.push({ label: `Stable below ${threshold}%`, data: [{ x: Math.min(...xs), y: threshold }, { x: Math.max(...xs), y: threshold }], borderColor: fig.ink, borderWidth: fig.stroke(0.6), borderDash: [4, 3], pointRadius: 0 });
+  series.push(`Stable below ${threshold}%`);
+  const x = sameStart
+    ? axis(fig, 'Weights remaining (%)', { type: 'logarithmic', reverse: true })
+    : axis(fig, 'Starting point: rewind iteration k', {
+        type: 'linear',
+        min: -0.3,
+        max: keys!.length - 0.7,
+        afterBuildTicks: (scale: { ticks: { value: number }[] }) => {
+          scale.ticks = keys!.map((_, i) => ({ value: i }));
+        },
+        ticks: { color: fig.ink, font: fig.font(fig.size.tickFont), callback: (v: number) => (Number.isInteger(v) ? String(keys![v] ?? '') : '') },
+      });
+  const config = chart(fig, 'line', undefined, datasets, x, axis(fig, 'Error barrier (test error, %)', { type: 'linear', min: 0 }));
+  return {
+    kind: 'stability-barrier',
+    title: sameStart ? 'Instability against weights remaining' : 'Instability against the rewind point',
+    widthInches: fig.size.widthInches,
+    heightInches: fig.size.heightInches,
+    config,
+    csv: stabilityCsv(details, names),
+    series,
+  };
+}
+
+function stabilityCsv(details: readonly ExperimentDetail[], names: readonly string[]): CsvTable {
+  const rows: (string | number)[][] = [];
+  details.forEach((d, i) => {
+    for (const p of d.stability!.points) {
+      p.alphas.forEach((a, j) => rows.push([d.id, names[i]!, p.trial, p.point, p.label, p.startIteration, p.weightsRemaining, a, p.testError[j]!, p.barrier]));
+    }
+  });
+  return { columns: ['experimentId', 'experiment', 'trial', 'point', 'label', 'startIteration', 'weightsRemaining', 'alpha', 'testError', 'barrier'], rows };
+}

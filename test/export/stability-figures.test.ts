@@ -1,0 +1,62 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { exportFigures } from '../../src/main/export';
+import { summarizeStability, suggestedRewindPoint, type StabilityPointResult } from '../../src/shared/analyses/stability';
+import { describeFigure, FigureOptionError } from '../../src/shared/figures';
+import type { ExperimentDetail } from '../../src/shared/results';
+import { checkWellFormedXml } from './helpers';
+import { lenetExperiment } from './fixture';
+
+function stabilityExperiment(sameStart: boolean): ExperimentDetail {
+  const points: StabilityPointResult[] = [];
+  const ks = [0, 100, 500];
+  for (const trial of [0, 1]) {
+    ks.forEach((k, point) => {
+      const testError = [0.05, 0.05 + 0.04 / (point + 1) + trial * 0.002, 0.051];
+      points.push({
+        trial, point, label: sameStart ? `round ${point}` : `k = ${k}`, startIteration: sameStart ? 0 : k,
+        weightsRemaining: sameStart ? 0.8 ** point : 1, alphas: [0, 0.5, 1], testError,
+        barrier: Math.max(...testError) - (testError[0]! + testError[2]!) / 2, endpoints: [0.95, 0.949], durationMs: 10,
+      });
+    });
+  }
+  const summary = summarizeStability(points, 0.02);
+  return { ...lenetExperiment(), runs: [], stability: { threshold: 0.02, points, summary, suggestedRewindPoint: suggestedRewindPoint(summary) } };
+}
+
+describe('instability figures', () => {
+  it('path: one line per starting point, mean over trials; barrier: against k, or weights remaining for IMP rounds', () => {
+    const d = stabilityExperiment(false);
+    const path = describeFigure('stability-path', { experiments: [d] }, { widthInches: 3.5 });
+    expect(path.series).toEqual(['k = 0', 'k = 100', 'k = 500']);
+    const first = (path.config.data.datasets[0]!.data as { x: number; y: number }[]).map((p) => p.y);
+    expect(first[1]).toBeCloseTo((0.09 + 0.092) / 2 * 100, 10);
+    expect(path.csv.rows).toHaveLength(2 * 3 * 3);
+    const barrier = describeFigure('stability-barrier', { experiments: [d] }, { widthInches: 3.5 });
+    expect(barrier.title).toMatch(/rewind point/);
+    expect(barrier.series).toEqual(['Error barrier', 'Stable below 2%']);
+    const rounds = describeFigure('stability-barrier', { experiments: [stabilityExperiment(true)] }, { widthInches: 3.5 });
+    expect(rounds.title).toMatch(/weights remaining/);
+  });
+
+  it('refuses an IMP experiment with a clear message', () => {
+    expect(() => describeFigure('stability-path', { experiments: [lenetExperiment()] }, { widthInches: 3.5 })).toThrow(FigureOptionError);
+    expect(() => describeFigure('stability-path', { experiments: [lenetExperiment()] }, { widthInches: 3.5 })).toThrow(/not an instability analysis/);
+  });
+
+  it('exports SVG/CSV/LaTeX/Markdown, the tables holding the instability results', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'lth-stab-'));
+    const files = await exportFigures([stabilityExperiment(false)], { figure: 'stability-barrier', formats: ['svg', 'csv', 'tex', 'md'], widthInches: 3.5, outDir: out });
+    expect(files.map((f) => f.split('/').at(-1)).sort()).toEqual(['stability-barrier.csv', 'stability-barrier.md', 'stability-barrier.svg', 'stability-barrier.tex']);
+    const names = checkWellFormedXml(readFileSync(join(out, 'stability-barrier.svg'), 'utf8'));
+    expect(names[0]).toBe('svg');
+    expect(names).not.toContain('image');
+    const tex = readFileSync(join(out, 'stability-barrier.tex'), 'utf8');
+    expect(tex).toMatch(/Instability/);
+    expect(tex).toMatch(/k = 100 & 100 & 100\.0 & 2 &/);
+    const md = readFileSync(join(out, 'stability-barrier.md'), 'utf8');
+    expect(md.split('\n')[0]).toBe('| Starting point | k | Weights remaining (%) | Trials | Barrier (%) | Min–max (%) | Stable |');
+  });
+});
