@@ -21,6 +21,8 @@ export interface PlottedSeries {
   color: string;
   variant: Variant;
   datasets: number[];
+  /** The variant's name for this series when it is not VARIANT_LABEL's (a pruning-at-init method's own masks). */
+  label?: string;
 }
 
 /**
@@ -32,7 +34,7 @@ export function factorLegend(series: readonly PlottedSeries[], ink: string = INK
   const groups = unique(series.map((s) => s.group));
   const variants = unique(series.map((s) => s.variant));
   if (groups.length <= 1) {
-    return series.map((s) => ({ text: VARIANT_LABEL[s.variant], color: s.color, ...styleOf(s.variant), datasets: s.datasets }));
+    return series.map((s) => ({ text: s.label ?? VARIANT_LABEL[s.variant], color: s.color, ...styleOf(s.variant), datasets: s.datasets }));
   }
   if (variants.length <= 1) {
     return series.map((s) => ({ text: s.group, color: s.color, ...styleOf(s.variant), datasets: s.datasets }));
@@ -42,7 +44,8 @@ export function factorLegend(series: readonly PlottedSeries[], ink: string = INK
     return { text: g, color: members[0]!.color, dash: [], pointStyle: false as const, datasets: members.flatMap((s) => s.datasets) };
   });
   const byVariant = variants.map((v) => ({
-    text: VARIANT_LABEL[v],
+    // IMP's tickets and an at-init method's masks share the 'ticket' line style: name both.
+    text: unique(series.filter((s) => s.variant === v).map((s) => s.label ?? VARIANT_LABEL[v])).join(' / '),
     color: ink,
     ...styleOf(v),
     datasets: series.filter((s) => s.variant === v).flatMap((s) => s.datasets),

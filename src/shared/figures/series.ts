@@ -1,8 +1,8 @@
 import { stat } from '../aggregate';
 import type { ExperimentDetail, RunResult } from '../results';
-import type { Variant } from '../spec';
+import type { PruningMethod, Variant } from '../spec';
 import { FigureOptionError } from './errors';
-import { VARIANT_LABEL, VARIANT_ORDER, VARIANT_STYLE, categoricalColor, type SeriesStyle } from './style';
+import { VARIANT_LABEL, VARIANT_ORDER, VARIANT_STYLE, categoricalColor, ticketLabel, type SeriesStyle } from './style';
 
 /** Mean and range over trials of one variant at one round. x is weights remaining in percent. */
 export interface RoundPoint {
@@ -55,8 +55,9 @@ export function seriesStyle(experimentCount: number, experimentIndex: number, va
   return experimentCount > 1 ? { ...v, color: categoricalColor(experimentIndex) } : v;
 }
 
-export function seriesLabel(names: readonly string[], experimentIndex: number, variant: Variant): string {
-  return names.length > 1 ? `${names[experimentIndex]} · ${VARIANT_LABEL[variant]}` : VARIANT_LABEL[variant];
+export function seriesLabel(names: readonly string[], experimentIndex: number, variant: Variant, method?: PruningMethod): string {
+  const v = variant === 'ticket' ? ticketLabel(method) : VARIANT_LABEL[variant];
+  return names.length > 1 ? `${names[experimentIndex]} · ${v}` : v;
 }
 
 export function requireExperiments(details: readonly ExperimentDetail[], figure: string): void {

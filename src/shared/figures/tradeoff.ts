@@ -12,7 +12,7 @@ import {
   seriesStyle,
   variantsIn,
 } from './series';
-import { VARIANT_ORDER, figureStyle, lineAspect } from './style';
+import { VARIANT_ORDER, figureStyle, lineAspect, ticketLabel } from './style';
 import { screenOptions, tooltipOptions } from './screen';
 import type { CsvTable, FigureOptions, FigureSpec } from './types';
 import { weightsRemainingAxis } from './weights-axis';
@@ -61,17 +61,20 @@ export function tradeoffFigure(metric: Metric, input: readonly ExperimentDetail[
     for (const variant of variantsIn([d], options.variants)) {
       const own = d.runs.filter((r) => r.variant === variant);
       // As in the paper, controls start from the dense network's point: at round 0 every variant is that network.
-      const anchor = variant !== 'ticket' && !own.some((r) => r.round === 0) ? d.runs.filter((r) => r.variant === 'ticket' && r.round === 0) : [];
+      // Untrained supermasks have their own round-0 point (the dense network at init) and never borrow the trained one.
+      const untrained = variant === 'supermask' || variant === 'supermask-signed';
+      const anchor = variant !== 'ticket' && !untrained && !own.some((r) => r.round === 0) ? d.runs.filter((r) => r.variant === 'ticket' && r.round === 0) : [];
       const points = pointsByRound([...anchor, ...own], metric.plot);
       if (points.length === 0) continue;
       xs.push(...points.map((p) => p.x));
-      const label = seriesLabel(names, ei, variant);
+      const method = d.spec.pruning.method;
+      const label = seriesLabel(names, ei, variant, method);
       const style = seriesStyle(details.length, ei, variant);
       const { line, band } = lineWithBand(label, points, style, fig);
       series.push(label);
       const first = datasets.length;
       datasets.push(line, ...band);
-      plotted.push({ group: names[ei]!, color: style.color, variant, datasets: range(first, datasets.length) });
+      plotted.push({ group: names[ei]!, color: style.color, variant, datasets: range(first, datasets.length), label: variant === 'ticket' ? ticketLabel(method) : undefined });
     }
   });
 
