@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,17 @@ const SPEC = ['--preset', 'lenet300-mnist', '--trials', '2', '--rounds', '2', '-
 
 function runTask(folder: string, trial: number, home: string) {
   return lth(['--backend', 'wasm', 'slurm-task', folder, '--trial', String(trial)], home);
+}
+
+function syncAsync(id: string, home: string): Promise<any> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/lth.js'), 'sync', id, '--json'], { env: { ...process.env, LTH_HOME: home, LTH_DB: '', LTH_DEBUG: '1' } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`lth sync exited ${code}: ${err}`))));
+  });
 }
 
 function rows(home: string, id: string): string {
@@ -59,7 +71,7 @@ describe('Slurm task files and sync (no cluster needed)', () => {
     expect(['30', '5:30', '12:00:00', '2-00', '1-02:30', '1-00:00:30'].map(timeMinutes)).toEqual([30, 5.5, 720, 2880, 1590, 1440.5]);
   });
 
-  it('a task run by hand fills its own file; sync merges only published files, refuses damaged or foreign ones, and merging twice changes nothing', () => {
+  it('a task run by hand fills its own file; sync merges only published files, refuses damaged or foreign ones, and merging twice changes nothing', async () => {
     const home = freshHome();
     const shared = mkdtempSync(join(tmpdir(), 'lth-shared-'));
     // --no-submit: the folder and job script only; nothing needs sbatch.
@@ -126,9 +138,12 @@ describe('Slurm task files and sync (no cluster needed)', () => {
     expect(bad.stderr).toMatch(/ticket run of round 1 records another density per layer than its mask keeps/);
     expect(rows(home, id)).toBe(before);
 
+    // Two syncs at once (a window's poll beside `lth sync`): they take turns, and trial 1 comes home exactly once.
     copyFileSync(keep, pub1);
-    r = json(lth(['sync', id, '--json'], home));
-    expect([r.runsAdded, r.masksAdded, r.status]).toEqual([2, 2, 'completed']);
+    const both = await Promise.all([syncAsync(id, home), syncAsync(id, home)]);
+    expect(both.map((x) => x.status)).toEqual(['completed', 'completed']);
+    expect(both[0]!.runsAdded + both[1]!.runsAdded).toBe(2);
+    expect(both[0]!.masksAdded + both[1]!.masksAdded).toBe(2);
     const done = rows(home, id);
     r = json(lth(['sync', id, '--json'], home));
     expect([r.runsAdded, r.masksAdded, r.weightsAdded, r.status]).toEqual([0, 0, 0, 'completed']);

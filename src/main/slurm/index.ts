@@ -189,7 +189,6 @@ export function syncExperiment(store: Store, id: string, opts: { queryCluster?: 
     }
   }
   const spec = store.experiments.spec(id);
-  const before = store.experiments.get(id).status;
   const trials: SyncReport['trials'] = [];
   for (let t = 0; t < spec.trials; t++) {
     const r = mergeTrial(store, id, rec.folder, t);
@@ -198,24 +197,29 @@ export function syncExperiment(store: Store, id: string, opts: { queryCluster?: 
   rec.syncedAt = new Date().toISOString();
   writeRecord(store, rec);
 
-  const planned = runsPlannedPerTrial(store, id);
-  const have = runsByTrial(store, id);
-  const missing = trials.filter((t) => (have.get(t.trial) ?? 0) < planned);
-  let status: ExperimentStatus;
-  let error: string | null = null;
-  if (missing.length === 0) {
-    // The same end as a local run: the winning ticket kept, trained weights dropped.
-    if (before !== 'completed') finish(store, id);
-    status = 'completed';
-  } else if (missing.some((t) => ACTIVE.includes(t.state))) {
-    status = 'running';
-  } else {
-    const why = missing.map((t) => `trial ${t.trial} ${t.state === 'completed' ? 'ended without all its runs' : t.state}${t.jobId ? ` (job ${t.jobId})` : ''}${t.taskError ? `: ${t.taskError}` : ''}`);
-    status = missing.some((t) => t.state === 'failed') ? 'failed' : 'interrupted';
-    error = `${why.join('; ')}; ${missing.length} trial(s) missing: lth resume ${id} resubmits them`;
-  }
-  const cur = store.experiments.get(id);
-  if (cur.status !== status || cur.error !== error) store.experiments.setStatus(id, status, error);
+  // One IMMEDIATE transaction from reading what is home to the new status: two syncs at once (a window's poll
+  // beside `lth sync`) take turns, and only the first to see every run home finishes the experiment.
+  const { status } = store.db.transaction(() => {
+    const planned = runsPlannedPerTrial(store, id);
+    const have = runsByTrial(store, id);
+    const missing = trials.filter((t) => (have.get(t.trial) ?? 0) < planned);
+    const cur = store.experiments.get(id);
+    let status: ExperimentStatus;
+    let error: string | null = null;
+    if (missing.length === 0) {
+      // The same end as a local run: the winning ticket kept, trained weights dropped.
+      if (cur.status !== 'completed') finish(store, id);
+      status = 'completed';
+    } else if (missing.some((t) => ACTIVE.includes(t.state))) {
+      status = 'running';
+    } else {
+      const why = missing.map((t) => `trial ${t.trial} ${t.state === 'completed' ? 'ended without all its runs' : t.state}${t.jobId ? ` (job ${t.jobId})` : ''}${t.taskError ? `: ${t.taskError}` : ''}`);
+      status = missing.some((t) => t.state === 'failed') ? 'failed' : 'interrupted';
+      error = `${why.join('; ')}; ${missing.length} trial(s) missing: lth resume ${id} resubmits them`;
+    }
+    if (cur.status !== status || cur.error !== error) store.experiments.setStatus(id, status, error);
+    return { status };
+  }).immediate();
   return {
     experimentId: id,
     status,

@@ -137,6 +137,8 @@ export function mergeTrial(store: Store, id: string, folder: string, trial: numb
     }
 
     const db = store.db;
+    // IMMEDIATE: the write lock before the comparisons, so two syncs at once (a window's poll and `lth sync`)
+    // take turns instead of both reading "absent" and one failing on the unique key.
     db.transaction(() => {
       const getMask = db.prepare('SELECT bits FROM masks WHERE experiment_id = ? AND trial = ? AND round = ?');
       const putMask = db.prepare('INSERT INTO masks (experiment_id, trial, round, bits) VALUES (?, ?, ?, ?)');
@@ -169,7 +171,7 @@ export function mergeTrial(store: Store, id: string, folder: string, trial: numb
       if (out.runsAdded > 0) store.experiments.refreshWinningTicket(id);
       // The backend the nodes trained with, as a local run records its own.
       if (row.backend) db.prepare('UPDATE experiments SET backend = ? WHERE id = ? AND backend IS NULL').run(row.backend, id);
-    })();
+    }).immediate();
     return out;
   } finally {
     src.close();
