@@ -3,6 +3,7 @@ import { analyzeCommand } from './commands/analyze';
 import { benchCommand } from './commands/bench';
 import { doctorCommand } from './commands/doctor';
 import { BACKEND_CHOICES } from '../engine/backend';
+import { PACK_CHOICES } from '../engine/packed/policy';
 import { LTH_LAB_VERSION } from '../services/version';
 import { datasetsCommand } from './commands/datasets';
 import { experimentsCommand } from './commands/experiments';
@@ -23,8 +24,16 @@ export function buildProgram(): Command {
     .option('--db <file>', 'database file (default: LTH_DB, else <data dir>/lth.sqlite; LTH_HOME moves the data dir)')
     .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices([...BACKEND_CHOICES]).default('auto'))
     .option('--workers <n>', 'training processes for independent runs (controls, trials); default: one per CPU core', integer)
+    .addOption(
+      new Option('--pack <mode>', "train ready runs of one dense network as one packed model: 'auto' where it pays (WebGPU, tfjs-node GPU), 'on', 'off' (default: LTH_PACK, else auto)").choices([...PACK_CHOICES]),
+    )
     .showHelpAfterError('(run lth --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    // Through the environment, so the training processes (lth serve's workers, the pool) inherit the choice.
+    .hook('preAction', (cmd) => {
+      const pack = cmd.opts<{ pack?: string }>().pack;
+      if (pack) process.env.LTH_PACK = pack;
+    });
   for (const cmd of [runCommand(), resumeCommand(), presetsCommand(), datasetsCommand(), experimentsCommand(), ticketsCommand(), exportCommand(), serveCommand(), benchCommand(), doctorCommand(), analyzeCommand()]) {
     program.addCommand(cmd);
   }

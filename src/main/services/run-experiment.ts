@@ -17,6 +17,8 @@ import type { Store } from '../store';
 import { datasetRef } from './datasets';
 import { loadDataset } from '../engine/data';
 import { processPoolExecutor } from '../engine/pool-executor';
+import { packingExecutor } from '../engine/packed/packed-executor';
+import { packChoiceFromEnv, shouldPack } from '../engine/packed/policy';
 import { sameLayers } from './tickets';
 import { LTH_LAB_VERSION } from './version';
 import { trainedVariants } from '../../shared/variants';
@@ -83,7 +85,15 @@ export async function runExperiment(store: Store, id: string, opts: RunExperimen
     // More processes than runs that can train at once would only cost memory.
     const parallel = spec.trials * (1 + trainedVariants(spec).length) * (spec.pruning.method === 'magnitude' ? 1 : spec.pruning.rounds);
     const size = Math.min(opts.pool?.size ?? 1, parallel);
-    executor = opts.executor ? opts.executor(data) : opts.pool && size > 1 ? processPoolExecutor({ size, entry: opts.pool.entry, dataset: ref, backend: opts.pool.backend }) : inlineExecutor(data);
+    // Packed training (issue 11): the ready runs of one network shape train as one model where it pays (LTH_PACK / --pack).
+    const packed = !opts.executor && shouldPack(packChoiceFromEnv(), opts.backend.name, plan);
+    executor = opts.executor
+      ? opts.executor(data)
+      : packed
+        ? packingExecutor(data)
+        : opts.pool && size > 1
+          ? processPoolExecutor({ size, entry: opts.pool.entry, dataset: ref, backend: opts.pool.backend })
+          : inlineExecutor(data);
     const began = Date.now();
     let firstFraction: number | null = null;
     // IMP, or pruning at initialisation (issue 13): the same context, sink and resume contract.
