@@ -47,6 +47,10 @@ export function fakeServices(): LabServices & { calls: { method: string; args: u
       cancel: (id) => void rec('experiments.cancel', [id]),
       pause: (id) => void rec('experiments.pause', [id]),
       resume: (id) => void rec('experiments.resume', [id]),
+      rename: (id, name) => {
+        rec('experiments.rename', [id, name]);
+        return { ...experimentSummary, name };
+      },
     },
     tickets: {
       list: () => tickets,

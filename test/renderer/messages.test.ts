@@ -4,6 +4,7 @@ import { mount, type VueWrapper } from '@vue/test-utils';
 import { defineComponent, h } from 'vue';
 import WizardView from '../../src/renderer/src/views/WizardView.vue';
 import TicketsView from '../../src/renderer/src/views/TicketsView.vue';
+import RunsView from '../../src/renderer/src/views/RunsView.vue';
 import { humanError, humanIssue, plainMessage } from '../../src/renderer/src/lib/messages';
 import { ApiCallError } from '../../src/renderer/src/api/client';
 import { flush, installFakeLab } from './setup';
@@ -106,5 +107,19 @@ describe('messages in the user\'s words', () => {
     await flush();
     expect(w.find('[data-testid="ticket-name-error"]').text()).toBe('Name cannot be empty: give the ticket a name');
     expect(lab.services.calls.map((c) => c.method)).not.toContain('tickets.update');
+  });
+
+  it('renames an experiment in place, refusing an empty name in words', async () => {
+    const w = await mountView(RunsView);
+    await w.find('button[data-action="rename"]').trigger('click');
+    await w.find('input[name="experimentName"]').setValue('  ');
+    await w.find('form').trigger('submit');
+    await flush();
+    expect(w.find('[role="alert"]').text()).toBe('Name cannot be empty');
+    await w.find('input[name="experimentName"]').setValue('LeNet, late rewinding');
+    await w.find('form').trigger('submit');
+    for (let i = 0; i < 3; i++) await flush();
+    expect(lab.services.calls).toContainEqual({ method: 'experiments.rename', args: ['e1', 'LeNet, late rewinding'] });
+    expect(w.find('[data-testid="experiment-title"]').text()).toContain('LeNet, late rewinding');
   });
 });

@@ -39,6 +39,7 @@ export const serviceHandlers: ServiceHandlers = {
   'tickets.pixelHeatmap': (s, r) => s.tickets.pixelHeatmap(r.id),
   'exports.figures': (s, r) => s.exports.figures(r),
   'exports.zip': (s, r) => s.exports.zip(r.files),
+  'experiments.rename': (s, r) => s.experiments.rename(r.id, r.name),
   'slurm.submit': (s, r) => s.slurm.submit(r),
   'slurm.sync': (s, r) => s.slurm.sync(r.id),
 };

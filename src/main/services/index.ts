@@ -139,6 +139,11 @@ export async function createLabServices(opts: LabServicesOptions = {}): Promise<
         pause: (id) => {
           if (!queue.stop(id, 'paused')) throw new StoreError(`experiment ${id} is not running or queued in this process`, 'conflict');
         },
+        rename: (id, name) => {
+          const s = store.experiments.rename(id, name);
+          bus.emit({ type: 'status', experimentId: id, status: s.status, error: s.error });
+          return s;
+        },
         resume: (id) => {
           const e = store.experiments.get(id);
           const owner = runningElsewhere(store, id);

@@ -103,6 +103,8 @@ export interface LabServices {
     cancel(id: string): void;
     pause(id: string): void;
     resume(id: string): void;
+    /** Renames an experiment (its spec and results are unchanged). */
+    rename(id: string, name: string): ExperimentSummary;
   };
   tickets: {
     list(): TicketRecord[];

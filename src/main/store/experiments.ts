@@ -219,6 +219,16 @@ export class ExperimentRepo {
     if (r.changes === 0) throw notFound('experiment', id);
   }
 
+  /** A new display name; the spec (and its hash) keeps the name it was created with. */
+  rename(id: string, name: string): ExperimentSummary {
+    const clean = name.trim();
+    if (!clean) throw new StoreError('an experiment name cannot be empty', 'invalid');
+    if (clean.length > 200) throw new StoreError('an experiment name is at most 200 characters', 'invalid');
+    const r = this.db.prepare('UPDATE experiments SET name = ? WHERE id = ?').run(clean, id);
+    if (r.changes === 0) throw notFound('experiment', id);
+    return this.get(id);
+  }
+
   heartbeat(id: string): void {
     this.db.prepare('UPDATE experiments SET heartbeat_at = ? WHERE id = ?').run(nowIso(), id);
   }

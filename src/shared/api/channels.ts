@@ -16,6 +16,7 @@ export const SERVICE_CHANNELS = [
   'experiments.cancel',
   'experiments.pause',
   'experiments.resume',
+  'experiments.rename',
   'tickets.list',
   'tickets.get',
   'tickets.save',

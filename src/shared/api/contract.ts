@@ -86,6 +86,7 @@ export const requestSchemas = {
   'experiments.cancel': z.object({ id }).strict(),
   'experiments.pause': z.object({ id }).strict(),
   'experiments.resume': z.object({ id }).strict(),
+  'experiments.rename': z.object({ id, name: z.string().trim().min(1, 'cannot be empty').max(200) }).strict(),
   'tickets.list': none,
   'tickets.get': z.object({ id }).strict(),
   'tickets.save': z
@@ -146,6 +147,7 @@ export interface ApiResponses {
   'experiments.cancel': void;
   'experiments.pause': void;
   'experiments.resume': void;
+  'experiments.rename': ExperimentSummary;
   'tickets.list': TicketRecord[];
   'tickets.get': TicketRecord;
   'tickets.save': TicketRecord;

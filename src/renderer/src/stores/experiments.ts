@@ -64,6 +64,14 @@ export const useExperimentsStore = defineStore('experiments', () => {
     if (action !== 'delete') await loadDetail(id).catch(() => undefined);
   }
 
+  async function rename(id: string, name: string): Promise<ExperimentSummary> {
+    const s = await api().call('experiments.rename', { id, name });
+    list.value = list.value.map((x) => (x.id === id ? { ...x, name: s.name } : x));
+    const d = details.value[id];
+    if (d) details.value = { ...details.value, [id]: { ...d, name: s.name } };
+    return s;
+  }
+
   function onProgress(e: Progress) {
     const key = `${e.trial}:${e.variant}:${e.round}`;
     const prev = live.value[e.experimentId];
@@ -101,5 +109,5 @@ export const useExperimentsStore = defineStore('experiments', () => {
     return api().onEvent(handleEvent);
   }
 
-  return { list, details, live, selectedId, error, loaded, load, loadDetail, create, control, handleEvent, listen };
+  return { list, details, live, selectedId, error, loaded, load, loadDetail, create, control, rename, handleEvent, listen };
 });
