@@ -130,6 +130,8 @@ export interface ExperimentDetail extends ExperimentSummary {
   runs: RunResult[];
   /** Why no winning ticket was named, when there is none. */
   winningTicketReason: string | null;
+  /** Early-bird series of the ticket runs (spec.earlyBird set), per trial and round. */
+  earlyBird?: { trial: number; round: number; series: import('./analyses/early-bird').EarlyBirdSeries }[];
   /** An instability analysis's results (spec.stability set): every point of every trial, and per point over trials. */
   stability?: {
     threshold: number;

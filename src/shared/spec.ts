@@ -158,6 +158,18 @@ export const ExperimentSpecSchema = z
     engineVersion: z.union([z.literal(1), z.literal(2)]).default(ENGINE_VERSION),
     /** Winning ticket: val accuracy at early stop >= dense - tolerance (a fraction: 0.002 = 0.2 points). */
     tolerance: z.number().min(0).max(1).default(0.002),
+    /**
+     * Early-bird tickets (You et al. 2020): every ticket run tracks the distance between the masks the next
+     * round's pruning would give at consecutive evaluations; with `prune`, each round but the last stops and
+     * prunes as soon as the distance has stayed below ε for `patience` evaluations (the early-bird IMP mode).
+     */
+    earlyBird: z
+      .object({
+        epsilon: z.number().gt(0, 'ε must be in (0, 1)').lt(1, 'ε must be in (0, 1)').default(0.1),
+        patience: int(1, 1000).default(5),
+        prune: z.boolean().default(false),
+      })
+      .optional(),
     /** Present for an instability analysis: the experiment trains copy pairs instead of pruning. */
     stability: StabilitySpecSchema.optional(),
     /** Set for a retrain/transfer: round 0 starts from this ticket's mask and rewind weights. */

@@ -4,7 +4,7 @@ import type { LabRuntime } from '../services';
 import { CliError, EXIT_INTERRUPTED } from './errors';
 import { printJson } from './context';
 import { progressReporter } from './progress';
-import { resultsTable, winningTicketLine } from './table';
+import { earlyBirdLines, resultsTable, winningTicketLine } from './table';
 
 const VARIANT_ORDER = ['ticket', 'reinit', 'random', 'shuffle', 'sign', 'supermask', 'supermask-signed'];
 
@@ -29,6 +29,7 @@ export function runJson(detail: ExperimentDetail) {
         }
       : null,
     winningTicketReason: detail.winningTicketReason,
+    ...(detail.earlyBird ? { earlyBird: detail.earlyBird } : {}),
     method: detail.spec.pruning.method ?? 'magnitude',
     // Issue 13: does the method's accuracy survive each ablation (Frankle et al. 2021)?
     ablations: ablationVerdicts(detail.runs, detail.spec.ablations ?? [], detail.spec.tolerance, detail.spec.trials),
@@ -81,6 +82,7 @@ export async function followExperiment(services: LabRuntime, id: string, json: b
     process.stdout.write(`\n${detail.name} (${detail.id}) on ${detail.backend}: ${detail.status}\n\n`);
     if (detail.runs.length > 0) process.stdout.write(`${resultsTable(detail)}\n\n`);
     process.stdout.write(`${winningTicketLine(detail.winningTicket, detail.winningTicketReason)}\n`);
+    if (detail.earlyBird) process.stdout.write(`${earlyBirdLines(detail)}\n`);
     if (detail.spec.ablations?.length) {
       const verdicts = ablationVerdicts(detail.runs, detail.spec.ablations, detail.spec.tolerance, detail.spec.trials);
       process.stdout.write(`Ablations (Frankle et al. 2021):\n${ablationLines(verdicts, detail.spec.tolerance).join('\n')}\n`);

@@ -29,6 +29,9 @@ export interface SpecFlags {
   oneShot?: boolean;
   reinitStart?: 'rewind' | 'zero';
   warmup?: number;
+  earlyBird?: string | boolean;
+  ebEpsilon?: number;
+  ebPatience?: number;
   lrMilestones?: string[];
   lrGamma?: number;
   weightDecay?: number;
@@ -72,6 +75,8 @@ const FLAG_OF: Record<string, string> = {
   'training.schedule.milestones': '--lr-milestones',
   'training.schedule.gamma': '--lr-gamma',
   'training.weightDecay': '--weight-decay',
+  'earlyBird.epsilon': '--eb-epsilon',
+  'earlyBird.patience': '--eb-patience',
   tolerance: '--tolerance',
   'network.conv': '--conv',
   'network.dense': '--dense',
@@ -152,6 +157,13 @@ export function specFromFlags(flags: SpecFlags): ExperimentSpec {
   set(s.training, 'evalInterval', flags.evalInterval);
   set(s.training, 'validationSize', flags.validationSize);
   set(s.training, 'weightDecay', flags.weightDecay);
+  if (flags.earlyBird !== undefined || flags.ebEpsilon !== undefined || flags.ebPatience !== undefined) {
+    const mode = flags.earlyBird === undefined || flags.earlyBird === true ? 'track' : flags.earlyBird;
+    if (mode !== 'track' && mode !== 'prune') throw new CliError(`--early-bird: unknown mode '${mode}': use track or prune`);
+    s.earlyBird = { ...(typeof s.earlyBird === 'object' && s.earlyBird ? s.earlyBird : {}), prune: mode === 'prune' };
+    set(s.earlyBird, 'epsilon', flags.ebEpsilon);
+    set(s.earlyBird, 'patience', flags.ebPatience);
+  }
   if (flags.warmup !== undefined || flags.lrMilestones !== undefined || flags.lrGamma !== undefined) {
     section(s.training, 'schedule', 'training.schedule');
     set(s.training.schedule, 'warmupIterations', flags.warmup);

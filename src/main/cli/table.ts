@@ -14,6 +14,24 @@ function render(rows: string[][]): string {
   return rows.map((r) => r.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')).join('\n');
 }
 
+/** Where each ticket run's early-bird mask emerged, and in the pruning mode the training it saved. */
+export function earlyBirdLines(detail: ExperimentDetail): string {
+  const eb = detail.earlyBird ?? [];
+  const spec = detail.spec.earlyBird!;
+  const lines = eb.map(({ trial, round, series }) => {
+    const where = series.detectedAt === null ? 'did not emerge' : `emerged at iteration ${series.detectedAt}${series.stopped ? ' (pruned there)' : ''}`;
+    return `Early bird, trial ${trial} round ${round}: ${where}`;
+  });
+  const tickets = detail.runs.filter((r) => r.variant === 'ticket');
+  if (spec.prune && tickets.length > 0) {
+    const T = detail.spec.training.iterations;
+    const full = tickets.reduce((a, r) => a + (T - (r.round === 0 ? 0 : detail.spec.pruning.rewindIteration)), 0);
+    const trained = tickets.reduce((a, r) => a + r.iterations, 0);
+    lines.push(`Early-bird IMP trained ${trained} of ${full} ticket iterations (${(((full - trained) / full) * 100).toFixed(1)}% saved); the last round trains to the end`);
+  }
+  return lines.join('\n');
+}
+
 /** Per round and variant, mean over trials (with [min, max] when there are several), as the paper reports. */
 export function resultsTable(detail: ExperimentDetail): string {
   const trials = detail.spec.trials;

@@ -160,6 +160,10 @@ export async function runImp(ctx: ImpContext): Promise<void> {
             startIteration: start,
             captureAt: round === 0 && k > 0 ? k : null,
             lrPolicy: round > 0 && mode === 'finetune' ? 'final' : 'schedule',
+            // The last round always trains to the end: its accuracy is the found ticket's.
+            earlyBird: spec.earlyBird
+              ? { epsilon: spec.earlyBird.epsilon, patience: spec.earlyBird.patience, stop: spec.earlyBird.prune && round < spec.pruning.rounds - 1 }
+              : undefined,
           },
           (o) => {
             if (round === 0 && k > 0) {
@@ -167,6 +171,7 @@ export async function runImp(ctx: ImpContext): Promise<void> {
               sink.saveRewindWeights(trial, o.captured);
             }
             sink.saveTrainedWeights(trial, round, o.finalWeights);
+            if (o.earlyBird) sink.saveAnalysis?.('early-bird', trial, round, o.earlyBird);
           },
         );
         if (round === 0 && k > 0) rewind = out.captured;

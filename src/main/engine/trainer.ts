@@ -9,6 +9,7 @@ import { deriveSeed, trialSeed as seedOfTrial } from './random';
 import type { Checkpoint, TrainJob, TrainOutcome, TrainProgress, WeightSet } from './types';
 import { applyMask, density } from './weights';
 import { finalLearningRate, learningRateAt } from '../../shared/schedule';
+import { earlyBirdTracker } from './analyses/early-bird';
 
 export class AbortedError extends Error {
   override name = 'AbortedError';
@@ -136,6 +137,8 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
   // A run restored past the capture point carries θk in its checkpoint: the loop will not pass k again.
   let captured: WeightSet | null = restore?.captured ?? (job.captureAt === job.startIteration && !restore ? readWeights(plan, params) : null);
   const began = performance.now();
+  const bird = job.earlyBird ? earlyBirdTracker(plan.layers, job.spec.pruning, job.mask, job.earlyBird, restore?.earlyBird) : null;
+  let stoppedAt: number | null = null;
 
   const report = (iteration: number) => {
     const last = curve.at(-1);
@@ -158,6 +161,7 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
     lossSum.assign(tf.scalar(0));
     lossSteps = 0;
     curve.push({ iteration, trainLoss, valLoss: val.loss, valAccuracy: val.accuracy, testAccuracy: test.accuracy });
+    bird?.observe(iteration, readWeights(plan, params));
   };
 
   const checkpoint = (iteration: number): Checkpoint => ({
@@ -171,6 +175,7 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
     lossSum: lossSum.dataSync()[0]!,
     lossSteps,
     captured,
+    ...(bird ? { earlyBird: bird.state() } : {}),
   });
 
   try {
@@ -199,7 +204,13 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
       lossSteps += 1;
       const done = it + 1;
       if (job.captureAt === done) captured = readWeights(plan, params);
-      if (done % t.evalInterval === 0 || done === t.iterations) evaluateAt(done);
+      if (done % t.evalInterval === 0 || done === t.iterations) {
+        evaluateAt(done);
+        if (bird?.shouldStop()) {
+          stoppedAt = done;
+          break;
+        }
+      }
       const every = hooks.checkpointEveryIterations;
       if (hooks.onCheckpoint && every && done % every === 0 && done < t.iterations) {
         hooks.onCheckpoint(checkpoint(done));
@@ -216,7 +227,8 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
         }
       }
     }
-    report(t.iterations);
+    const end = stoppedAt ?? t.iterations;
+    report(end);
     const finalWeights = readWeights(plan, params);
     const stop = earlyStopPoint(curve);
     const last = curve.at(-1)!;
@@ -233,11 +245,11 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
       testAccuracy: stop.testAccuracy,
       finalValAccuracy: last.valAccuracy,
       finalTestAccuracy: last.testAccuracy,
-      iterations: t.iterations - job.startIteration,
+      iterations: end - job.startIteration,
       durationMs: Math.round(performance.now() - began),
       curve,
     };
-    return { result, finalWeights, captured };
+    return { result, finalWeights, captured, ...(bird ? { earlyBird: bird.series() } : {}) };
   } finally {
     optimizer.dispose();
     disposeParams(params);

@@ -28,12 +28,16 @@ export interface TrainJob {
   lrPolicy?: 'schedule' | 'final';
   /** Seed of the data order and dropout instead of the trial's (the instability analysis's copies); same split. */
   orderSeed?: number;
+  /** Track the early-bird mask distance at every evaluation, and with `stop` end the run when it emerges. */
+  earlyBird?: import('./analyses/early-bird').EarlyBirdOptions;
 }
 
 export interface TrainOutcome {
   result: RunResult;
   finalWeights: WeightSet;
   captured: WeightSet | null;
+  /** The early-bird series of a run that tracked it (job.earlyBird). */
+  earlyBird?: import('../../shared/analyses/early-bird').EarlyBirdSeries;
 }
 
 export type TrainProgress = RunProgress;
@@ -55,6 +59,8 @@ export interface Checkpoint {
   lossSteps: number;
   /** θk when the run captures it (round 0 with late rewinding) and has passed k; absent in older checkpoints. */
   captured?: WeightSet | null;
+  /** The early-bird series so far, for a run that tracks it. */
+  earlyBird?: import('./analyses/early-bird').EarlyBirdState;
 }
 
 /** Where the IMP driver keeps what it computes, as soon as it is computed (the store implements it). */
@@ -66,6 +72,8 @@ export interface ExperimentSink {
   /** Also removes the run's checkpoint: a finished run never restarts from the middle. */
   saveRun(result: RunResult): void;
   saveCheckpoint(checkpoint: Checkpoint): void;
+  /** Analysis results beside the runs (the early-bird series of a ticket run); optional for sinks that keep none. */
+  saveAnalysis?(kind: string, trial: number, point: number, data: unknown): void;
 }
 
 /** What a previous, interrupted attempt left behind. */

@@ -164,6 +164,12 @@ export class ArtifactRepo {
         if (result.variant === 'ticket') this.experiments.refreshWinningTicket(experimentId);
         beat();
       }),
+      saveAnalysis: tx((kind: string, trial: number, point: number, data: unknown) => {
+        this.db
+          .prepare('INSERT OR REPLACE INTO analysis_results (experiment_id, kind, trial, point, data, saved_at) VALUES (?, ?, ?, ?, ?, ?)')
+          .run(experimentId, kind, trial, point, JSON.stringify(data), new Date().toISOString());
+        beat();
+      }),
       saveCheckpoint: tx((c: Checkpoint) => {
         // v8 serialization keeps the typed arrays bit-exact and needs no schema of its own.
         this.db

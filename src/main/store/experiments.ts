@@ -1,5 +1,6 @@
 import { networkLabel } from '../../shared/network';
 import { chooseWinningTicket } from '../../shared/aggregate';
+import type { EarlyBirdSeries } from '../../shared/analyses/early-bird';
 import { summarizeStability, suggestedRewindPoint, type StabilityPointResult } from '../../shared/analyses/stability';
 import type {
   BackendName,
@@ -152,8 +153,10 @@ export class ExperimentRepo {
     const runs = this.runs.list(id, true);
     const verdict = chooseWinningTicket(runs, spec.tolerance, spec.trials);
     const stability = spec.stability ? this.stabilityOf(id, spec.stability.threshold) : undefined;
+    const earlyBird = spec.earlyBird ? this.earlyBirdOf(id) : undefined;
     return {
       ...(stability ? { stability } : {}),
+      ...(earlyBird ? { earlyBird } : {}),
       ...toSummary(row),
       winningTicket: verdict.ticket,
       spec,
@@ -163,6 +166,13 @@ export class ExperimentRepo {
       runs,
       winningTicketReason: stability ? 'an instability analysis names no winning ticket' : verdict.reason,
     };
+  }
+
+  private earlyBirdOf(id: string): NonNullable<ExperimentDetail['earlyBird']> {
+    const rows = this.db
+      .prepare("SELECT trial, point, data FROM analysis_results WHERE experiment_id = ? AND kind = 'early-bird' ORDER BY trial, point")
+      .all(id) as { trial: number; point: number; data: string }[];
+    return rows.map((r) => ({ trial: r.trial, round: r.point, series: parseJson<EarlyBirdSeries>(r.data, `experiment ${id} early-bird series`) }));
   }
 
   private stabilityOf(id: string, threshold: number): NonNullable<ExperimentDetail['stability']> {
