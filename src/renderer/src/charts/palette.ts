@@ -25,7 +25,7 @@ const STYLES: Record<string, VariantStyle> = {
   reinit: { color: OKABE_ITO.orange, dash: [6, 4], label: 'random reinit', point: 'triangle' },
   random: { color: OKABE_ITO.green, dash: [2, 3], label: 'random pruning', point: 'rect' },
   shuffle: { color: OKABE_ITO.purple, dash: [8, 3, 2, 3], label: 'shuffled mask', point: 'triangle' },
-  sign: { color: OKABE_ITO.vermillion, dash: [4, 2], label: 'sign kept, magnitude reinit', point: 'rect' },
+  sign: { color: OKABE_ITO.vermillion, dash: [4, 2], label: 'sign inversion', point: 'rect' },
   supermask: { color: OKABE_ITO.sky, dash: [1, 2], label: 'supermask', point: 'circle' },
   'supermask-signed': { color: OKABE_ITO.grey, dash: [10, 4], label: 'signed supermask', point: 'circle' },
 };

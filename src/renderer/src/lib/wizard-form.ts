@@ -1,5 +1,6 @@
 import { ExperimentSpecSchema, type ExperimentSpecInput } from '../../../shared/spec';
 import type { Preset } from '../../../shared/presets';
+import { atInitFromSpec, atInitSpec, type AtInitForm } from './pruning-methods';
 
 /** The wizard's editable state: the spec, with layer lists as text so a half-typed list is not lost. */
 export interface WizardForm {
@@ -12,6 +13,8 @@ export interface WizardForm {
   training: { optimizer: 'adam' | 'sgd'; learningRate: number; momentum: number; batchSize: number; iterations: number; evalInterval: number; validationSize: number };
   pruning: { strategy: 'layerwise' | 'global'; rates: { conv: number; dense: number; output: number }; globalRate: number; rounds: number; oneShot: boolean; rewindIteration: number };
   controls: { reinit: boolean; random: boolean };
+  /** Pruning method, densities, ablations, supermasks (issue 13; lib/pruning-methods.ts). */
+  atInit: AtInitForm;
   trials: number;
   seed: number;
   tolerance: number;
@@ -46,6 +49,7 @@ export function formFromPreset(p: Preset, dataset?: string): WizardForm {
       rewindIteration: pr.rewindIteration ?? 0,
     },
     controls: { reinit: (s.controls ?? []).includes('reinit'), random: (s.controls ?? []).includes('random') },
+    atInit: atInitFromSpec(s),
     trials: s.trials ?? 1,
     seed: s.seed ?? 0,
     tolerance: s.tolerance ?? 0.002,
@@ -78,13 +82,17 @@ export function specFromForm(f: WizardForm, preset?: Preset): { spec: Experiment
   if (conv.error) localErrors['network.conv'] = conv.error;
   if (dense.error) localErrors['network.dense'] = dense.error;
   const pname = presetName(preset, conv.layers, dense.layers as number[]);
+  const atInit = atInitSpec(f.atInit);
+  if (atInit.error) localErrors['pruning.densities'] = atInit.error;
   const spec: ExperimentSpecInput = {
     ...(f.name.trim() ? { name: f.name.trim() } : preset ? { name: preset.title } : {}),
     dataset: f.dataset,
     network: { ...(pname ? { preset: pname } : {}), conv: conv.layers, dense: dense.layers as number[], dropout: f.dropout },
     training: { ...f.training },
-    pruning: { ...f.pruning, rates: { ...f.pruning.rates } },
+    pruning: { ...f.pruning, rates: { ...f.pruning.rates }, ...atInit.pruning },
     controls: [...(f.controls.reinit ? (['reinit'] as const) : []), ...(f.controls.random ? (['random'] as const) : [])],
+    ablations: atInit.ablations,
+    supermasks: atInit.supermasks,
     trials: f.trials,
     seed: f.seed,
     tolerance: f.tolerance,
