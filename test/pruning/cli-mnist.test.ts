@@ -14,7 +14,9 @@ describe('pruning at initialisation on real MNIST through the CLI (one short run
   for (const method of ['snip', 'grasp', 'synflow', 'magnitude-init', 'random'] as const) {
     it(`${method}: dense round 0, then one network per density, exact counts, trained above chance`, () => {
       const home = freshHome();
-      const out = json(lth(['run', ...SHORT, '--method', method, '--densities', '0.1,0.02', '--json'], home));
+      // SynFlow's 100 pruning steps are the default; 25 keep this test short (its scores are checked in scores.test.ts).
+      const extra = method === 'synflow' ? ['--synflow-iterations', '25'] : [];
+      const out = json(lth(['run', ...SHORT, '--method', method, '--densities', '0.1,0.02', ...extra, '--json'], home));
       expect(out.status).toBe('completed');
       expect(out.method).toBe(method);
       const tickets = out.results.filter((r: any) => r.variant === 'ticket');
@@ -22,9 +24,9 @@ describe('pruning at initialisation on real MNIST through the CLI (one short run
       expect(tickets.map((r: any) => r.weightsRemaining)).toEqual([1, Math.round(N * 0.1) / N, Math.round(N * 0.02) / N]);
       expect(tickets[0].testAccuracy).toBeGreaterThan(0.85);
       expect(tickets[1].testAccuracy).toBeGreaterThan(0.6);
-      expect(tickets[2].testAccuracy).toBeGreaterThan(0.3);
+      expect(tickets[2].testAccuracy).toBeGreaterThan(0.2); // chance is 10%; random at 2% keeps 20 output weights
       const shown = json(lth(['experiments', 'show', out.experimentId, '--json'], home));
-      expect(shown.spec.pruning).toMatchObject({ method, densities: [0.1, 0.02], rounds: 3 });
+      expect(shown.spec.pruning).toMatchObject({ method, densities: [0.1, 0.02], rounds: 3, synflowIterations: method === 'synflow' ? 25 : 100 });
       const perLayer = shown.runs.find((r: any) => r.variant === 'ticket' && r.round === 1).layerDensity as number[];
       if (method === 'random') perLayer.forEach((d) => expect(d).toBeCloseTo(0.1, 3));
       // Global scores leave the layers at different densities (the output layer, with few weights, kept densest).
