@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { analyzeCommand } from './commands/analyze';
+import { masksCommand } from './commands/masks';
 import { benchCommand } from './commands/bench';
 import { doctorCommand } from './commands/doctor';
 import { BACKEND_CHOICES } from '../engine/backend';
@@ -34,7 +35,7 @@ export function buildProgram(): Command {
       const pack = cmd.opts<{ pack?: string }>().pack;
       if (pack) process.env.LTH_PACK = pack;
     });
-  for (const cmd of [runCommand(), resumeCommand(), presetsCommand(), datasetsCommand(), experimentsCommand(), ticketsCommand(), exportCommand(), serveCommand(), benchCommand(), doctorCommand(), analyzeCommand()]) {
+  for (const cmd of [runCommand(), resumeCommand(), presetsCommand(), datasetsCommand(), experimentsCommand(), ticketsCommand(), exportCommand(), serveCommand(), benchCommand(), doctorCommand(), analyzeCommand(), masksCommand()]) {
     program.addCommand(cmd);
   }
   program.addCommand(slurmCommand());
