@@ -26,6 +26,25 @@ function stabilityExperiment(sameStart: boolean): ExperimentDetail {
   return { ...lenetExperiment(), runs: [], stability: { threshold: 0.02, points, summary, suggestedRewindPoint: suggestedRewindPoint(summary) } };
 }
 
+describe('early-bird figure', () => {
+  it('one line per ticket run, a star where the rule held, the ε line; refuses an experiment without a series', () => {
+    const d: ExperimentDetail = {
+      ...lenetExperiment(),
+      earlyBird: [
+        { trial: 0, round: 0, series: { epsilon: 0.1, patience: 2, iterations: [10, 20, 30], distances: [0.3, 0.05, 0.04], detectedAt: 30, stopped: true } },
+        { trial: 0, round: 1, series: { epsilon: 0.1, patience: 2, iterations: [10, 20, 30], distances: [0.3, 0.2, 0.04], detectedAt: null, stopped: false } },
+      ],
+    };
+    const f = describeFigure('early-bird', { experiments: [d] }, { widthInches: 3.5 });
+    expect(f.series).toEqual(['Round 0', 'Round 1', 'ε = 0.1']);
+    const stars = f.config.data.datasets.filter((s) => s.label === '_early bird');
+    expect(stars).toHaveLength(1);
+    expect(stars[0]!.data).toEqual([{ x: 30, y: 0.04 }]);
+    expect(f.csv.rows).toHaveLength(6);
+    expect(() => describeFigure('early-bird', { experiments: [lenetExperiment()] }, { widthInches: 3.5 })).toThrow(/--early-bird/);
+  });
+});
+
 describe('instability figures', () => {
   it('path: one line per starting point, mean over trials; barrier: against k, or weights remaining for IMP rounds', () => {
     const d = stabilityExperiment(false);

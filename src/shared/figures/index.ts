@@ -5,7 +5,7 @@ import { earlyStopFigure } from './early-stop';
 import { FigureOptionError } from './errors';
 import { layersFigure } from './layers';
 import { maskFigure } from './mask';
-import { stabilityBarrierFigure, stabilityPathFigure } from './stability';
+import { earlyBirdFigure, stabilityBarrierFigure, stabilityPathFigure } from './stability';
 import { parseFigure, type FigureKind } from './options';
 import type { FigureOptions, FigureSpec, MaskInput } from './types';
 
@@ -18,7 +18,7 @@ export { markdownTable } from './markdown-table';
 export { resultsRows, compressionRatio, theoreticalSpeedup, type ResultsRow } from './results-table';
 export { SCREEN_THEME, figureStyle, type FigureMedium, type FigureStyle, type ScreenTheme } from './style';
 export { factorLegend, legendOptions, legendSymbols, type LegendEntry } from './legend';
-export { accuracyFigure, curvesFigure, earlyStopFigure, layersFigure, maskFigure, stabilityBarrierFigure, stabilityPathFigure };
+export { accuracyFigure, curvesFigure, earlyStopFigure, layersFigure, maskFigure, stabilityBarrierFigure, stabilityPathFigure, earlyBirdFigure };
 
 /** The one entry point the exporter and the window share: figure kind + stored results -> FigureSpec. */
 export function describeFigure(
@@ -39,6 +39,8 @@ export function describeFigure(
       return stabilityPathFigure(input.experiments, options);
     case 'stability-barrier':
       return stabilityBarrierFigure(input.experiments, options);
+    case 'early-bird':
+      return earlyBirdFigure(input.experiments, options);
     case 'mask':
       if (!input.mask) throw new FigureOptionError('the mask figure needs a ticket (--ticket ID)');
       return maskFigure(input.mask, options);

@@ -159,3 +159,45 @@ function stabilityCsv(details: readonly ExperimentDetail[], names: readonly stri
   });
   return { columns: ['experimentId', 'experiment', 'trial', 'point', 'label', 'startIteration', 'weightsRemaining', 'alpha', 'testError', 'barrier'], rows };
 }
+
+/** Early-bird emergence: the mask distance between consecutive evaluations per ticket run, ε, and where the rule held. */
+export function earlyBirdFigure(input: readonly ExperimentDetail[], options: FigureOptions): FigureSpec {
+  if (input.length === 0) throw new FigureOptionError('the early-bird figure needs at least one experiment (--experiment ID)');
+  for (const d of input) {
+    if (!d.earlyBird || d.earlyBird.length === 0) throw new FigureOptionError(`experiment ${d.id} tracked no early-bird series: run it with --early-bird`);
+  }
+  const fig = figureStyle(options, lineAspect(options.widthInches));
+  const names = experimentNames(input);
+  const rounds = options.rounds;
+  const series: string[] = [];
+  const datasets: object[] = [];
+  let colour = 0;
+  input.forEach((d, ei) => {
+    for (const { trial, round, series: s } of d.earlyBird!) {
+      if (rounds && !rounds.includes(round)) continue;
+      const label = `${input.length > 1 ? `${names[ei]} · ` : ''}Round ${round}${d.spec.trials > 1 ? ` · trial ${trial}` : ''}`;
+      const c = categoricalColor(colour++);
+      datasets.push({ label, data: s.iterations.map((x, i) => ({ x, y: s.distances[i]! })), borderColor: c, backgroundColor: c, borderWidth: fig.stroke(1.1), pointRadius: 0, tension: 0 });
+      if (s.detectedAt !== null) {
+        const at = s.iterations.indexOf(s.detectedAt);
+        datasets.push({ label: '_early bird', data: [{ x: s.detectedAt, y: s.distances[at]! }], borderColor: c, backgroundColor: c, pointRadius: fig.medium === 'print' ? 3 : 5, pointStyle: 'star', showLine: false });
+      }
+      series.push(label);
+    }
+  });
+  const all = input.flatMap((d) => d.earlyBird!.flatMap((e) => e.series.iterations));
+  const epsilon = input[0]!.earlyBird![0]!.series.epsilon;
+  datasets.push({ label: `ε = ${epsilon}`, data: [{ x: Math.min(...all), y: epsilon }, { x: Math.max(...all), y: epsilon }], borderColor: fig.ink, borderWidth: fig.stroke(0.6), borderDash: [4, 3], pointRadius: 0 });
+  series.push(`ε = ${epsilon}`);
+  const config = chart(fig, 'line', undefined, datasets, axis(fig, 'Training iteration', { type: 'linear' }), axis(fig, 'Mask distance to previous evaluation', { type: 'linear', min: 0 }));
+  const rows = input.flatMap((d, i) => d.earlyBird!.flatMap((e) => e.series.iterations.map((x, j) => [d.id, names[i]!, e.trial, e.round, x, e.series.distances[j]!, e.series.detectedAt ?? ''])));
+  return {
+    kind: 'early-bird',
+    title: 'Early-bird emergence (stars: where the mask settled)',
+    widthInches: fig.size.widthInches,
+    heightInches: fig.size.heightInches,
+    config,
+    csv: { columns: ['experimentId', 'experiment', 'trial', 'round', 'iteration', 'distance', 'detectedAt'], rows },
+    series,
+  };
+}
