@@ -36,7 +36,7 @@ describe('early-bird figure', () => {
       ],
     };
     const f = describeFigure('early-bird', { experiments: [d] }, { widthInches: 3.5 });
-    expect(f.series).toEqual(['Round 0', 'Round 1', 'ε = 0.1']);
+    expect(f.series).toEqual(['Round 0 · trial 0', 'Round 1 · trial 0', 'ε = 0.1']); // the fixture has 3 trials
     const stars = f.config.data.datasets.filter((s) => s.label === '_early bird');
     expect(stars).toHaveLength(1);
     expect(stars[0]!.data).toEqual([{ x: 30, y: 0.04 }]);
