@@ -67,7 +67,7 @@ describe('learning-rate schedule', () => {
 });
 
 describe('the optimizer', () => {
-  it('applies the rate it is given at each step, and weight decay as w - lr*wd*w; a pruned weight stays 0', () => {
+  it('applies the rate it is given at each step, and weight decay as w - lr*wd*w; a pruned weight stays 0', async () => {
     const spec = tinySpec({ training: { optimizer: 'sgd', learningRate: 0.1, momentum: 0, batchSize: 20, iterations: 40, evalInterval: 10, validationSize: 100, weightDecay: 0.5 } });
     const plan = planNetwork(spec.network, data.shape, data.numClasses);
     const w = glorotInit(plan.layers, 1);
@@ -78,7 +78,7 @@ describe('the optimizer', () => {
     const zero = (ts: tf.Variable[]) => ts.map((t) => tf.zerosLike(t));
     opt.step(zero(params.kernels), zero(params.biases), 0.1);
     opt.step(zero(params.kernels), zero(params.biases), 0.2);
-    const after = readWeights(plan, params);
+    const after = await readWeights(plan, params);
     const j = 5;
     expect(after.kernels[0]![j]).toBeCloseTo(w.kernels[0]![j]! * (1 - 0.1 * 0.5) * (1 - 0.2 * 0.5), 6);
     expect(after.kernels[0]![0]).toBe(0);

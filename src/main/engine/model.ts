@@ -39,14 +39,15 @@ export function createParams(plan: NetworkPlan, weights: WeightSet, mask: Mask):
   };
 }
 
-export function readWeights(plan: NetworkPlan, params: Params): WeightSet {
+/** Reads the weights back to plain arrays, asynchronously (WebGPU has no synchronous readback in Node). */
+export async function readWeights(plan: NetworkPlan, params: Params): Promise<WeightSet> {
+  const [kernels, biases] = await Promise.all([Promise.all(params.kernels.map((k) => k.data())), Promise.all(params.biases.map((b) => b.data()))]);
   return {
-    kernels: params.kernels.map((k, i) => {
+    kernels: kernels.map((data, i) => {
       const l = plan.layers[i]!;
-      const data = k.dataSync() as Float32Array;
-      return l.kind === 'conv' ? Float32Array.from(data) : transposed(data, l.shape[1]!, l.shape[0]!);
+      return l.kind === 'conv' ? Float32Array.from(data as Float32Array) : transposed(data as Float32Array, l.shape[1]!, l.shape[0]!);
     }),
-    biases: params.biases.map((b) => Float32Array.from(b.dataSync() as Float32Array)),
+    biases: biases.map((data) => Float32Array.from(data as Float32Array)),
   };
 }
 

@@ -16,7 +16,8 @@ export interface OptimizerState {
 export interface MaskedOptimizer {
   /** One update at learning rate `lr` (the schedule's rate for this iteration). */
   step(kernelGrads: tf.Tensor[], biasGrads: tf.Tensor[], lr: number): void;
-  getState(): OptimizerState;
+  /** The moments and step count, read back asynchronously (WebGPU has no synchronous readback in Node). */
+  getState(): Promise<OptimizerState>;
   setState(state: OptimizerState): void;
   dispose(): void;
 }
@@ -81,9 +82,11 @@ export function createOptimizer(training: TrainingSpec, params: Params): MaskedO
         }
       });
     },
-    getState() {
-      const read = (vs: tf.Variable[]) => vs.map((v) => Float32Array.from(v.dataSync() as Float32Array));
-      return { step: t, first: read(first), second: read(second) };
+    async getState() {
+      const read = (vs: tf.Variable[]) => Promise.all(vs.map(async (v) => Float32Array.from((await v.data()) as Float32Array)));
+      const step = t;
+      const [m, v] = await Promise.all([read(first), read(second)]);
+      return { step, first: m, second: v };
     },
     setState(state) {
       if (state.first.length !== first.length || state.second.length !== second.length) {

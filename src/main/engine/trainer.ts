@@ -39,7 +39,7 @@ export interface Evaluation {
   accuracy: number;
 }
 
-function evaluate(plan: NetworkPlan, params: Params, data: LoadedDataset, split: 'train' | 'test', indices: Uint32Array, lut: Float32Array): Evaluation {
+async function evaluate(plan: NetworkPlan, params: Params, data: LoadedDataset, split: 'train' | 'test', indices: Uint32Array, lut: Float32Array): Promise<Evaluation> {
   const size = data.shape[0] * data.shape[1] * data.shape[2];
   const pixels = new Float32Array(EVAL_CHUNK * size);
   const labels = new Int32Array(EVAL_CHUNK);
@@ -49,19 +49,29 @@ function evaluate(plan: NetworkPlan, params: Params, data: LoadedDataset, split:
     const chunk = indices.subarray(from, Math.min(from + EVAL_CHUNK, indices.length));
     const n = chunk.length;
     fillBatch(data, chunk, pixels, labels, split, lut);
-    const [l, c] = tf.tidy(() => {
+    const lossAndHits = tf.tidy(() => {
       const x = tf.tensor2d(pixels.subarray(0, n * size), [n, size]);
       const y = tf.tensor1d(labels.subarray(0, n), 'int32');
       const logits = forward(plan, params, x, null);
       const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(y, plan.layers.at(-1)!.shape[1]!), logits, undefined, undefined, tf.Reduction.SUM);
       const hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32'));
-      return [loss.dataSync()[0]!, hits.dataSync()[0]!];
+      return tf.stack([loss, hits]);
     });
-    lossSum += l;
-    correct += c;
+    // Asynchronous readbacks: WebGPU has no synchronous one in Node (it needs OffscreenCanvas), and a
+    // synchronous read stalls a real GPU.
+    const [l, c] = await lossAndHits.data();
+    lossAndHits.dispose();
+    lossSum += l!;
+    correct += c!;
   }
   return { loss: lossSum / indices.length, accuracy: correct / indices.length };
 }
+
+/** Lets signals, IPC and progress through: setImmediate in Node, a zero timeout where there is none (a Web Worker). */
+const yieldToEventLoop = (): Promise<void> => {
+  const immediate = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate;
+  return new Promise((resolve) => (immediate ? immediate(resolve) : setTimeout(resolve, 0)));
+};
 
 /** The evaluation of minimum validation loss; the earliest one on ties. */
 export function earlyStopPoint(curve: readonly EvalPoint[]): EvalPoint {
@@ -135,7 +145,7 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
   const batch = new Uint32Array(t.batchSize);
   const curve: EvalPoint[] = restore ? restore.curve.map((p) => ({ ...p })) : [];
   // A run restored past the capture point carries θk in its checkpoint: the loop will not pass k again.
-  let captured: WeightSet | null = restore?.captured ?? (job.captureAt === job.startIteration && !restore ? readWeights(plan, params) : null);
+  let captured: WeightSet | null = restore?.captured ?? (job.captureAt === job.startIteration && !restore ? await readWeights(plan, params) : null);
   const began = performance.now();
   const bird = job.earlyBird ? earlyBirdTracker(plan.layers, job.spec.pruning, job.mask, job.earlyBird, restore?.earlyBird) : null;
   let stoppedAt: number | null = null;
@@ -154,25 +164,25 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
       valLoss: last?.valLoss ?? null,
     });
   };
-  const evaluateAt = (iteration: number) => {
-    const val = evaluate(plan, params, data, 'train', split.valIdx, lut);
-    const test = evaluate(plan, params, data, 'test', testIdx, lut);
-    const trainLoss = lossSteps > 0 ? lossSum.dataSync()[0]! / lossSteps : null;
+  const evaluateAt = async (iteration: number) => {
+    const val = await evaluate(plan, params, data, 'train', split.valIdx, lut);
+    const test = await evaluate(plan, params, data, 'test', testIdx, lut);
+    const trainLoss = lossSteps > 0 ? (await lossSum.data())[0]! / lossSteps : null;
     lossSum.assign(tf.scalar(0));
     lossSteps = 0;
     curve.push({ iteration, trainLoss, valLoss: val.loss, valAccuracy: val.accuracy, testAccuracy: test.accuracy });
-    bird?.observe(iteration, readWeights(plan, params));
+    bird?.observe(iteration, await readWeights(plan, params));
   };
 
-  const checkpoint = (iteration: number): Checkpoint => ({
+  const checkpoint = async (iteration: number): Promise<Checkpoint> => ({
     trial: job.trial,
     variant: job.variant,
     round: job.round,
     iteration,
-    weights: readWeights(plan, params),
-    optimizer: optimizer.getState(),
+    weights: await readWeights(plan, params),
+    optimizer: await optimizer.getState(),
     curve: curve.map((p) => ({ ...p })),
-    lossSum: lossSum.dataSync()[0]!,
+    lossSum: (await lossSum.data())[0]!,
     lossSteps,
     captured,
     ...(bird ? { earlyBird: bird.state() } : {}),
@@ -180,7 +190,7 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
 
   try {
     const first = restore?.iteration ?? job.startIteration;
-    if (!restore) evaluateAt(job.startIteration);
+    if (!restore) await evaluateAt(job.startIteration);
     report(first);
     let lastYield = performance.now();
     let lastCheckpoint = performance.now();
@@ -203,9 +213,9 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
       });
       lossSteps += 1;
       const done = it + 1;
-      if (job.captureAt === done) captured = readWeights(plan, params);
+      if (job.captureAt === done) captured = await readWeights(plan, params);
       if (done % t.evalInterval === 0 || done === t.iterations) {
-        evaluateAt(done);
+        await evaluateAt(done);
         if (bird?.shouldStop()) {
           stoppedAt = done;
           break;
@@ -213,23 +223,23 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
       }
       const every = hooks.checkpointEveryIterations;
       if (hooks.onCheckpoint && every && done % every === 0 && done < t.iterations) {
-        hooks.onCheckpoint(checkpoint(done));
+        hooks.onCheckpoint(await checkpoint(done));
         lastCheckpoint = performance.now();
       }
       if (performance.now() - lastYield > YIELD_MS) {
-        await new Promise((resolve) => setImmediate(resolve));
+        await yieldToEventLoop();
         lastYield = performance.now();
         if (hooks.signal?.aborted) throw new AbortedError();
         report(done);
         if (hooks.onCheckpoint && done < t.iterations && performance.now() - lastCheckpoint > (hooks.checkpointEveryMs ?? Infinity)) {
-          hooks.onCheckpoint(checkpoint(done));
+          hooks.onCheckpoint(await checkpoint(done));
           lastCheckpoint = performance.now();
         }
       }
     }
     const end = stoppedAt ?? t.iterations;
     report(end);
-    const finalWeights = readWeights(plan, params);
+    const finalWeights = await readWeights(plan, params);
     const stop = earlyStopPoint(curve);
     const last = curve.at(-1)!;
     const d = density(job.mask);
