@@ -8,7 +8,7 @@ import { snipScores } from '../../src/main/engine/pruning/snip';
 import { synflowScores } from '../../src/main/engine/pruning/synflow';
 import { prunablePool } from '../../src/main/engine/pruning/common';
 import { signedConstant } from '../../src/main/engine/supermask';
-import type { WeightSet } from '../../src/main/engine/types';
+import type { Mask, WeightSet } from '../../src/main/engine/types';
 import { denseMask, glorotInit, maskCounts } from '../../src/main/engine/weights';
 import { mulberry32 } from '../../src/main/engine/data/rng';
 import { quadrantDataset, tinySpec } from '../engine/synthetic';
@@ -129,24 +129,24 @@ describe('methods, one shot to a density', () => {
   const init = glorotInit(plan.layers, 3);
   const pool = prunablePool(plan.layers, spec);
   const total = plan.layers.reduce((a, l) => a + l.weights, 0);
-  const maskOf = (method: keyof typeof AT_INIT_METHODS, data: ReturnType<typeof quadrantDataset>, density: number) =>
-    AT_INIT_METHODS[method].mask({ spec, plan, layers: plan.layers, init, density, pool, data: scoreData(spec, data, 0), seed: 1 });
+  const maskOf = async (method: keyof typeof AT_INIT_METHODS, data: ReturnType<typeof quadrantDataset>, density: number) =>
+    await AT_INIT_METHODS[method].mask({ spec, plan, layers: plan.layers, init, density, pool, data: scoreData(spec, data, 0), seed: 1 });
 
-  it('every method keeps exactly round(N · density)', () => {
+  it('every method keeps exactly round(N · density)', async () => {
     for (const method of Object.keys(AT_INIT_METHODS) as (keyof typeof AT_INIT_METHODS)[]) {
       for (const d of [0.5, 0.1, 0.013]) {
-        const kept = maskCounts(maskOf(method, quadrantDataset(), d)).reduce((a, b) => a + b, 0);
+        const kept = maskCounts(await maskOf(method, quadrantDataset(), d)).reduce((a, b) => a + b, 0);
         if (method === 'random') expect(Math.abs(kept - Math.round(total * d))).toBeLessThanOrEqual(plan.layers.length);
         else expect(kept).toBe(Math.round(total * d));
       }
     }
   });
 
-  it('SynFlow is data-independent: the same mask for any dataset; SNIP is not', () => {
+  it('SynFlow is data-independent: the same mask for any dataset; SNIP is not', async () => {
     const a = quadrantDataset(400, 200, 1);
     const b = quadrantDataset(400, 200, 77);
-    expect(maskOf('synflow', a, 0.05)).toEqual(maskOf('synflow', b, 0.05));
-    expect(maskOf('snip', a, 0.05)).not.toEqual(maskOf('snip', b, 0.05));
+    expect(await maskOf('synflow', a, 0.05)).toEqual(await maskOf('synflow', b, 0.05));
+    expect(await maskOf('snip', a, 0.05)).not.toEqual(await maskOf('snip', b, 0.05));
   });
 });
 
@@ -161,7 +161,7 @@ describe('ablations', () => {
     pool: [0, 1, 2],
     data: null,
     seed: 0,
-  });
+  }) as Mask; // magnitude at init is synchronous
 
   it('the layer-wise shuffle keeps every layer count and moves positions', () => {
     const shuffled = shuffleMask(mask, 42);

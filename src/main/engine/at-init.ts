@@ -90,8 +90,9 @@ export async function runAtInit(ctx: ImpContext): Promise<void> {
         else {
           if (method.needsData) sample ??= scoreData(spec, data, trial);
           try {
-            mask = method.mask({ spec, plan, layers, init: init0, density: densities[round - 1]!, pool, data: method.needsData ? sample : null, seed: deriveSeed(trialSeed, 'at-init', round) });
+            mask = await method.mask({ spec, plan, layers, init: init0, density: densities[round - 1]!, pool, data: method.needsData ? sample : null, seed: deriveSeed(trialSeed, 'at-init', round), signal: inner.signal });
           } catch (err) {
+            if (err instanceof AbortedError) throw err;
             inner.abort();
             throw new Error(`trial ${trial}: ${method.name} at density ${densities[round - 1]}: ${(err as Error).message}`);
           }

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { NetworkPlan } from '../network';
 import type { Mask, WeightSet } from '../types';
 import { denseMask } from '../weights';
+import { AbortedError } from '../trainer';
 import { keepCount, keepTopScores, scoreForward } from './common';
 import type { AtInitContext, AtInitMethod } from './types';
 
@@ -54,9 +55,21 @@ export function synflowMask(ctx: AtInitContext, iterations: number): Mask {
   return mask;
 }
 
+/** synflowMask, handing the event loop back between steps (heartbeats, stop requests) and stopping on ctx.signal. */
+export async function synflowMaskAsync(ctx: AtInitContext, iterations: number): Promise<Mask> {
+  let mask = denseMask(ctx.layers);
+  for (let k = 1; k <= iterations; k++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (ctx.signal?.aborted) throw new AbortedError();
+    const scores = synflowScores(ctx.plan, ctx.init, mask);
+    mask = keepTopScores(scores, mask, ctx.pool, keepCount(ctx.layers, ctx.pool, ctx.density ** (k / iterations)));
+  }
+  return mask;
+}
+
 export const synflow: AtInitMethod = {
   name: 'synflow',
   description: 'SynFlow (Tanaka et al. 2020): iteratively keep the weights of highest |∂R/∂θ ⊙ θ|, R the synaptic flow of |θ| on an all-ones input; no data',
   needsData: false,
-  mask: (ctx) => synflowMask(ctx, ctx.spec.pruning.synflowIterations),
+  mask: (ctx) => synflowMaskAsync(ctx, ctx.spec.pruning.synflowIterations),
 };

@@ -25,6 +25,8 @@ export interface AtInitContext {
   data: ScoreData | null;
   /** For methods that draw at random. */
   seed: number;
+  /** Long (iterative) methods yield to the event loop between steps and stop when this aborts. */
+  signal?: AbortSignal;
 }
 
 /** A method of pruning at initialisation: adding one is one file plus one line in index.ts. */
@@ -33,5 +35,5 @@ export interface AtInitMethod {
   /** Paper and what it scores, for help texts. */
   description: string;
   needsData: boolean;
-  mask(ctx: AtInitContext): Mask;
+  mask(ctx: AtInitContext): Mask | Promise<Mask>;
 }
