@@ -47,6 +47,7 @@ export function fakeServices(): LabServices & { calls: { method: string; args: u
       cancel: (id) => void rec('experiments.cancel', [id]),
       pause: (id) => void rec('experiments.pause', [id]),
       resume: (id) => void rec('experiments.resume', [id]),
+      maskHeatmap: () => ({ height: 2, width: 2, counts: [1, 2, 3, 4] }),
       rename: (id, name) => {
         rec('experiments.rename', [id, name]);
         return { ...experimentSummary, name };

@@ -125,6 +125,8 @@ describe.skipIf(!hasChromium)('the lab keeps its place and sees other processes 
     await page.waitForSelector(`tr.selected[data-experiment="${cliExperiment}"]`);
     await expect.poll(() => page.locator('.shownruns [data-run]').count()).toBe(2);
     expect(await page.textContent('[data-testid="run-time"]')).toMatch(/\d+s/);
+    // The mask of any round, not only of saved tickets (round 1 was clicked).
+    await page.waitForSelector('canvas[aria-label^="round 1: first-layer connections"]');
     await shot('03-runs-round-picked');
   });
 
@@ -181,6 +183,50 @@ describe.skipIf(!hasChromium)('the lab keeps its place and sees other processes 
     await page.click('button[data-action="confirm-cancel"]');
     await page.waitForSelector('.detail .chip.cancelled', { timeout: 30_000 });
   }, 180_000);
+
+  it('the wizard never previews impossible numbers, and asks before a preset replaces edits', async () => {
+    await page.goto(`${server.url.split('#')[0]}#/wizard`);
+    await page.waitForSelector('h1#wizard-h');
+    await page.click('button[data-step="training"]');
+    await page.fill('input[name="iterations"]', '600');
+    await page.click('button[data-step="pruning"]');
+    await page.fill('input[name="rateDense"]', '1.5');
+    await page.waitForSelector('[data-testid="preview-error"]');
+    const aside = (await page.textContent('aside'))!;
+    expect(aside).not.toContain('150%');
+    expect(aside).not.toMatch(/−|-\d/);
+    expect(await page.locator('input[name="rateConv"]').count()).toBe(0); // LeNet has no conv layers
+    await shot('07-wizard-invalid-rate');
+    await page.click('button[data-step="network"]');
+    await page.selectOption('select[name="preset"]', 'conv2-cifar10');
+    await page.waitForSelector('[aria-label="Replace your edits?"]');
+    await shot('08-wizard-preset-confirm');
+    await page.click('button[data-action="preset-replace"]');
+    await page.waitForSelector('[data-testid="preset-mismatch"]');
+    await page.click('button[data-step="review"]');
+    await shot('09-wizard-review');
+  });
+
+  it('compare shows the ticket heat maps on one data-range scale', async () => {
+    const t = services.tickets.list()[0]!;
+    await page.goto(`${server.url.split('#')[0]}#/compare?e=${cliExperiment}&t=${t.id}`);
+    await page.waitForSelector('h1#compare-h');
+    const canvas = page.locator('canvas[aria-label*="connections"]').first();
+    await canvas.waitFor();
+    const counts = services.tickets.pixelHeatmap(t.id).counts;
+    expect(Number(await canvas.getAttribute('data-min'))).toBe(Math.min(...counts));
+    await page.reload();
+    await page.waitForSelector('canvas[aria-label*="connections"]');
+    expect(await page.locator(`input[data-compare-ticket="${t.id}"]`).isChecked()).toBe(true);
+    await shot('10-compare');
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      const panel = page.locator('.panel', { has: page.locator('[data-testid="heatmap-legend"]') });
+      await panel.scrollIntoViewIfNeeded();
+      await panel.screenshot({ path: path.join(SHOTS, `live-11-compare-heatmap-${scheme}.png`) });
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
 
   it('logged no errors in the page', () => {
     expect(consoleErrors).toEqual([]);

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { ProgressLog } from '../store/progress';
 import { watchStore } from './store-watch';
 import { denseBaseline, denseBaselineSpec, findDenseBaseline } from './baseline';
+import { roundMaskHeatmap } from './round-mask';
 import { exportsService } from './exports';
 import { ExperimentQueue, type Runner } from './queue';
 import { markDeadRunsInterrupted, runningElsewhere } from './recovery';
@@ -139,6 +140,7 @@ export async function createLabServices(opts: LabServicesOptions = {}): Promise<
         pause: (id) => {
           if (!queue.stop(id, 'paused')) throw new StoreError(`experiment ${id} is not running or queued in this process`, 'conflict');
         },
+        maskHeatmap: (id, trial, round) => roundMaskHeatmap(store, id, trial, round),
         rename: (id, name) => {
           const s = store.experiments.rename(id, name);
           bus.emit({ type: 'status', experimentId: id, status: s.status, error: s.error });

@@ -103,6 +103,8 @@ export interface LabServices {
     cancel(id: string): void;
     pause(id: string): void;
     resume(id: string): void;
+    /** Per input pixel, the first-layer connections a stored round keeps (any round, not only saved tickets). */
+    maskHeatmap(id: string, trial: number, round: number): { height: number; width: number; counts: number[] };
     /** Renames an experiment (its spec and results are unchanged). */
     rename(id: string, name: string): ExperimentSummary;
   };

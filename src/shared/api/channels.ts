@@ -17,6 +17,7 @@ export const SERVICE_CHANNELS = [
   'experiments.pause',
   'experiments.resume',
   'experiments.rename',
+  'experiments.maskHeatmap',
   'tickets.list',
   'tickets.get',
   'tickets.save',

@@ -87,6 +87,7 @@ export const requestSchemas = {
   'experiments.pause': z.object({ id }).strict(),
   'experiments.resume': z.object({ id }).strict(),
   'experiments.rename': z.object({ id, name: z.string().trim().min(1, 'cannot be empty').max(200) }).strict(),
+  'experiments.maskHeatmap': z.object({ id, trial: z.number().int().min(0), round: z.number().int().min(0) }).strict(),
   'tickets.list': none,
   'tickets.get': z.object({ id }).strict(),
   'tickets.save': z
@@ -148,6 +149,7 @@ export interface ApiResponses {
   'experiments.pause': void;
   'experiments.resume': void;
   'experiments.rename': ExperimentSummary;
+  'experiments.maskHeatmap': { height: number; width: number; counts: number[] };
   'tickets.list': TicketRecord[];
   'tickets.get': TicketRecord;
   'tickets.save': TicketRecord;
