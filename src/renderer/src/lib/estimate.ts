@@ -51,15 +51,17 @@ export interface RunEstimate {
   seconds: number;
 }
 
-export function estimateRun(spec: Pick<ExperimentSpec, 'training' | 'pruning' | 'controls' | 'trials'>, layers: PlannedLayer[], backend: BackendName): RunEstimate {
+export function estimateRun(spec: Pick<ExperimentSpec, 'training' | 'pruning' | 'controls' | 'trials' | 'stability'>, layers: PlannedLayer[], backend: BackendName): RunEstimate {
   const macs = layers.reduce((a, l) => a + l.macs, 0);
   // Forward + two backward products: ~6 FLOPs per multiply-accumulate per example.
   const flopsPerStep = 6 * macs * spec.training.batchSize;
   const perRunSteps = spec.training.iterations - 0;
   const ticketRuns = spec.pruning.rounds;
   const controlRuns = Math.max(0, spec.pruning.rounds - 1) * spec.controls.length;
-  const runs = (ticketRuns + controlRuns) * spec.trials;
-  const iterations = runs * perRunSteps;
+  // An instability analysis: per starting point k, a parent run to k and two copies from k to T.
+  const stability = spec.stability?.rewindPoints;
+  const runs = stability ? stability.length * 3 * spec.trials : (ticketRuns + controlRuns) * spec.trials;
+  const iterations = stability ? stability.reduce((a, k) => a + k + 2 * (perRunSteps - k), 0) * spec.trials : runs * perRunSteps;
   const evalFraction = 0.1; // evaluation passes over validation + test sets
   return { runs, iterations, seconds: (iterations * flopsPerStep * (1 + evalFraction)) / FLOPS[backend] };
 }

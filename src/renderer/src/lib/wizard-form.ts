@@ -1,6 +1,7 @@
 import { ExperimentSpecSchema, type ExperimentSpecInput } from '../../../shared/spec';
 import type { Preset } from '../../../shared/presets';
 import { atInitFromSpec, atInitSpec, type AtInitForm } from './pruning-methods';
+import { analysisFromSpec, analysisSpec, type AnalysisForm } from './analysis-form';
 
 /** The wizard's editable state: the spec, with layer lists as text so a half-typed list is not lost. */
 export interface WizardForm {
@@ -15,6 +16,8 @@ export interface WizardForm {
   controls: { reinit: boolean; random: boolean };
   /** Pruning method, densities, ablations, supermasks (issue 13; lib/pruning-methods.ts). */
   atInit: AtInitForm;
+  /** Experiment kind, retraining mode, schedule, early bird, instability (issue 12; lib/analysis-form.ts). */
+  analysis: AnalysisForm;
   trials: number;
   seed: number;
   tolerance: number;
@@ -50,6 +53,7 @@ export function formFromPreset(p: Preset, dataset?: string): WizardForm {
     },
     controls: { reinit: (s.controls ?? []).includes('reinit'), random: (s.controls ?? []).includes('random') },
     atInit: atInitFromSpec(s),
+    analysis: analysisFromSpec(s),
     trials: s.trials ?? 1,
     seed: s.seed ?? 0,
     tolerance: s.tolerance ?? 0.002,
@@ -84,12 +88,15 @@ export function specFromForm(f: WizardForm, preset?: Preset): { spec: Experiment
   const pname = presetName(preset, conv.layers, dense.layers as number[]);
   const atInit = atInitSpec(f.atInit);
   if (atInit.error) localErrors['pruning.densities'] = atInit.error;
+  const analysis = analysisSpec(f.analysis);
+  Object.assign(localErrors, analysis.errors);
   const spec: ExperimentSpecInput = {
     ...(f.name.trim() ? { name: f.name.trim() } : preset ? { name: preset.title } : {}),
     dataset: f.dataset,
     network: { ...(pname ? { preset: pname } : {}), conv: conv.layers, dense: dense.layers as number[], dropout: f.dropout },
-    training: { ...f.training },
-    pruning: { ...f.pruning, rates: { ...f.pruning.rates }, ...atInit.pruning },
+    training: { ...f.training, ...analysis.training },
+    pruning: { ...f.pruning, rates: { ...f.pruning.rates }, ...atInit.pruning, ...analysis.pruning },
+    ...analysis.extra,
     controls: [...(f.controls.reinit ? (['reinit'] as const) : []), ...(f.controls.random ? (['random'] as const) : [])],
     ablations: atInit.ablations,
     supermasks: atInit.supermasks,
