@@ -10,6 +10,7 @@ import type { ServeDelayResult } from './serve-delay';
 import { evaluateTargets } from './targets';
 import { startTorchPeer, torchAvailable, type TorchPeer } from './torch-peer';
 import { benchBackends } from './training';
+import { packedBench, type PackedResult } from './packed';
 import type { BenchReport } from './types';
 
 export type { BenchReport, Target } from './types';
@@ -52,6 +53,14 @@ export async function runBench(opts: { quick: boolean; backend: BackendChoice; l
   const serve = await benchTask<ServeDelayResult>('serve-delay', q, backend);
   log('peak memory of a LeNet-300-100 and a Conv-2 experiment');
   const memory = [await benchTask<MemoryResult>('memory', ['--net', 'lenet300', ...q], backend), await benchTask<MemoryResult>('memory', ['--net', 'conv2', ...q], backend)];
+  log(`${primary.name}: packed training (R = 1, 5, 15) and the small experiment packed vs unpacked`);
+  const packed: PackedResult[] = [await packedBench({ quick: opts.quick, experiment: true, log })];
+  if (webgpu && backend !== 'webgpu') {
+    await initBackend('webgpu');
+    log(`webgpu: packed training (${webgpu.detail})`);
+    packed.push(await packedBench({ quick: opts.quick, experiment: false, log }));
+    await initBackend(backend);
+  }
   log('end to end: the real CLI');
   const e2e = await endToEnd({ quick: opts.quick, backend });
 
@@ -69,6 +78,7 @@ export async function runBench(opts: { quick: boolean; backend: BackendChoice; l
     parallel,
     memory,
     endToEnd: e2e,
+    packed,
     loadAverageAtEnd: loadavg().map((x) => Number(x.toFixed(2))),
     durationSeconds: Math.round((performance.now() - began) / 1000),
   };

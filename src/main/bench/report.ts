@@ -1,5 +1,6 @@
 import { LENET_STEP_FLOPS, NET_TITLE } from './networks';
 import type { BenchReport } from './types';
+import { renderPacked } from './packed';
 
 const row = (cells: (string | number | null | undefined)[]) => `| ${cells.map((c) => (c === null || c === undefined ? '-' : String(c))).join(' | ')} |`;
 const head = (cells: string[]) => `${row(cells)}\n${row(cells.map(() => '---'))}`;
@@ -70,5 +71,6 @@ export function renderMarkdown(r: BenchReport): string {
   for (const mem of r.memory) out.push(row([`peak memory, ${mem.network} experiment`, `${mem.peakRssMB} MB RSS`, mem.experiment]));
   out.push(row(['end to end', `${r.endToEnd.wallSeconds} s`, `\`${r.endToEnd.command}\` (${r.endToEnd.status}, ${r.endToEnd.runs ?? '?'} runs, last ticket test accuracy ${r.endToEnd.finalTestAccuracy ?? '?'})`]));
   out.push('');
+  if (r.packed?.length) out.push(...renderPacked(r.packed), '');
   return out.join('\n');
 }

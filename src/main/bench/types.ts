@@ -5,6 +5,7 @@ import type { MemoryResult } from './memory';
 import type { ParallelResult } from './parallel';
 import type { ServeDelayResult } from './serve-delay';
 import type { BackendSection } from './training';
+import type { PackedResult } from './packed';
 
 export interface Target {
   id: string;
@@ -31,6 +32,8 @@ export interface BenchReport {
   parallel: ParallelResult;
   memory: MemoryResult[];
   endToEnd: EndToEndResult;
+  /** Packed training (issue 11): the primary backend (with the small experiment) and WebGPU when it loads. */
+  packed?: PackedResult[];
   loadAverageAtEnd: number[];
   durationSeconds: number;
   targets: Target[];
