@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../cli/lth';
 
@@ -40,4 +40,68 @@ export function slurm(cmd: string, args: string[], c: Cluster): string {
   const r = spawnSync(cmd, args, { env: { ...process.env, ...c.env }, encoding: 'utf8', timeout: 30_000 });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
+}
+
+/*
+ * The CLI under test is dist/ (as CI builds it). Others rebuild dist/ in this checkout while suites run (tsup
+ * empties it first), and a job array runs minutes later on the "nodes": each test process runs a private copy,
+ * inside the repository (.lth-test/ is git-ignored) so node_modules resolves as for dist/. The job scripts it
+ * writes name that copy, since lth puts its own entry script in them.
+ */
+let binDir: string | null = null;
+export function privateLth(): string {
+  if (binDir) return join(binDir, 'lth.js');
+  const dist = join(ROOT, 'dist');
+  if (!existsSync(join(dist, 'cli.js')) || !existsSync(join(dist, 'worker.js'))) throw new Error('dist/cli.js is missing: run `npm run build:node` (npm test does)');
+  const parent = join(ROOT, '.lth-test');
+  if (existsSync(parent)) {
+    for (const e of readdirSync(parent)) {
+      const pid = Number(/^slurm-bin-(\d+)$/.exec(e)?.[1]);
+      if (pid && pid !== process.pid && !alive(pid)) rmSync(join(parent, e), { recursive: true, force: true });
+    }
+  }
+  const dir = join(parent, `slurm-bin-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  for (const f of readdirSync(dist)) copyFileSync(join(dist, f), join(dir, f));
+  writeFileSync(join(dir, 'lth.js'), "'use strict';\nrequire('./cli.js').main(process.argv).then((code) => { process.exitCode = code; });\n");
+  binDir = dir;
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return join(dir, 'lth.js');
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export interface LthResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The real `lth` (the private copy), as a user runs it, with its own data directory. */
+export function lth(args: string[], home: string, env: Record<string, string> = {}): LthResult {
+  const r = spawnSync(process.execPath, [privateLth(), ...args], { env: { ...process.env, LTH_HOME: home, LTH_DB: '', ...env }, encoding: 'utf8', timeout: 300_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function lthAsync(args: string[], home: string, env: Record<string, string> = {}): Promise<LthResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [privateLth(), ...args], { env: { ...process.env, LTH_HOME: home, LTH_DB: '', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+export function json<T = any>(r: LthResult): T {
+  if (r.status !== 0) throw new Error(`lth exited ${r.status}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
 }

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDispatcher } from '../../src/main/server/dispatch';
 import { createLabServices } from '../../src/main/services';
-import { freshHome, json, lth, ROOT } from '../cli/lth';
-import { slurm, startCluster, stopCluster, type Cluster } from './cluster';
+import { freshHome } from '../cli/lth';
+import { json, lth, privateLth, slurm, startCluster, stopCluster, type Cluster } from './cluster';
 
 /*
  * The real thing: a one-node Slurm 22.05 cluster on localhost (scripts/slurm/cluster-up.sh), real job arrays,
@@ -240,7 +240,7 @@ describe.skipIf(skip !== null)('Slurm: a real job array on a local one-node clus
     const home = freshHome();
     const before = { ...process.env };
     Object.assign(process.env, cluster.env);
-    const services = await createLabServices({ home, backend: 'wasm', runner: 'child', lazyBackend: true, workers: 1, workerEntry: join(ROOT, 'dist/worker.js') });
+    const services = await createLabServices({ home, backend: 'wasm', runner: 'child', lazyBackend: true, workers: 1, workerEntry: join(privateLth(), '..', 'worker.js') });
     try {
       const dispatch = createDispatcher(services);
       const spec = {

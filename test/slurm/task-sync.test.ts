@@ -1,5 +1,4 @@
 import Database from 'better-sqlite3';
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +8,8 @@ import { createLabServices } from '../../src/main/services';
 import { mapState, parseScontrol, parseTaskIds } from '../../src/main/slurm/cluster';
 import { jobScript, readManifest, timeMinutes } from '../../src/main/slurm/folder';
 import { mergeProfiles, parseProfile } from '../../src/main/slurm/profile';
-import { freshHome, json, lth, ROOT } from '../cli/lth';
+import { freshHome } from '../cli/lth';
+import { json, lth, lthAsync, privateLth } from './cluster';
 
 /*
  * What needs no cluster: the task runs straight from the shell (exactly the command job.sbatch execs), and sync,
@@ -21,15 +21,8 @@ function runTask(folder: string, trial: number, home: string) {
   return lth(['--backend', 'wasm', 'slurm-task', folder, '--trial', String(trial)], home);
 }
 
-function syncAsync(id: string, home: string): Promise<any> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/lth.js'), 'sync', id, '--json'], { env: { ...process.env, LTH_HOME: home, LTH_DB: '', LTH_DEBUG: '1' } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`lth sync exited ${code}: ${err}`))));
-  });
+async function syncAsync(id: string, home: string): Promise<any> {
+  return json(await lthAsync(['sync', id, '--json'], home, { LTH_DEBUG: '1' }));
 }
 
 function rows(home: string, id: string): string {
@@ -173,7 +166,7 @@ describe('Slurm task files and sync (no cluster needed)', () => {
     rec.states = { 0: { state: 'running', slurmState: 'RUNNING', jobId: '1_0', detail: null } };
     writeFileSync(recFile, JSON.stringify(rec));
     process.env.LTH_SLURM_POLL_SECONDS = '0.3';
-    const services = await createLabServices({ home, backend: 'wasm', runner: 'child', lazyBackend: true, workers: 1, workerEntry: join(ROOT, 'dist/worker.js') });
+    const services = await createLabServices({ home, backend: 'wasm', runner: 'child', lazyBackend: true, workers: 1, workerEntry: join(privateLth(), '..', 'worker.js') });
     try {
       expect(services.experiments.get(id).status).toBe('running');
       expect(services.experiments.get(id).slurm).toMatchObject({ folder, trials: [{ trial: 0, state: 'running', jobId: '1_0', runsSynced: 0, runsPlanned: 2 }] });

@@ -22,9 +22,19 @@ export { isOnSlurm, readRecord } from './record';
 
 const ACTIVE: readonly SlurmTaskState[] = ['submitted', 'pending', 'running'];
 
-/** How the nodes start this same lth: this node binary and this installation's bin/lth.js (dist/cli.js sits in dist/). */
+/**
+ * How the nodes start this same lth: this node binary and the script this process was started with (bin/lth.js),
+ * else this installation's bin/lth.js beside dist/. A profile's `lth` replaces it where the nodes see another path.
+ */
 export function defaultLthCommand(): string {
-  return `${shellQuote(process.execPath)} ${shellQuote(resolve(__dirname, '..', 'bin', 'lth.js'))}`;
+  const entry = process.argv[1];
+  // The CLI bundle (dist/), the desktop app's main bundle (out/main/) or the sources (src/main/slurm/).
+  const candidates = [1, 2, 3].map((up) => resolve(__dirname, ...Array<string>(up).fill('..'), 'bin', 'lth.js'));
+  const script = entry && /(^|[\\/])(lth|cli)(\.js)?$/.test(entry) && existsSync(entry) ? resolve(entry) : candidates.find((c) => existsSync(c));
+  if (!script) throw new SlurmError(`cannot tell how the nodes should start lth (no bin/lth.js near ${__dirname}): set "lth" in the Slurm profile`);
+  // Electron's binary is not the node the nodes should run: a desktop app submits with the node on PATH.
+  const node = process.versions.electron ? 'node' : shellQuote(process.execPath);
+  return `${node} ${shellQuote(script)}`;
 }
 
 /** Validates and stores a new experiment without queueing it here (the services' create would train it in this process). */
@@ -97,7 +107,7 @@ export function prepareSlurmExperiment(store: Store, id: string, profile: SlurmP
     createdAt: new Date().toISOString(),
   };
   writeManifest(folder, m);
-  writeAtomic(join(folder, JOB_SCRIPT), jobScript(folder, m, profile, defaultLthCommand()));
+  writeAtomic(join(folder, JOB_SCRIPT), jobScript(folder, m, profile, profile.lth ?? defaultLthCommand()));
   writeRecord(store, { experimentId: id, folder, profile, jobs: [], states: {}, checkedAt: null, syncedAt: null });
   store.experiments.setStatus(id, 'interrupted', `prepared for Slurm in ${folder}, not submitted yet: lth resume ${id} submits it`);
   return folder;
