@@ -132,13 +132,26 @@ export async function createLabServices(opts: LabServicesOptions = {}): Promise<
           progress.remove(id);
         },
         cancel: (id) => {
+          const owner = queue.has(id) ? null : runningElsewhere(store, id);
+          if (owner !== null) {
+            // Started by another process (lth run in a terminal, another window): only that process can stop it.
+            throw new StoreError(`experiment ${id} is running in another process (pid ${owner}, e.g. lth run in a terminal): stop it there (Ctrl-C); once interrupted it can be cancelled or resumed here`, 'conflict');
+          }
           if (!queue.stop(id, 'cancelled')) {
             const e = store.experiments.get(id);
             if (e.status === 'interrupted' || e.status === 'paused') store.experiments.setStatus(id, 'cancelled');
           }
         },
         pause: (id) => {
-          if (!queue.stop(id, 'paused')) throw new StoreError(`experiment ${id} is not running or queued in this process`, 'conflict');
+          if (!queue.stop(id, 'paused')) {
+            const owner = runningElsewhere(store, id);
+            throw new StoreError(
+              owner !== null
+                ? `experiment ${id} is running in another process (pid ${owner}, e.g. lth run in a terminal): pause or stop it there`
+                : `experiment ${id} is not running or queued in this process`,
+              'conflict',
+            );
+          }
         },
         maskHeatmap: (id, trial, round) => roundMaskHeatmap(store, id, trial, round),
         rename: (id, name) => {
