@@ -94,6 +94,23 @@ describe('pruning-at-init scores on a tiny network', () => {
     scores.forEach((s, l) => expectClose(s, Array.from(hg[l]!, (h, j) => h * w.kernels[l]![j]!), 1e-6));
   });
 
+  it("GraSP on a conv net (conv, max-pool, dense): Hg matches central differences of the gradient; SNIP's conv gradient matches GraSP's first pass", () => {
+    const spec = tinySpec({ network: { conv: [3, 'pool', 2], dense: [5], dropout: 0 } });
+    const data = quadrantDataset(160, 10, 3);
+    const plan = planNetwork(spec.network, data.shape, data.numClasses);
+    const w = glorotInit(plan.layers, 4);
+    const sample = scoreData(spec, data, 0, 3);
+    const { g, hg } = hessianGradientProduct(plan, w, sample, 1);
+    // SNIP's first-order path (the engine's conv3x3 and tfjs max-pool) gives the same gradient as GraSP's twice-differentiable one.
+    snipScores(plan, w, sample).forEach((s, l) => expectClose(s, Array.from(g[l]!, (gi, j) => Math.abs(gi * w.kernels[l]![j]!)), 1e-4));
+    const norm = Math.sqrt(g.reduce((a, gl) => a + gl.reduce((b, v) => b + v * v, 0), 0));
+    const eps = 3e-4 / norm; // small: a larger step crosses ReLU and max-pool switches
+    const at = (sign: number): WeightSet => ({ kernels: w.kernels.map((k, l) => k.map((v, j) => v + sign * eps * g[l]![j]!)), biases: w.biases });
+    const gp = hessianGradientProduct(plan, at(1), sample, 1).g;
+    const gm = hessianGradientProduct(plan, at(-1), sample, 1).g;
+    hg.forEach((h, l) => expectClose(h, Array.from(gp[l]!, (v, j) => (v - gm[l]![j]!) / (2 * eps)), 3e-2));
+  });
+
   it('SynFlow is |θ| ⊙ ∂R/∂|θ| with R = 1ᵀ|W1||W2|1 (hand computation), up to one common factor', () => {
     const { plan, w } = tiny();
     const mask = denseMask(plan.layers);

@@ -70,9 +70,52 @@ export function keepTopScores(scores: readonly Float32Array[], current: Mask, po
  * Logits [batch, classes] of the network with the given kernels ([in, out] for dense, [3, 3, in, out] for
  * conv, as WeightSet lays them out) and biases, as plain differentiable tfjs ops: scores need gradients with
  * respect to the weights (and GraSP a gradient of a gradient), with no dropout. Conv layers use the engine's
- * conv3x3, whose gradient is built from forward convolutions (tfjs-wasm has no Conv2DBackpropFilter).
+ * conv3x3, whose gradient is built from forward convolutions (tfjs-wasm has no Conv2DBackpropFilter); with
+ * `secondOrder`, convs and pools that can be differentiated twice on every backend (GraSP).
  */
-export function scoreForward(plan: NetworkPlan, kernels: readonly tf.Tensor[], biases: readonly tf.Tensor[], x: tf.Tensor2D, linear = false): tf.Tensor2D {
+/**
+ * A 3x3 'same' convolution as im2col: nine shifted slices side by side, one matMul. Built only from slices,
+ * concatenation and matMul, its gradient can be differentiated again on every backend (GraSP); tfjs-wasm has no
+ * Conv2DBackpropFilter, which the second derivative of conv2d needs.
+ */
+export function conv3x3Im2col(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
+  const [b, h, wd, c] = x.shape;
+  const f = w.shape[3];
+  const padded = tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+  const shifts: tf.Tensor[] = [];
+  for (let dy = 0; dy < 3; dy++) for (let dx = 0; dx < 3; dx++) shifts.push(tf.slice(padded, [0, dy, dx, 0], [b, h, wd, c]));
+  const cols = tf.reshape(tf.concat(shifts, 3), [b * h * wd, 9 * c]);
+  return tf.reshape(tf.matMul(cols, tf.reshape(w, [9 * c, f])), [b, h, wd, f]) as tf.Tensor4D;
+}
+
+/**
+ * 2x2 max-pooling whose gradient is a product with a constant 0/1 mask of the window maxima, so it can be
+ * differentiated again (tfjs has no gradient for MaxPoolGrad). Ties send the gradient to every maximum; at a
+ * ReLU output a tie is almost always a window of zeros, whose upstream gradient is zero anyway.
+ */
+export const maxPool2x2TwiceDifferentiable = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [x, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
+  const y = tf.maxPool(x, 2, 2, 'valid');
+  save([x, y]);
+  return {
+    value: y,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xs, ys] = saved as [tf.Tensor4D, tf.Tensor4D];
+      const [b, h, w, c] = ys.shape;
+      // Nearest-neighbour 2x upsampling from concat and reshape only (rank 4: tfjs differentiates tile only up to rank 5).
+      const up = (t: tf.Tensor) => {
+        const wide = tf.reshape(tf.concat([t, t], 3), [b, h, 2 * w, c]);
+        return tf.reshape(tf.concat([wide, wide], 2), [b, 2 * h, 2 * w, c]);
+      };
+      const crop = tf.slice(xs, [0, 0, 0, 0], [b, 2 * h, 2 * w, c]);
+      const isMax = tf.tensor(tf.cast(tf.equal(crop, up(ys)), 'float32').dataSync(), [b, 2 * h, 2 * w, c]);
+      const g = tf.mul(up(dy), isMax);
+      return tf.pad(g, [[0, 0], [0, xs.shape[1] - 2 * h], [0, xs.shape[2] - 2 * w], [0, 0]]);
+    },
+  };
+}) as (x: tf.Tensor4D) => tf.Tensor4D;
+
+export function scoreForward(plan: NetworkPlan, kernels: readonly tf.Tensor[], biases: readonly tf.Tensor[], x: tf.Tensor2D, linear = false, secondOrder = false): tf.Tensor2D {
   const [h, w, c] = plan.inputShape;
   const isConv = plan.steps[0]?.op === 'conv' || plan.steps[0]?.op === 'pool';
   let act: tf.Tensor = isConv ? tf.reshape(x, [-1, h, w, c]) : x;
@@ -80,13 +123,14 @@ export function scoreForward(plan: NetworkPlan, kernels: readonly tf.Tensor[], b
   for (const step of plan.steps) {
     switch (step.op) {
       case 'conv': {
-        const z = tf.add(conv3x3(act as tf.Tensor4D, kernels[step.layer] as tf.Tensor4D, !first), biases[step.layer]!);
+        const w = kernels[step.layer] as tf.Tensor4D;
+        const z = tf.add(secondOrder ? conv3x3Im2col(act as tf.Tensor4D, w) : conv3x3(act as tf.Tensor4D, w, !first), biases[step.layer]!);
         act = linear ? z : tf.relu(z);
         first = false;
         break;
       }
       case 'pool':
-        act = tf.maxPool(act as tf.Tensor4D, 2, 2, 'valid');
+        act = secondOrder ? maxPool2x2TwiceDifferentiable(act as tf.Tensor4D) : tf.maxPool(act as tf.Tensor4D, 2, 2, 'valid');
         break;
       case 'flatten':
         act = tf.reshape(act, [act.shape[0]!, -1]);

@@ -18,7 +18,7 @@ export function hessianGradientProduct(plan: NetworkPlan, weights: WeightSet, da
   return tf.tidy(() => {
     const ks = kernelTensors(plan.layers, weights.kernels);
     const bs = biasTensors(weights);
-    const lossOf = (...k: tf.Tensor[]) => sampleLoss(plan, k, bs, data, temperature);
+    const lossOf = (...k: tf.Tensor[]) => sampleLoss(plan, k, bs, data, temperature, true);
     const stopped = tf.grads(lossOf)(ks).map((g) => tf.keep(g.clone()));
     const hg = tf.grads((...k: tf.Tensor[]) => {
       const g = tf.grads(lossOf)(k);

@@ -17,12 +17,12 @@ const twiceDifferentiableExp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveF
 }) as (x: tf.Tensor) => tf.Tensor;
 
 /** Mean softmax cross-entropy of the scoring sample, from logits (divided by `temperature`, GraSP's T). */
-export function sampleLoss(plan: NetworkPlan, kernels: readonly tf.Tensor[], biases: readonly tf.Tensor[], data: ScoreData, temperature = 1): tf.Scalar {
+export function sampleLoss(plan: NetworkPlan, kernels: readonly tf.Tensor[], biases: readonly tf.Tensor[], data: ScoreData, temperature = 1, secondOrder = false): tf.Scalar {
   const size = plan.inputShape[0] * plan.inputShape[1] * plan.inputShape[2];
   const classes = data.oneHot.length / data.count;
   const x = tf.tensor2d(data.pixels, [data.count, size]);
   const y = tf.tensor2d(data.oneHot, [data.count, classes]);
-  let z = scoreForward(plan, kernels, biases, x);
+  let z = scoreForward(plan, kernels, biases, x, false, secondOrder);
   if (temperature !== 1) z = tf.div(z, temperature);
   // log-softmax written out from exp, sum and log, so that GraSP can differentiate its gradient (tfjs has no second
   // derivative of max); the per-example max that keeps exp finite is read back as a constant.
