@@ -29,8 +29,7 @@ export const RETRAIN_INFO: Record<RetrainMode, { label: string; sentence: string
   finetune: { label: 'fine-tuning', sentence: 'Trained weights kept; T−k more iterations at the final learning rate (Renda et al. 2020).' },
 };
 
-export const EARLY_BIRD_SENTENCE =
-  'Early bird (You et al. 2020): at every evaluation, the distance between the masks the next round would prune to; “prune” stops each round where the mask has settled (under ε for the patience), the last round training to the end.';
+export const EARLY_BIRD_SENTENCE = 'You et al. 2020: track how much the next round\'s mask still changes between evaluations; “prune” prunes each round once it has settled.';
 
 export function analysisFromSpec(s: Partial<ExperimentSpecInput>): AnalysisForm {
   const sched = s.training?.schedule;
