@@ -1,11 +1,11 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { initBackend, type BackendChoice } from '../../engine/backend';
 import { renderMarkdown, runBench } from '../../bench';
 import { memoryTask } from '../../bench/memory';
 import type { BenchNet } from '../../bench/networks';
 import { serveDelay } from '../../bench/serve-delay';
-import { packedBench, renderPacked } from '../../bench/packed';
+import { packedBench, renderPacked, type PackedResult } from '../../bench/packed';
 import { printJson } from '../context';
 import { CliError } from '../errors';
 
@@ -23,12 +23,18 @@ export function benchCommand(): Command {
     .addOption(new Option('--task <name>', 'internal: one measurement in this process').choices(['serve-delay', 'memory', 'packed']).hideHelp())
     .addOption(new Option('--experiment', 'internal: --task packed also times the small IMP experiment packed vs unpacked').hideHelp())
     .addOption(new Option('--markdown', 'internal: --task packed prints its BENCHMARKS.md section instead of JSON').hideHelp())
+    .addOption(new Option('--render <files>', 'internal: print the packed-training section from saved --task packed JSON files (comma-separated)').hideHelp())
     .addOption(new Option('--net <name>', 'internal: network of --task memory').choices(['lenet300', 'conv2']).default('lenet300').hideHelp())
-    .action(async (opts: { json?: boolean; write?: string; quick?: boolean; task?: string; net: BenchNet; experiment?: boolean; markdown?: boolean }, cmd: Command) => {
+    .action(async (opts: { json?: boolean; write?: string; quick?: boolean; task?: string; net: BenchNet; experiment?: boolean; markdown?: boolean; render?: string }, cmd: Command) => {
       const backend = (cmd.optsWithGlobals<{ backend?: string }>().backend ?? 'auto') as BackendChoice;
       const quick = Boolean(opts.quick);
       if (opts.task === 'serve-delay') return printJson(await serveDelay({ quick, backend }));
       if (opts.task === 'memory') return printJson(await memoryTask(opts.net, quick, backend));
+      if (opts.render) {
+        const results = opts.render.split(',').map((f) => JSON.parse(readFileSync(f, 'utf8')) as PackedResult);
+        process.stdout.write(`${renderPacked(results).join('\n')}\n`);
+        return;
+      }
       if (opts.task === 'packed') {
         await initBackend(backend);
         const r = await packedBench({ quick, experiment: Boolean(opts.experiment), log: (line) => process.stderr.write(`${line}\n`) });
