@@ -153,7 +153,8 @@ export function runChart(runs: ChartRun[], o: RunChartOptions): ChartConfigurati
           display: usesAcc,
           position: 'left',
           // Accuracy never exceeds 100%: the axis stops there however the points sit.
-          ...(accValues.length ? { max: Math.min(1, Math.max(...accValues) + 0.02) } : {}),
+          // Up to the next 5% above the data (a round tick label), never past 100%.
+          ...(accValues.length ? { max: Math.min(1, Math.ceil((Math.max(...accValues) + 0.005) * 20) / 20) } : {}),
           title: { display: true, text: 'accuracy' },
           ticks: { callback: pctTick },
         },
