@@ -237,7 +237,7 @@ function atInitChecks(
     if (densities !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['pruning', 'densities'], message: `only for pruning at initialisation (method snip, grasp, synflow, magnitude-init or random); IMP ('magnitude') prunes by rounds and rates` });
     }
-    if (spec.ablations.length > 0 && spec.pruning.rounds < 2) {
+    if (spec.ablations.length > 0 && spec.pruning.rounds < 2 && !spec.sourceTicketId) {
       ctx.addIssue({ code: 'custom', path: ['ablations'], message: 'ablations need a mask to ablate: with one round IMP prunes nothing (use rounds >= 2 or a pruning-at-init method with densities)' });
     }
   } else {

@@ -45,6 +45,11 @@ describe('pruning methods, ablations and supermasks: the spec refuses bad input 
     expect(spec.pruning.rounds).toBe(4);
     expect(parseSpec(base).pruning).toMatchObject({ method: 'magnitude', synflowIterations: 100 });
     expect(parseSpec(base)).toMatchObject({ ablations: [], supermasks: false });
+    // What retrainSpec (src/main/services/tickets.ts) makes of an at-init experiment's ticket: IMP with the ticket as round 0.
+    const retrain = parseSpec({ ...spec, sourceTicketId: 't_x', pruning: { ...spec.pruning, rounds: 1, rewindIteration: 0, method: 'magnitude', densities: undefined } });
+    expect(retrain.pruning.method).toBe('magnitude');
+    expect(retrain.ablations).toEqual(['shuffle']);
+    expect(() => parseSpec({ ...spec, sourceTicketId: 't_x' })).toThrow(/use method magnitude/);
   });
 
   it('lth run refuses with one line naming the flag, and stores nothing', () => {

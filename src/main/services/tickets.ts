@@ -80,6 +80,7 @@ export function retrainSpec(store: Store, req: RetrainRequest): ExperimentSpecIn
     controls: req.controls ?? ['reinit', 'random'],
     trials: req.trials ?? t.spec.trials,
     training: { ...t.spec.training, iterations: req.iterations ?? t.spec.training.iterations },
-    pruning: { ...t.spec.pruning, rounds: 1, rewindIteration: 0 },
+    // A ticket found by a pruning-at-init method retrains like any ticket: its mask is round 0 (issue 13).
+    pruning: { ...t.spec.pruning, rounds: 1, rewindIteration: 0, method: 'magnitude', densities: undefined },
   };
 }
