@@ -66,6 +66,8 @@ export function plannedIterations(spec: ExperimentSpec, sourceIsSparse = false):
  */
 export async function runImp(ctx: ImpContext): Promise<void> {
   const { spec, data, executor, sink, resume } = ctx;
+  // Issue 13: other methods prune at initialisation (src/main/engine/at-init.ts); never run them as IMP.
+  if ((spec.pruning.method ?? 'magnitude') !== 'magnitude') throw new Error(`runImp runs IMP; method '${spec.pruning.method}' prunes at initialisation (runAtInit)`);
   const plan: NetworkPlan = planNetwork(spec.network, data.shape, data.numClasses);
   const layers = plan.layers;
   const k = spec.pruning.rewindIteration;
