@@ -16,6 +16,10 @@ export interface PackingOptions {
   mode?: MatMulMode;
   /** Called with the jobs of every pack as it starts (tests, logs). */
   onPack?: (jobs: TrainJob[]) => void;
+  /** Called with the jobs that join a pack while it trains. */
+  onJoin?: (jobs: TrainJob[]) => void;
+  /** Let runs that become ready join a running pack (default true). */
+  join?: boolean;
 }
 
 /** WebGPU's default maxStorageBufferBindingSize: no single packed tensor may be larger. */
@@ -115,7 +119,17 @@ export function packingExecutor(data: LoadedDataset, opts: PackingOptions = {}):
       const pack = waiting.filter((w) => w.key === head.key).slice(0, limit);
       pack.forEach(take);
       opts.onPack?.(pack.map((w) => w.job));
-      await trainPacked(pack, data, { mode: opts.mode });
+      // Runs that become ready while the pack trains (the next ticket round after a run that finished early) join it.
+      const pull = (size: number): PackMember[] => {
+        const room = limit - size;
+        if (room <= 0 || opts.join === false) return [];
+        waiting.sort((a, b) => a.priority - b.priority || a.seq - b.seq);
+        const joining = waiting.filter((w) => w.key === head.key).slice(0, room);
+        joining.forEach(take);
+        if (joining.length) opts.onJoin?.(joining.map((w) => w.job));
+        return joining;
+      };
+      await trainPacked(pack, data, { mode: opts.mode, pull });
     } catch (err) {
       head.reject(err as Error);
     } finally {

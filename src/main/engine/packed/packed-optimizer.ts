@@ -135,6 +135,19 @@ export class PackedOptimizer {
     idx.dispose();
   }
 
+  /** Appends the rows of another optimizer of the same configuration (runs joining the pack); `other` keeps its own. */
+  appendRows(other: PackedOptimizer): void {
+    const join = (a: tf.Variable[], b: tf.Variable[]) =>
+      a.map((v, i) => {
+        const next = variableFrom(tf.concat([v, b[i]!]), false);
+        v.dispose();
+        return next;
+      });
+    this.first = join(this.first, other.first);
+    this.second = join(this.second, other.second);
+    this.steps = [...this.steps, ...other.steps];
+  }
+
   dispose(): void {
     tf.dispose([...this.first, ...this.second, ...Object.values(this.k)]);
   }

@@ -57,7 +57,13 @@ const orderSeedOf = (job: TrainJob): number | undefined => (job as { orderSeed?:
  * θk capture, progress reports and checkpoints (the same Checkpoint format, so a run can resume alone or packed).
  * All members must share the network and the batch size, optimizer kind, momentum and weight decay (packKey).
  */
-export async function trainPacked(members: PackMember[], data: LoadedDataset, opts: { mode?: MatMulMode } = {}): Promise<void> {
+export interface PackOptions {
+  mode?: MatMulMode;
+  /** Called before every step with the pack's size: compatible runs that became ready since, to join the pack. */
+  pull?: (size: number) => PackMember[];
+}
+
+export async function trainPacked(members: PackMember[], data: LoadedDataset, opts: PackOptions = {}): Promise<void> {
   const mode = opts.mode ?? defaultMatMulMode();
   if (members.length === 0) return;
   const t0 = members[0]!.job.spec.training;
@@ -68,49 +74,56 @@ export async function trainPacked(members: PackMember[], data: LoadedDataset, op
   const testIdx = Uint32Array.from({ length: data.testLabels.length }, (_, i) => i);
 
   // Set up each run; one whose checkpoint does not fit fails alone.
-  let runs: RunState[] = [];
-  const starts: { weights: WeightSet; optimizer: Checkpoint['optimizer'] | null; lossSum: number; restored: boolean }[] = [];
-  for (const m of members) {
-    try {
-      if (m.hooks.signal?.aborted) throw new AbortedError();
-      const { job, hooks } = m;
-      const t = job.spec.training;
-      const trialSeed = seedOfTrial(job.spec, job.trial);
-      const split = splitTrainValidation(data.trainLabels.length, t.validationSize, trialSeed);
-      const v2 = (job.spec.engineVersion ?? 1) >= 2;
-      const lut = v2 ? splitNormalizationTable(data, split.trainIdx, `${trialSeed}:${t.validationSize}`) : normalizationTable(data);
-      const noiseSeed = orderSeedOf(job) ?? trialSeed;
-      const stale = hooks.restore && job.captureAt !== null && hooks.restore.iteration > job.captureAt && !hooks.restore.captured;
-      const restore = stale ? undefined : hooks.restore;
-      if (restore && (restore.trial !== job.trial || restore.variant !== job.variant || restore.round !== job.round)) {
-        throw new Error('checkpoint belongs to another run');
+  type Start = { weights: WeightSet; optimizer: Checkpoint['optimizer'] | null; lossSum: number; restored: boolean };
+  const prepare = (list: PackMember[]): { runs: RunState[]; starts: Start[] } => {
+    const out: RunState[] = [];
+    const starts: Start[] = [];
+    for (const m of list) {
+      try {
+        if (m.hooks.signal?.aborted) throw new AbortedError();
+        const { job, hooks } = m;
+        const t = job.spec.training;
+        const trialSeed = seedOfTrial(job.spec, job.trial);
+        const split = splitTrainValidation(data.trainLabels.length, t.validationSize, trialSeed);
+        const v2 = (job.spec.engineVersion ?? 1) >= 2;
+        const lut = v2 ? splitNormalizationTable(data, split.trainIdx, `${trialSeed}:${t.validationSize}`) : normalizationTable(data);
+        const noiseSeed = orderSeedOf(job) ?? trialSeed;
+        const stale = hooks.restore && job.captureAt !== null && hooks.restore.iteration > job.captureAt && !hooks.restore.captured;
+        const restore = stale ? undefined : hooks.restore;
+        if (restore && (restore.trial !== job.trial || restore.variant !== job.variant || restore.round !== job.round)) {
+          throw new Error('checkpoint belongs to another run');
+        }
+        const weights = applyMask(restore?.weights ?? job.init, job.mask);
+        out.push({
+          member: m,
+          job,
+          plan: plan0,
+          trialSeed,
+          noiseSeed,
+          valIdx: split.valIdx,
+          lut,
+          valKey: `${trialSeed}:${t.validationSize}:${v2 ? 2 : 1}`,
+          orderKey: `${trialSeed}:${t.validationSize}:${noiseSeed}`,
+          order: exampleOrder(split.trainIdx, noiseSeed, batchSize),
+          finalLr: finalLearningRate(t),
+          it: restore?.iteration ?? job.startIteration,
+          curve: restore ? restore.curve.map((p) => ({ ...p })) : [],
+          lossSteps: restore?.lossSteps ?? 0,
+          // The one-run trainer reads θk back from its freshly made parameters: the masked init, these same floats.
+          captured: restore?.captured ?? (job.captureAt === job.startIteration && !restore ? applyMask(job.init, job.mask) : null),
+          began: performance.now(),
+          lastCheckpoint: performance.now(),
+        });
+        starts.push({ weights, optimizer: restore?.optimizer ?? null, lossSum: restore?.lossSum ?? 0, restored: Boolean(restore) });
+      } catch (err) {
+        m.reject(err as Error);
       }
-      const weights = applyMask(restore?.weights ?? job.init, job.mask);
-      runs.push({
-        member: m,
-        job,
-        plan: plan0,
-        trialSeed,
-        noiseSeed,
-        valIdx: split.valIdx,
-        lut,
-        valKey: `${trialSeed}:${t.validationSize}:${v2 ? 2 : 1}`,
-        orderKey: `${trialSeed}:${t.validationSize}:${noiseSeed}`,
-        order: exampleOrder(split.trainIdx, noiseSeed, batchSize),
-        finalLr: finalLearningRate(t),
-        it: restore?.iteration ?? job.startIteration,
-        curve: restore ? restore.curve.map((p) => ({ ...p })) : [],
-        lossSteps: restore?.lossSteps ?? 0,
-        // The one-run trainer reads θk back from its freshly made parameters: the masked init, these same floats.
-        captured: restore?.captured ?? (job.captureAt === job.startIteration && !restore ? applyMask(job.init, job.mask) : null),
-        began: performance.now(),
-        lastCheckpoint: performance.now(),
-      });
-      starts.push({ weights, optimizer: restore?.optimizer ?? null, lossSum: restore?.lossSum ?? 0, restored: Boolean(restore) });
-    } catch (err) {
-      m.reject(err as Error);
     }
-  }
+    return { runs: out, starts };
+  };
+  const first = prepare(members);
+  let runs = first.runs;
+  const starts = first.starts;
   if (runs.length === 0) return;
 
   let params: PackedParams;
@@ -265,6 +278,9 @@ export async function trainPacked(members: PackMember[], data: LoadedDataset, op
     lossSum = regather([lossSum], false)[0]!;
     optimizer.keepRows(keep);
     idx.dispose();
+    const kept = keep.map((s) => starts[s]!);
+    starts.length = 0;
+    starts.push(...kept);
     runs = keep.map((s) => runs[s]!);
   };
 
@@ -295,8 +311,41 @@ export async function trainPacked(members: PackMember[], data: LoadedDataset, op
     r.member.resolve({ result, finalWeights, captured: r.captured });
   };
 
-  const pixels = new Float32Array(runs.length * batchSize * exampleSize);
-  const oneHot = new Float32Array(runs.length * batchSize * numClasses);
+  /**
+   * Runs that became ready while the pack trains join it (a ticket round unlocked by a run that left early): their
+   * tensors are appended to every stack, their optimizer rows and loss sums too; they start at their own iteration.
+   */
+  const grow = async (incoming: PackMember[]) => {
+    const add = prepare(incoming);
+    if (add.runs.length === 0) return;
+    const more = createPackedParams(plan0, add.starts.map((s) => s.weights), add.runs.map((r) => r.job.mask));
+    const moreOptimizer = new PackedOptimizer(t0, more, add.starts.map((s) => s.optimizer));
+    const append = <T extends tf.Tensor>(a: T, b: tf.Tensor): tf.Tensor => {
+      const c = tf.concat([a, b]);
+      a.dispose();
+      return c;
+    };
+    params.kernels = params.kernels.map((k, i) => variableFrom(append(k, more.kernels[i]!), true));
+    params.biases = params.biases.map((b, i) => variableFrom(append(b, more.biases[i]!), true));
+    params.masks = params.masks.map((m, i) => append(m, more.masks[i]!));
+    optimizer.appendRows(moreOptimizer);
+    const extraSums = tf.tensor1d(add.starts.map((s) => s.lossSum));
+    lossSum = variableFrom(append(lossSum, extraSums), false);
+    extraSums.dispose();
+    moreOptimizer.dispose();
+    disposePackedParams(more);
+    const base = runs.length;
+    runs.push(...add.runs);
+    starts.push(...add.starts);
+    await evaluateAt(add.starts.map((st, j) => (st.restored ? -1 : base + j)).filter((s) => s >= 0));
+    for (const r of add.runs) report(r, r.it);
+    const doneAtStart = add.runs.map((r, j) => (r.it >= r.job.spec.training.iterations ? base + j : -1)).filter((s) => s >= 0);
+    for (const s of doneAtStart) await finish(s);
+    if (doneAtStart.length) shrink(runs.map((_, s) => s).filter((s) => !doneAtStart.includes(s)));
+  };
+
+  let pixels = new Float32Array(runs.length * batchSize * exampleSize);
+  let oneHot = new Float32Array(runs.length * batchSize * numClasses);
   const batch = new Uint32Array(batchSize);
   const hasDropout = members[0]!.job.spec.network.dropout > 0;
 
@@ -310,7 +359,14 @@ export async function trainPacked(members: PackMember[], data: LoadedDataset, op
     let lastYield = performance.now();
 
     while (runs.length > 0) {
+      const incoming = opts.pull?.(runs.length) ?? [];
+      if (incoming.length) await grow(incoming);
+      if (runs.length === 0) break;
       const R = runs.length;
+      if (pixels.length < R * batchSize * exampleSize) {
+        pixels = new Float32Array(R * batchSize * exampleSize);
+        oneHot = new Float32Array(R * batchSize * numClasses);
+      }
       // Each run's batch of its own iteration; runs of one trial at the same iteration share one fill.
       const filled = new Map<string, number>();
       runs.forEach((r, s) => {
