@@ -6,6 +6,7 @@ import { inlineExecutor } from '../../src/main/engine/executor';
 import { runImp } from '../../src/main/engine/imp';
 import { planNetwork } from '../../src/main/engine/network';
 import { maxPackFor, packingExecutor } from '../../src/main/engine/packed/packed-executor';
+import { packChoiceFromEnv, shouldPack } from '../../src/main/engine/packed/policy';
 import type { MatMulMode } from '../../src/main/engine/packed/packed-model';
 import { trainPacked, type PackMember } from '../../src/main/engine/packed/packed-trainer';
 import { magnitudeMask } from '../../src/main/engine/prune';
@@ -173,6 +174,21 @@ describe('packed training on wasm: identical to each run trained alone', () => {
     expect(seen).toBeGreaterThan(0);
     expect(outs[1]).toBeInstanceOf(AbortedError);
     for (const i of [0, 2]) expectSameOutcome(outs[i] as TrainOutcome, await trainRun(jobs[i]!, data));
+  });
+
+  it("--pack / LTH_PACK: auto packs dense networks on GPU backends only, on/off force it, conv never", () => {
+    const lenet = planNetwork({ conv: [], dense: [300, 100], dropout: 0 }, [28, 28, 1], 10);
+    const conv = planNetwork({ conv: [8, 'pool'], dense: [16], dropout: 0 }, [8, 8, 1], 4);
+    expect(shouldPack('auto', 'webgpu', lenet)).toBe(true);
+    expect(shouldPack('auto', 'tensorflow-gpu', lenet)).toBe(true);
+    expect(shouldPack('auto', 'wasm', lenet)).toBe(false);
+    expect(shouldPack('auto', 'cpu', lenet)).toBe(false);
+    expect(shouldPack('on', 'wasm', lenet)).toBe(true);
+    expect(shouldPack('off', 'webgpu', lenet)).toBe(false);
+    expect(shouldPack('on', 'webgpu', conv)).toBe(false);
+    expect(packChoiceFromEnv({})).toBe('auto');
+    expect(packChoiceFromEnv({ LTH_PACK: 'OFF' })).toBe('off');
+    expect(() => packChoiceFromEnv({ LTH_PACK: 'sometimes' })).toThrow(/LTH_PACK/);
   });
 
   it('the memory bound limits R', () => {
