@@ -161,8 +161,8 @@ describe('Run on Slurm in the wizard', () => {
     await w.find('input[name="slurmPartition"]').setValue('gpu; rm -rf');
     await w.find('input[name="slurmCpus"]').setValue('0');
     expect(fieldError(w, 'slurmSharedDir')).toBe('Shared folder must be an absolute path on the cluster');
-    expect(fieldError(w, 'slurmTime')).toBe('Time limit: use minutes, MM:SS, HH:MM:SS or D-HH[:MM[:SS]]');
-    expect(fieldError(w, 'slurmMem')).toBe('Memory per task: use e.g. 8G or 16000M');
+    expect(fieldError(w, 'slurmTime')).toBe('Time limit: use minutes (90), hours as 12:00:00, or days as 2-00');
+    expect(fieldError(w, 'slurmMem')).toBe('Memory per task: use a number with a unit, e.g. 16G or 16000M');
     expect(fieldError(w, 'slurmPartition')).toBe('Partition must be one word without spaces, quotes or $');
     expect(fieldError(w, 'slurmCpus')).toBe('CPUs per task must be at least 1');
     expect(w.find('input[name="slurmTime"]').attributes('aria-invalid')).toBe('true');
