@@ -25,6 +25,7 @@ export function attachSlurm(runtime: LabRuntime, store: Store, emit: (e: LabEven
   const get = ex.get.bind(ex);
   const resume = ex.resume.bind(ex);
   const cancel = ex.cancel.bind(ex);
+  const pause = ex.pause.bind(ex);
   const del = ex.delete.bind(ex);
   ex.delete = (id) => {
     if (isOnSlurm(store, id) && store.experiments.get(id).status === 'running') {
@@ -41,6 +42,11 @@ export function attachSlurm(runtime: LabRuntime, store: Store, emit: (e: LabEven
     if (!isOnSlurm(store, id)) return resume(id);
     resumeOnSlurm(store, id);
     emit({ type: 'status', experimentId: id, status: 'running', error: null });
+  };
+  // A window offers Pause on any running experiment: on Slurm, say what to do instead of "not running in this process".
+  ex.pause = (id) => {
+    if (!isOnSlurm(store, id)) return pause(id);
+    throw new StoreError(`experiment ${id} runs on Slurm, which cannot pause a job array: Cancel stops its jobs (finished runs are kept) and Resume resubmits the missing trials`, 'conflict');
   };
   ex.cancel = (id) => {
     if (!isOnSlurm(store, id)) return cancel(id);
