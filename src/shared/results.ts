@@ -105,6 +105,9 @@ export interface ExperimentSummary {
   roundsPlanned: number;
   diskBytes: number;
   winningTicket: WinningTicket | null;
+  /** Free-form notes and tags (the window edits them); absent from records of older stores. */
+  notes?: string;
+  tags?: string[];
 }
 
 /** A run that started but has not finished (in progress, or stopped by pause, cancel or a crash): its curve so far. */

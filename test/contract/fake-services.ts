@@ -48,6 +48,10 @@ export function fakeServices(): LabServices & { calls: { method: string; args: u
       pause: (id) => void rec('experiments.pause', [id]),
       resume: (id) => void rec('experiments.resume', [id]),
       maskHeatmap: () => ({ height: 2, width: 2, counts: [1, 2, 3, 4] }),
+      update: (id, u) => {
+        rec('experiments.update', [id, u]);
+        return { ...experimentSummary, notes: '', tags: [], ...u };
+      },
       rename: (id, name) => {
         rec('experiments.rename', [id, name]);
         return { ...experimentSummary, name };

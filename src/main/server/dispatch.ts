@@ -40,6 +40,7 @@ export const serviceHandlers: ServiceHandlers = {
   'exports.figures': (s, r) => s.exports.figures(r),
   'exports.zip': (s, r) => s.exports.zip(r.files),
   'experiments.rename': (s, r) => s.experiments.rename(r.id, r.name),
+  'experiments.update': (s, r) => s.experiments.update(r.id, r.update),
   'experiments.maskHeatmap': (s, r) => s.experiments.maskHeatmap(r.id, r.trial, r.round),
   'slurm.submit': (s, r) => s.slurm.submit(r),
   'slurm.sync': (s, r) => s.slurm.sync(r.id),

@@ -154,6 +154,11 @@ export async function createLabServices(opts: LabServicesOptions = {}): Promise<
           }
         },
         maskHeatmap: (id, trial, round) => roundMaskHeatmap(store, id, trial, round),
+        update: (id, u) => {
+          const s = store.experiments.update(id, u);
+          bus.emit({ type: 'status', experimentId: id, status: s.status, error: s.error });
+          return s;
+        },
         rename: (id, name) => {
           const s = store.experiments.rename(id, name);
           bus.emit({ type: 'status', experimentId: id, status: s.status, error: s.error });

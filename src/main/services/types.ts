@@ -105,6 +105,8 @@ export interface LabServices {
     resume(id: string): void;
     /** Per input pixel, the first-layer connections a stored round keeps (any round, not only saved tickets). */
     maskHeatmap(id: string, trial: number, round: number): { height: number; width: number; counts: number[] };
+    /** Name, notes and tags of an experiment (its spec and results are unchanged). */
+    update(id: string, update: { name?: string; notes?: string; tags?: string[] }): ExperimentSummary;
     /** Renames an experiment (its spec and results are unchanged). */
     rename(id: string, name: string): ExperimentSummary;
   };

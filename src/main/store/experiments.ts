@@ -60,6 +60,8 @@ interface ExperimentRow {
   error: string | null;
   disk_bytes: number;
   rounds_done: number;
+  notes: string;
+  tags: string;
 }
 
 /** What another process needs to tell whether a 'running' experiment is still alive. */
@@ -229,6 +231,27 @@ export class ExperimentRepo {
     if (r.changes === 0) throw notFound('experiment', id);
   }
 
+  /** Name, notes and tags: the record's own fields (the spec and its results never change). */
+  update(id: string, u: { name?: string; notes?: string; tags?: string[] }): ExperimentSummary {
+    // All or nothing: a refused tag does not leave a new name behind.
+    return this.db.transaction(() => this.applyUpdate(id, u))();
+  }
+
+  private applyUpdate(id: string, u: { name?: string; notes?: string; tags?: string[] }): ExperimentSummary {
+    if (u.name !== undefined) this.rename(id, u.name);
+    if (u.notes !== undefined) {
+      if (u.notes.length > 20_000) throw new StoreError('experiment notes are at most 20,000 characters', 'invalid');
+      this.db.prepare('UPDATE experiments SET notes = ? WHERE id = ?').run(u.notes, id);
+    }
+    if (u.tags !== undefined) {
+      const tags = [...new Set(u.tags.map((t) => t.trim()).filter(Boolean))];
+      if (tags.some((t) => t.length > 64)) throw new StoreError('a tag is at most 64 characters', 'invalid');
+      if (tags.length > 64) throw new StoreError('an experiment has at most 64 tags', 'invalid');
+      this.db.prepare('UPDATE experiments SET tags = ? WHERE id = ?').run(JSON.stringify(tags), id);
+    }
+    return this.get(id);
+  }
+
   /** A new display name; the spec (and its hash) keeps the name it was created with. */
   rename(id: string, name: string): ExperimentSummary {
     const clean = name.trim();
@@ -299,5 +322,7 @@ function toSummary(r: ExperimentRow): ExperimentSummary {
     roundsPlanned: r.rounds_planned,
     diskBytes: r.disk_bytes,
     winningTicket: r.winning_ticket ? parseJson<WinningTicket>(r.winning_ticket, `experiment ${r.id} winning ticket`) : null,
+    notes: r.notes ?? '',
+    tags: r.tags ? parseJson<string[]>(r.tags, `experiment ${r.id} tags`) : [],
   };
 }

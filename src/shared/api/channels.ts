@@ -17,6 +17,7 @@ export const SERVICE_CHANNELS = [
   'experiments.pause',
   'experiments.resume',
   'experiments.rename',
+  'experiments.update',
   'experiments.maskHeatmap',
   'tickets.list',
   'tickets.get',

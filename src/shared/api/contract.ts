@@ -87,6 +87,18 @@ export const requestSchemas = {
   'experiments.pause': z.object({ id }).strict(),
   'experiments.resume': z.object({ id }).strict(),
   'experiments.rename': z.object({ id, name: z.string().trim().min(1, 'cannot be empty').max(200) }).strict(),
+  'experiments.update': z
+    .object({
+      id,
+      update: z
+        .object({
+          name: z.string().trim().min(1, 'cannot be empty').max(200).optional(),
+          notes: z.string().max(20_000).optional(),
+          tags: z.array(z.string().trim().min(1).max(64)).max(64).optional(),
+        })
+        .strict(),
+    })
+    .strict(),
   'experiments.maskHeatmap': z.object({ id, trial: z.number().int().min(0), round: z.number().int().min(0) }).strict(),
   'tickets.list': none,
   'tickets.get': z.object({ id }).strict(),
@@ -149,6 +161,7 @@ export interface ApiResponses {
   'experiments.pause': void;
   'experiments.resume': void;
   'experiments.rename': ExperimentSummary;
+  'experiments.update': ExperimentSummary;
   'experiments.maskHeatmap': { height: number; width: number; counts: number[] };
   'tickets.list': TicketRecord[];
   'tickets.get': TicketRecord;

@@ -64,6 +64,15 @@ export const useExperimentsStore = defineStore('experiments', () => {
     if (action !== 'delete') await loadDetail(id).catch(() => undefined);
   }
 
+  /** Notes, tags (and name) of an experiment record. */
+  async function update(id: string, u: { name?: string; notes?: string; tags?: string[] }): Promise<ExperimentSummary> {
+    const s = await api().call('experiments.update', { id, update: u });
+    list.value = list.value.map((x) => (x.id === id ? { ...x, name: s.name, notes: s.notes ?? '', tags: s.tags ?? [] } : x));
+    const d = details.value[id];
+    if (d) details.value = { ...details.value, [id]: { ...d, name: s.name, notes: s.notes ?? '', tags: s.tags ?? [] } };
+    return s;
+  }
+
   async function rename(id: string, name: string): Promise<ExperimentSummary> {
     const s = await api().call('experiments.rename', { id, name });
     list.value = list.value.map((x) => (x.id === id ? { ...x, name: s.name } : x));
@@ -109,5 +118,5 @@ export const useExperimentsStore = defineStore('experiments', () => {
     return api().onEvent(handleEvent);
   }
 
-  return { list, details, live, selectedId, error, loaded, load, loadDetail, create, control, rename, handleEvent, listen };
+  return { list, details, live, selectedId, error, loaded, load, loadDetail, create, control, rename, update, handleEvent, listen };
 });
