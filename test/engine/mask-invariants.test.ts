@@ -3,6 +3,7 @@ import { initBackend } from '../../src/main/engine/backend';
 import { inlineExecutor } from '../../src/main/engine/executor';
 import { runImp } from '../../src/main/engine/imp';
 import { planNetwork } from '../../src/main/engine/network';
+import { trialSeed } from '../../src/main/engine/random';
 import { magnitudeMask, randomMask } from '../../src/main/engine/prune';
 import { trainRun } from '../../src/main/engine/trainer';
 import { checkpointKey, type Checkpoint, type ExperimentSink, type Mask, type WeightSet } from '../../src/main/engine/types';
@@ -130,7 +131,7 @@ describe('IMP driver', () => {
     await runImp({ spec, data, executor, sink: mem.sink, resume: emptyResumeState() });
 
     const { layers } = planNetwork(spec.network, data.shape, data.numClasses);
-    const theta0 = glorotInit(layers, spec.seed);
+    const theta0 = glorotInit(layers, trialSeed(spec, 0));
     expect(mem.rewind.get(0)).toEqual(theta0);
     for (const job of seen.filter((j) => j.variant === 'ticket' && j.round > 0)) expect(job.init).toEqual(theta0);
     for (let round = 1; round < 3; round++) {
@@ -156,7 +157,7 @@ describe('IMP driver', () => {
     const mem = memorySink();
     await runImp({ spec, data, executor: inlineExecutor(data), sink: mem.sink, resume: emptyResumeState() });
     const { layers } = planNetwork(spec.network, data.shape, data.numClasses);
-    expect(mem.rewind.get(0)!.kernels[0]).not.toEqual(glorotInit(layers, spec.seed).kernels[0]);
+    expect(mem.rewind.get(0)!.kernels[0]).not.toEqual(glorotInit(layers, trialSeed(spec, 0)).kernels[0]);
     const round1 = mem.runs.find((r) => r.round === 1)!;
     expect(round1.iterations).toBe(30);
     expect(round1.curve[0]!.iteration).toBe(10);

@@ -1,9 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { renderSvg as render } from '../../src/main/export';
 import { describeFigure, figureStyle, FIGURE_KINDS, type FigureKind } from '../../src/shared/figures';
+import { summarizeStability } from '../../src/shared/analyses/stability';
 import { lenetExperiment, lenetHeatmap } from './fixture';
 
-const exp = lenetExperiment();
+// The analyses' figures read their own results: the fixture carries an instability sweep and early-bird series too.
+const stabilityPoints = [0, 100, 500].map((k, point) => ({
+  trial: 0, point, label: `k = ${k}`, startIteration: k, weightsRemaining: 1, alphas: [0, 0.5, 1], testError: [0.05, 0.07 - point * 0.01, 0.05], barrier: 0.02 - point * 0.01, endpoints: [0.95, 0.95] as [number, number], durationMs: 1,
+}));
+const exp = {
+  ...lenetExperiment(),
+  stability: { threshold: 0.02, points: stabilityPoints, summary: summarizeStability(stabilityPoints, 0.02), suggestedRewindPoint: 100 },
+  earlyBird: [{ trial: 0, round: 0, series: { epsilon: 0.1, patience: 2, iterations: [100, 200, 300], distances: [0.2, 0.05, 0.04], detectedAt: 300, stopped: false } }],
+};
 const mask = { ...lenetHeatmap(), ticket: { id: 't1', trial: 0, round: 4, weightsRemaining: 0.41 } };
 const dark = { ink: '#e6e8eb', grid: '#30353c', fontFamily: 'system-ui, sans-serif' };
 

@@ -76,7 +76,7 @@ describe('open and migrate', () => {
       const tables = (store.db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`).all() as { name: string }[]).map(
         (r) => r.name,
       );
-      expect(tables).toEqual(['checkpoints', 'datasets', 'experiments', 'masks', 'run_curves', 'runs', 'tickets', 'weights']);
+      expect(tables).toEqual(['analysis_results', 'checkpoints', 'datasets', 'experiments', 'masks', 'run_curves', 'runs', 'tickets', 'weights']);
       expect(store.integrityProblems()).toEqual([]);
     } finally {
       store.close();
