@@ -178,13 +178,13 @@ export async function packedExperiment(opts: { iterations: number; log: (line: s
 }
 
 /** Every packed measurement on the active backend. */
-export async function packedBench(opts: { quick: boolean; experiment: boolean; log: (line: string) => void }): Promise<PackedResult> {
+export async function packedBench(opts: { quick: boolean; experiment: boolean; experimentIterations?: number; rows?: boolean; log: (line: string) => void }): Promise<PackedResult> {
   const info = activeBackend();
   const backend = info?.name ?? 'unknown';
   const gpu = backend === 'webgpu';
   const steps = gpu ? (opts.quick ? 10 : 30) : opts.quick ? 30 : 100;
-  const rows = await packedThroughput({ runs: [1, 5, 15], steps, rounds: opts.quick ? 1 : 2, log: opts.log });
-  const experiment = opts.experiment ? await packedExperiment({ iterations: opts.quick ? 100 : 1000, log: opts.log }) : null;
+  const rows = opts.rows === false ? [] : await packedThroughput({ runs: [1, 5, 15], steps, rounds: opts.quick ? 1 : 2, log: opts.log });
+  const experiment = opts.experiment ? await packedExperiment({ iterations: opts.experimentIterations ?? (opts.quick ? 100 : 1000), log: opts.log }) : null;
   return { backend, detail: info?.detail ?? '', rows, baseline, experiment };
 }
 

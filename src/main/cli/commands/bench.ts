@@ -23,9 +23,11 @@ export function benchCommand(): Command {
     .addOption(new Option('--task <name>', 'internal: one measurement in this process').choices(['serve-delay', 'memory', 'packed']).hideHelp())
     .addOption(new Option('--experiment', 'internal: --task packed also times the small IMP experiment packed vs unpacked').hideHelp())
     .addOption(new Option('--markdown', 'internal: --task packed prints its BENCHMARKS.md section instead of JSON').hideHelp())
+    .addOption(new Option('--experiment-iterations <n>', 'internal: iterations per run of that experiment (default 1000, --quick 100)').hideHelp())
+    .addOption(new Option('--no-rows', 'internal: --task packed skips the throughput rows').hideHelp())
     .addOption(new Option('--render <files>', 'internal: print the packed-training section from saved --task packed JSON files (comma-separated)').hideHelp())
     .addOption(new Option('--net <name>', 'internal: network of --task memory').choices(['lenet300', 'conv2']).default('lenet300').hideHelp())
-    .action(async (opts: { json?: boolean; write?: string; quick?: boolean; task?: string; net: BenchNet; experiment?: boolean; markdown?: boolean; render?: string }, cmd: Command) => {
+    .action(async (opts: { json?: boolean; write?: string; quick?: boolean; task?: string; net: BenchNet; experiment?: boolean; markdown?: boolean; render?: string; experimentIterations?: string; rows?: boolean }, cmd: Command) => {
       const backend = (cmd.optsWithGlobals<{ backend?: string }>().backend ?? 'auto') as BackendChoice;
       const quick = Boolean(opts.quick);
       if (opts.task === 'serve-delay') return printJson(await serveDelay({ quick, backend }));
@@ -37,7 +39,13 @@ export function benchCommand(): Command {
       }
       if (opts.task === 'packed') {
         await initBackend(backend);
-        const r = await packedBench({ quick, experiment: Boolean(opts.experiment), log: (line) => process.stderr.write(`${line}\n`) });
+        const r = await packedBench({
+          quick,
+          experiment: Boolean(opts.experiment),
+          experimentIterations: opts.experimentIterations ? Number(opts.experimentIterations) : undefined,
+          rows: opts.rows !== false,
+          log: (line) => process.stderr.write(`${line}\n`),
+        });
         if (opts.markdown) process.stdout.write(`${renderPacked([r]).join('\n')}\n`);
         else printJson(r);
         return;
