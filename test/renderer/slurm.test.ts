@@ -217,3 +217,22 @@ describe('Run on Slurm in the wizard', () => {
   });
 });
 
+
+describe('Slurm panel once every run is home', () => {
+  beforeEach(() => {
+    lab = installFakeLab();
+  });
+  it('shows a trial whose runs are all home as completed even when Slurm was last seen running it', async () => {
+    const info = { ...slurmInfo, trials: [{ ...slurmInfo.trials[0]! }, { ...slurmInfo.trials[1]!, runsSynced: 7 }] };
+    const { summary, detail } = slurmExperiment('completed', info);
+    lab.services.experiments.list = () => [summary];
+    lab.services.experiments.get = () => detail;
+    lab.services.tickets.list = () => [];
+    const w = await mountView(RunsView);
+    const row = w.find('[data-testid="slurm-panel"] tr[data-trial="1"]');
+    expect(row.attributes('data-state')).toBe('completed');
+    expect(row.text()).toContain('all its runs are home (Slurm last said RUNNING)');
+    expect(w.find('[data-testid="slurm-panel"] h3').text()).toContain('2 of 2 trials home');
+    expect(w.find('[data-testid="slurm-hint"]').text()).toBe('Every trial is home; the task files stay in the shared folder until you delete them.');
+  });
+});
