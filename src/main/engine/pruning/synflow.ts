@@ -14,8 +14,8 @@ import type { AtInitContext, AtInitMethod } from './types';
  * Biases are zero at initialisation here, so they drop out (Synaptic-Flow takes |b| = 0 too). With non-negative
  * weights and input every pre-activation is ≥ 0, so the ReLUs are the identity and R is multilinear in the layers'
  * kernels (max-pooling is positively homogeneous): scaling layer l by c_l scales every score by Π c_l and leaves
- * the ranking unchanged. Each layer is scaled so that its mean row sum is 1, which keeps R finite in float32 for
- * deep networks.
+ * the ranking unchanged. Each layer is scaled so that an output unit's incoming |weights| sum to 1 on average,
+ * which keeps R finite in float32 for deep networks.
  */
 export function synflowScores(plan: NetworkPlan, weights: WeightSet, mask: Mask): Float32Array[] {
   return tf.tidy(() => {
