@@ -114,6 +114,12 @@ export async function readRow(t: tf.Tensor, r: number): Promise<Float32Array> {
 
 function mm(a: tf.Tensor3D, b: tf.Tensor3D, mode: MatMulMode): tf.Tensor3D {
   if (mode === 'batched') return tf.matMul(a, b);
+  // One run: reshapes share the data, no slice copies.
+  if (a.shape[0] === 1) {
+    const a2 = tf.reshape(a, [a.shape[1], a.shape[2]]) as tf.Tensor2D;
+    const b2 = tf.reshape(b, [b.shape[1], b.shape[2]]) as tf.Tensor2D;
+    return tf.reshape(tf.matMul(a2, b2), [1, a.shape[1], b.shape[2]]);
+  }
   const as = tf.unstack(a) as tf.Tensor2D[];
   const bs = tf.unstack(b) as tf.Tensor2D[];
   return tf.stack(as.map((x, r) => tf.matMul(x, bs[r]!))) as tf.Tensor3D;
