@@ -73,6 +73,7 @@ export function fakeServices(): LabServices & { calls: { method: string; args: u
         return { ...experimentSummary, id: 'e2', status: 'queued' };
       },
       maskOverlap: (a, b) => ({ ticketA: a, ticketB: b, layers: [{ name: 'dense_1', jaccard: 0.8 }, { name: 'dense_2', jaccard: 0.75 }, { name: 'output', jaccard: 0.9 }] }),
+      weightHistogram: (id) => ({ ticketId: id, source: 'trained', bins: 4, layers: [{ name: 'fc1', kind: 'dense', kept: 10, total: 20, max: 0.4, counts: [1, 2, 3, 4], rate: 0.2, threshold: 0.15 }] }),
       pixelHeatmap: () => ({ height: 28, width: 28, counts: Array.from({ length: 784 }, (_, p) => { const x = (p % 28) - 13.5, y = Math.floor(p / 28) - 13.5; return Math.max(0, Math.round(240 - (x * x + y * y) * 1.3)); }) }),
     },
     slurm: {

@@ -151,6 +151,15 @@ describe.skipIf(!hasChromium)('the lab keeps its place and sees other processes 
     expect(dark).toEqual([68, 1, 84]);
     expect(bright).toEqual([253, 231, 37]);
     expect(await page.textContent('[data-testid="ticket-from"]')).toContain('from the terminal');
+    // Weight magnitudes of the surviving weights, with the next round's cut (the layer's 20% quantile).
+    const hist = services.tickets.weightHistogram(t.id);
+    const fc1 = hist.layers[0]!;
+    expect(hist.source).toBe('trained');
+    expect(fc1.counts.reduce((a, b) => a + b, 0)).toBe(fc1.kept);
+    expect(fc1.kept / fc1.total).toBeCloseTo(0.8, 2);
+    expect(fc1.threshold).toBeGreaterThan(0);
+    expect(fc1.threshold).toBeLessThan(fc1.max);
+    await page.waitForSelector('aside canvas[aria-label*="Histogram of surviving weight magnitudes"]');
     await shot('04-tickets-heatmap');
   });
 

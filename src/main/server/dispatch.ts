@@ -37,6 +37,7 @@ export const serviceHandlers: ServiceHandlers = {
   'tickets.retrain': (s, r) => s.tickets.retrain(r),
   'tickets.maskOverlap': (s, r) => s.tickets.maskOverlap(r.ticketA, r.ticketB),
   'tickets.pixelHeatmap': (s, r) => s.tickets.pixelHeatmap(r.id),
+  'tickets.weightHistogram': (s, r) => s.tickets.weightHistogram(r.id),
   'exports.figures': (s, r) => s.exports.figures(r),
   'exports.zip': (s, r) => s.exports.zip(r.files),
   'experiments.rename': (s, r) => s.experiments.rename(r.id, r.name),

@@ -14,6 +14,7 @@ import { ProgressLog } from '../store/progress';
 import { watchStore } from './store-watch';
 import { denseBaseline, denseBaselineSpec, findDenseBaseline } from './baseline';
 import { roundMaskHeatmap } from './round-mask';
+import { ticketWeightHistogram } from './weight-histogram';
 import { exportsService } from './exports';
 import { ExperimentQueue, type Runner } from './queue';
 import { markDeadRunsInterrupted, runningElsewhere } from './recovery';
@@ -197,6 +198,7 @@ export async function createLabServices(opts: LabServicesOptions = {}): Promise<
         },
         maskOverlap: (a, b) => maskOverlap(store, a, b),
         pixelHeatmap: (id) => pixelHeatmap(store, id),
+        weightHistogram: (id) => ticketWeightHistogram(store, id),
       },
       slurm: slurmServices(store, emit, opts.backend ?? 'auto'),
       exports: exportsService(store),

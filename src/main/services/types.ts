@@ -77,6 +77,26 @@ export interface ExportedFiles {
   replaced?: string[];
 }
 
+/** Weight magnitudes of a ticket's surviving weights, per prunable layer, with the next round's cut. */
+export interface WeightHistogram {
+  ticketId: string;
+  /** Trained weights when the ticket kept them, else the rewind (initial) weights. */
+  source: 'trained' | 'rewind';
+  bins: number;
+  layers: {
+    name: string;
+    kind: 'conv' | 'dense' | 'output';
+    kept: number;
+    total: number;
+    /** Bins span 0..max evenly. */
+    max: number;
+    counts: number[];
+    rate: number;
+    /** Magnitude below which the next pruning round removes weights (null when the layer is not pruned). */
+    threshold: number | null;
+  }[];
+}
+
 /** Exported files as one zip archive (browser mode downloads it). */
 export interface ZippedFiles {
   fileName: string;
@@ -122,6 +142,8 @@ export interface LabServices {
     maskOverlap(ticketA: string, ticketB: string): MaskOverlap;
     /** For 28x28-style inputs: per input pixel, the number of first-layer connections the ticket keeps. */
     pixelHeatmap(id: string): { height: number; width: number; counts: number[] };
+    /** Per layer: magnitudes of the surviving weights and where the next pruning round cuts. */
+    weightHistogram(id: string): WeightHistogram;
   };
   /** Experiments whose trials run as a Slurm job array (this machine being a login node); see src/main/slurm. */
   slurm: {

@@ -29,6 +29,7 @@ export const SERVICE_CHANNELS = [
   'tickets.retrain',
   'tickets.maskOverlap',
   'tickets.pixelHeatmap',
+  'tickets.weightHistogram',
   'exports.figures',
   'exports.zip',
   'slurm.submit',

@@ -4,7 +4,7 @@ import type { Preset } from '../presets';
 import type { DatasetInfo, ExperimentDetail, ExperimentSummary, TicketRecord } from '../results';
 import type { LabEvent } from '../events';
 // Type-only: erased at build time, so the renderer bundles nothing from main.
-import type { DatasetSamples, ExportFiguresRequest, ExportedFiles, MaskOverlap, SystemInfo, TicketUpdate, RetrainRequest, ZippedFiles } from '../../main/services/types';
+import type { DatasetSamples, ExportFiguresRequest, ExportedFiles, MaskOverlap, SystemInfo, TicketUpdate, RetrainRequest, ZippedFiles, WeightHistogram } from '../../main/services/types';
 // The figure module's option lists and parsers (no Chart.js, no DOM): the CLI and the window accept the same values.
 import { EXPORT_FORMATS, FIGURE_KINDS, parseRounds, parseWidth } from '../figures/options';
 import { FigureOptionError } from '../figures/errors';
@@ -137,6 +137,7 @@ export const requestSchemas = {
     .strict(),
   'tickets.maskOverlap': z.object({ ticketA: id, ticketB: id }).strict(),
   'tickets.pixelHeatmap': z.object({ id }).strict(),
+  'tickets.weightHistogram': z.object({ id }).strict(),
   'exports.figures': ExportFiguresSchema,
   // Resources only; #SBATCH and shell lines come from a named profile on the serving machine (src/shared/slurm).
   'slurm.submit': SlurmSubmitSchema,
@@ -173,6 +174,7 @@ export interface ApiResponses {
   'tickets.retrain': ExperimentSummary;
   'tickets.maskOverlap': MaskOverlap;
   'tickets.pixelHeatmap': { height: number; width: number; counts: number[] };
+  'tickets.weightHistogram': WeightHistogram;
   'exports.figures': ExportedFiles;
   'exports.zip': ZippedFiles;
   'slurm.submit': ExperimentSummary;
@@ -202,7 +204,7 @@ export type ApiResult<T> = { ok: true; data: T } | { ok: false; error: ApiError 
 
 export type { LabEvent };
 export type { Channel, ServiceChannel, HostChannel } from './channels';
-export type { DatasetSamples, ExportFiguresRequest, ExportedFiles, MaskOverlap, SystemInfo, TicketUpdate, RetrainRequest };
+export type { DatasetSamples, ExportFiguresRequest, ExportedFiles, MaskOverlap, SystemInfo, TicketUpdate, RetrainRequest, WeightHistogram, ZippedFiles };
 
 /** Zod issues -> ApiError naming the first offending field and listing all of them. */
 export function zodToApiError(error: z.ZodError): ApiError {
