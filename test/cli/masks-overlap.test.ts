@@ -10,15 +10,16 @@ describe('lth masks overlap', () => {
     expect(tickets).toHaveLength(1);
     const out = json(lth(['masks', 'overlap', `experiment:${a.experimentId}:0:1`, `experiment:${a.experimentId}:0:2`, `ticket:${tickets[0].id}`, '--json'], home));
     expect(out.layers).toEqual(['fc1', 'fc2', 'output']);
-    expect(out.pairs).toHaveLength(3);
+    expect(out.iou).toHaveLength(3);
+    expect(out.iou.map((row: number[], i: number) => row[i])).toEqual([1, 1, 1]);
+    expect(out.iouPerLayer[0][1]).toHaveLength(3);
     // Round 2's mask is nested in round 1's: IoU = its size over round 1's (0.64 / 0.8 of the weights).
-    const r12 = out.pairs[0];
-    expect(r12.iou.overall).toBeCloseTo(a.results.find((r: any) => r.round === 2).weightsRemaining / a.results.find((r: any) => r.round === 1).weightsRemaining, 3);
-    expect(r12.hamming.overall).toBeCloseTo(0.8 - 0.64, 2);
-    // The kept ticket is round 2's mask: identical.
+    expect(out.iou[0][1]).toBeCloseTo(a.results.find((r: any) => r.round === 2).weightsRemaining / a.results.find((r: any) => r.round === 1).weightsRemaining, 3);
+    expect(out.hamming[0][1]).toBeCloseTo(0.8 - 0.64, 2);
+    expect(out.iou[1][0]).toBe(out.iou[0][1]);
+    // The kept ticket is the winning round's mask: identical to it.
     const ticketRound = tickets[0].round;
-    const same = out.pairs.find((p: any) => p.a === `experiment:${a.experimentId}:0:${ticketRound}` && p.b.startsWith('ticket:'));
-    expect(same.iou.overall).toBe(1);
+    expect(out.iou[ticketRound - 1][2]).toBe(1);
 
     const other = json(lth([...quick, '--dense', '20'], home));
     const r = lth(['masks', 'overlap', `experiment:${a.experimentId}:0:1`, `experiment:${other.experimentId}:0:1`], home);

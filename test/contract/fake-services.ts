@@ -72,6 +72,14 @@ export function fakeServices(): LabServices & { calls: { method: string; args: u
         rec('tickets.retrain', [r]);
         return { ...experimentSummary, id: 'e2', status: 'queued' };
       },
+      overlapMatrix: (refs) => ({
+        masks: refs.map((ref) => ({ ref, label: ref })),
+        layers: ['dense_1', 'output'],
+        iou: refs.map((_, i) => refs.map((__, j) => (i === j ? 1 : 0.6))),
+        hamming: refs.map((_, i) => refs.map((__, j) => (i === j ? 0 : 0.2))),
+        iouPerLayer: refs.map((_, i) => refs.map((__, j) => (i === j ? [1, 1] : [0.5, 0.9]))),
+        hammingPerLayer: refs.map((_, i) => refs.map((__, j) => (i === j ? [0, 0] : [0.25, 0.05]))),
+      }),
       maskOverlap: (a, b) => ({ ticketA: a, ticketB: b, layers: [{ name: 'dense_1', jaccard: 0.8 }, { name: 'dense_2', jaccard: 0.75 }, { name: 'output', jaccard: 0.9 }] }),
       weightHistogram: (id) => ({ ticketId: id, source: 'trained', bins: 4, layers: [{ name: 'fc1', kind: 'dense', kept: 10, total: 20, max: 0.4, counts: [1, 2, 3, 4], rate: 0.2, threshold: 0.15 }] }),
       pixelHeatmap: () => ({ height: 28, width: 28, counts: Array.from({ length: 784 }, (_, p) => { const x = (p % 28) - 13.5, y = Math.floor(p / 28) - 13.5; return Math.max(0, Math.round(240 - (x * x + y * y) * 1.3)); }) }),

@@ -21,8 +21,16 @@ interface Axis {
   ticks: { color: string; font: { size: number } };
   grid: { color?: string };
 }
+const overlap = {
+  masks: [{ ref: 'ticket:a', label: 'A' }, { ref: 'ticket:b', label: 'B' }],
+  layers: ['fc1'],
+  iou: [[1, 0.7], [0.7, 1]],
+  hamming: [[0, 0.2], [0.2, 0]],
+  iouPerLayer: [[[1], [0.7]], [[0.7], [1]]],
+  hammingPerLayer: [[[0], [0.2]], [[0.2], [0]]],
+};
 const axes = (kind: FigureKind, medium?: 'print' | 'screen') => {
-  const spec = describeFigure(kind, { experiments: [exp], mask }, { widthInches: 3.5, medium, theme: dark });
+  const spec = describeFigure(kind, { experiments: [exp], mask, overlap }, { widthInches: 3.5, medium, theme: dark });
   return { spec, options: spec.config.options as unknown as { responsive: boolean; maintainAspectRatio?: boolean; scales: Record<string, Axis>; plugins: { legend: { labels?: { color: string } } } } };
 };
 

@@ -79,3 +79,30 @@ describe('instability figures', () => {
     expect(md.split('\n')[0]).toBe('| Starting point | k | Weights remaining (%) | Trials | Barrier (%) | Min–max (%) | Stable |');
   });
 });
+
+describe('mask overlap heat map', () => {
+  const m = {
+    masks: [{ ref: 'ticket:a', label: 'A' }, { ref: 'ticket:b', label: 'B' }, { ref: 'ticket:c', label: 'C' }],
+    layers: ['fc1'],
+    iou: [[1, 0.8, 0.5], [0.8, 1, 0.6], [0.5, 0.6, 1]],
+    hamming: [[0, 0.1, 0.3], [0.1, 0, 0.2], [0.3, 0.2, 0]],
+    iouPerLayer: [[[1], [0.8], [0.5]], [[0.8], [1], [0.6]], [[0.5], [0.6], [1]]],
+    hammingPerLayer: [[[0], [0.1], [0.3]], [[0.1], [0], [0.2]], [[0.3], [0.2], [0]]],
+  };
+  it('one cell per pair, coloured on the off-diagonal range, the matrix as CSV', () => {
+    const f = describeFigure('overlap', { experiments: [], overlap: m }, { widthInches: 3.5 });
+    expect(f.csv.rows).toHaveLength(9);
+    const colours = f.config.data.datasets[0]!.backgroundColor as string[];
+    expect(colours[1]).not.toBe(colours[2]); // 0.8 and 0.5 at the two ends of the scale
+    expect(colours[0]).toBe('#d9d9d9'); // the diagonal is 1 by definition, drawn neutral
+    expect(f.config.options!.plugins!.title!.text).toMatch(/from 0\.50 .* to 0\.80/);
+    expect(() => describeFigure('overlap', { experiments: [] }, { widthInches: 3.5 })).toThrow(/two or more masks/);
+  });
+  it('exports a vector SVG and refuses tex/md for it', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'lth-ov-'));
+    const files = await exportFigures([], { figure: 'overlap', formats: ['svg', 'csv'], widthInches: 3.5, outDir: out, overlap: m });
+    expect(files).toHaveLength(2);
+    expect(checkWellFormedXml(readFileSync(join(out, 'overlap.svg'), 'utf8'))).not.toContain('image');
+    await expect(exportFigures([], { figure: 'overlap', formats: ['tex'], widthInches: 3.5, outDir: out, overlap: m })).rejects.toThrow(/overlap figure writes svg, pdf, png and csv/);
+  });
+});

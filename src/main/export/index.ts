@@ -29,6 +29,8 @@ export interface ExportOptions {
   variants?: Variant[];
   /** The mask figure's data (LabServices.tickets.pixelHeatmap plus the ticket). */
   mask?: MaskInput;
+  /** The overlap figure's data (LabServices.tickets.overlapMatrix). */
+  overlap?: import('../../shared/analyses/overlap').OverlapMatrix;
   /** PNG resolution, 300 unless told. */
   dpi?: number;
 }
@@ -50,13 +52,14 @@ export async function exportFigures(details: readonly ExperimentDetail[], option
   const dpi = options.dpi ?? 300;
   if (!(Number.isFinite(dpi) && dpi >= 72 && dpi <= 2400)) throw new FigureOptionError(`invalid resolution ${dpi} dpi: use 72 to 2400`);
   const wantsTable = options.formats.includes('tex') || options.formats.includes('md');
+  if (wantsTable && options.figure === 'overlap') throw new FigureOptionError('the overlap figure writes svg, pdf, png and csv (its matrix); tex and md hold experiment results tables');
   if (wantsTable && details.length === 0) {
     throw new FigureOptionError('tex and md write the results table of an experiment: add --experiment ID');
   }
 
   // Chart.js mutates its configuration while drawing, so every drawing gets a freshly built one.
   const build = (): FigureSpec =>
-    describeFigure(options.figure, { experiments: details, mask: options.mask }, {
+    describeFigure(options.figure, { experiments: details, mask: options.mask, overlap: options.overlap }, {
       widthInches: options.widthInches,
       rounds: options.rounds,
       variants: options.variants,

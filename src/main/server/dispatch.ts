@@ -36,6 +36,7 @@ export const serviceHandlers: ServiceHandlers = {
   'tickets.import': (s, r) => s.tickets.import(r.folder),
   'tickets.retrain': (s, r) => s.tickets.retrain(r),
   'tickets.maskOverlap': (s, r) => s.tickets.maskOverlap(r.ticketA, r.ticketB),
+  'tickets.overlapMatrix': (s, r) => s.tickets.overlapMatrix(r.refs),
   'tickets.pixelHeatmap': (s, r) => s.tickets.pixelHeatmap(r.id),
   'tickets.weightHistogram': (s, r) => s.tickets.weightHistogram(r.id),
   'exports.figures': (s, r) => s.exports.figures(r),

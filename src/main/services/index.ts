@@ -21,6 +21,7 @@ import { markDeadRunsInterrupted, runningElsewhere } from './recovery';
 import { runExperiment } from './run-experiment';
 import { attachSlurm, slurmServices } from '../slurm/services';
 import { maskOverlap, pixelHeatmap, retrainSpec, sameLayers } from './tickets';
+import { overlapMatrix } from './masks';
 import type { LabServices } from './types';
 import { LTH_LAB_VERSION } from './version';
 import type { LabServicesOptions } from './worker-handle';
@@ -197,6 +198,7 @@ export async function createLabServices(opts: LabServicesOptions = {}): Promise<
           return createExperiment(spec);
         },
         maskOverlap: (a, b) => maskOverlap(store, a, b),
+        overlapMatrix: (refs) => overlapMatrix(store, refs),
         pixelHeatmap: (id) => pixelHeatmap(store, id),
         weightHistogram: (id) => ticketWeightHistogram(store, id),
       },

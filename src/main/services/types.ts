@@ -140,6 +140,8 @@ export interface LabServices {
     import(folder: string): Promise<TicketRecord>;
     retrain(request: RetrainRequest): ExperimentSummary;
     maskOverlap(ticketA: string, ticketB: string): MaskOverlap;
+    /** IoU and Hamming distance between every pair of stored masks (tickets or experiment rounds). */
+    overlapMatrix(refs: readonly string[]): import('../../shared/analyses/overlap').OverlapMatrix;
     /** For 28x28-style inputs: per input pixel, the number of first-layer connections the ticket keeps. */
     pixelHeatmap(id: string): { height: number; width: number; counts: number[] };
     /** Per layer: magnitudes of the surviving weights and where the next pruning round cuts. */

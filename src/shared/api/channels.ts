@@ -28,6 +28,7 @@ export const SERVICE_CHANNELS = [
   'tickets.import',
   'tickets.retrain',
   'tickets.maskOverlap',
+  'tickets.overlapMatrix',
   'tickets.pixelHeatmap',
   'tickets.weightHistogram',
   'exports.figures',

@@ -4,6 +4,7 @@ import type { Preset } from '../presets';
 import type { DatasetInfo, ExperimentDetail, ExperimentSummary, TicketRecord } from '../results';
 import type { LabEvent } from '../events';
 // Type-only: erased at build time, so the renderer bundles nothing from main.
+import type { OverlapMatrix } from '../analyses/overlap';
 import type { DatasetSamples, ExportFiguresRequest, ExportedFiles, MaskOverlap, SystemInfo, TicketUpdate, RetrainRequest, ZippedFiles, WeightHistogram } from '../../main/services/types';
 // The figure module's option lists and parsers (no Chart.js, no DOM): the CLI and the window accept the same values.
 import { EXPORT_FORMATS, FIGURE_KINDS, parseRounds, parseWidth } from '../figures/options';
@@ -136,6 +137,8 @@ export const requestSchemas = {
     })
     .strict(),
   'tickets.maskOverlap': z.object({ ticketA: id, ticketB: id }).strict(),
+  /** Masks as `ticket:ID` or `experiment:ID:TRIAL:ROUND`. */
+  'tickets.overlapMatrix': z.object({ refs: z.array(z.string().min(1).max(200)).min(2).max(16) }).strict(),
   'tickets.pixelHeatmap': z.object({ id }).strict(),
   'tickets.weightHistogram': z.object({ id }).strict(),
   'exports.figures': ExportFiguresSchema,
@@ -173,6 +176,7 @@ export interface ApiResponses {
   'tickets.import': TicketRecord;
   'tickets.retrain': ExperimentSummary;
   'tickets.maskOverlap': MaskOverlap;
+  'tickets.overlapMatrix': OverlapMatrix;
   'tickets.pixelHeatmap': { height: number; width: number; counts: number[] };
   'tickets.weightHistogram': WeightHistogram;
   'exports.figures': ExportedFiles;

@@ -6,6 +6,8 @@ import { FigureOptionError } from './errors';
 import { layersFigure } from './layers';
 import { maskFigure } from './mask';
 import { earlyBirdFigure, stabilityBarrierFigure, stabilityPathFigure } from './stability';
+import { overlapFigure } from './overlap';
+import type { OverlapMatrix } from '../analyses/overlap';
 import { parseFigure, type FigureKind } from './options';
 import type { FigureOptions, FigureSpec, MaskInput } from './types';
 
@@ -18,12 +20,12 @@ export { markdownTable } from './markdown-table';
 export { resultsRows, compressionRatio, theoreticalSpeedup, type ResultsRow } from './results-table';
 export { SCREEN_THEME, figureStyle, type FigureMedium, type FigureStyle, type ScreenTheme } from './style';
 export { factorLegend, legendOptions, legendSymbols, type LegendEntry } from './legend';
-export { accuracyFigure, curvesFigure, earlyStopFigure, layersFigure, maskFigure, stabilityBarrierFigure, stabilityPathFigure, earlyBirdFigure };
+export { accuracyFigure, curvesFigure, earlyStopFigure, layersFigure, maskFigure, stabilityBarrierFigure, stabilityPathFigure, earlyBirdFigure, overlapFigure };
 
 /** The one entry point the exporter and the window share: figure kind + stored results -> FigureSpec. */
 export function describeFigure(
   kind: FigureKind,
-  input: { experiments: readonly ExperimentDetail[]; mask?: MaskInput },
+  input: { experiments: readonly ExperimentDetail[]; mask?: MaskInput; overlap?: OverlapMatrix },
   options: FigureOptions,
 ): FigureSpec {
   switch (kind) {
@@ -41,6 +43,8 @@ export function describeFigure(
       return stabilityBarrierFigure(input.experiments, options);
     case 'early-bird':
       return earlyBirdFigure(input.experiments, options);
+    case 'overlap':
+      return overlapFigure(input.overlap, options);
     case 'mask':
       if (!input.mask) throw new FigureOptionError('the mask figure needs a ticket (--ticket ID)');
       return maskFigure(input.mask, options);

@@ -1,7 +1,7 @@
 import type { Variant } from '../spec';
 import { FigureOptionError } from './errors';
 
-export const FIGURE_KINDS = ['accuracy', 'early-stop', 'curves', 'layers', 'mask', 'stability-path', 'stability-barrier', 'early-bird'] as const;
+export const FIGURE_KINDS = ['accuracy', 'early-stop', 'curves', 'layers', 'mask', 'stability-path', 'stability-barrier', 'early-bird', 'overlap'] as const;
 export type FigureKind = (typeof FIGURE_KINDS)[number];
 
 export const EXPORT_FORMATS = ['svg', 'pdf', 'png', 'csv', 'tex', 'md'] as const;
