@@ -20,11 +20,16 @@ describe('dataset names stand for their ids', () => {
     // Case does not matter for a name.
     expect(json(lth(['datasets', 'show', 'Fashion-MNIST', '--json'], home)).id).toBe(imported.id);
 
-    const run = json(lth(['run', '--preset', 'lenet300-mnist', '--trials', '1', '--dataset', 'fashion-mnist', '--rounds', '1', '--iterations', '4', '--eval-interval', '2', '--validation-size', '10', '--backend', 'wasm', '--json'], home));
+    const run = json(lth(['run', '--preset', 'lenet300-mnist', '--trials', '1', '--controls', 'none', '--dataset', 'fashion-mnist', '--rounds', '2', '--iterations', '4', '--eval-interval', '2', '--validation-size', '10', '--backend', 'wasm', '--json'], home));
     const exp = json(lth(['experiments', 'show', run.experimentId, '--json'], home));
     // The record keeps the id, so a later dataset with the same name cannot change what it means.
     expect(exp.datasetId).toBe(imported.id);
     expect(exp.spec.dataset).toBe(imported.id);
+
+    // The README's `tickets retrain --dataset fashion-mnist`.
+    const ticket = json(lth(['tickets', 'save', run.experimentId, '--round', '1', '--json'], home));
+    const retrained = json(lth(['tickets', 'retrain', ticket.id, '--dataset', 'fashion-mnist', '--iterations', '4', '--controls', 'reinit', '--json'], home));
+    expect(json(lth(['experiments', 'show', retrained.experimentId, '--json'], home)).datasetId).toBe(imported.id);
 
     const unknown = lth(['datasets', 'show', 'no-such-set'], home);
     expect(unknown.status).not.toBe(0);
