@@ -11,28 +11,8 @@ import { emptyResumeState } from '../../src/main/engine/types';
 import { denseMask, glorotInit, maskCounts } from '../../src/main/engine/weights';
 import type { RunResult } from '../../src/shared/results';
 import { quadrantDataset, tinySpec } from './synthetic';
+import { memorySink } from './memory-sink';
 
-/** Keeps everything the driver hands to the store, in memory. */
-function memorySink() {
-  const s = {
-    rewind: new Map<number, WeightSet>(),
-    masks: new Map<string, Mask>(),
-    trained: new Map<string, WeightSet>(),
-    runs: [] as RunResult[],
-    checkpoints: new Map<string, Checkpoint>(),
-  };
-  const sink: ExperimentSink = {
-    saveRewindWeights: (t, w) => s.rewind.set(t, w),
-    saveMask: (t, r, m) => s.masks.set(`${t}:${r}`, m),
-    saveTrainedWeights: (t, r, w) => s.trained.set(`${t}:${r}`, w),
-    saveRun: (r) => {
-      s.runs.push(r);
-      s.checkpoints.delete(checkpointKey(r.trial, r.variant, r.round));
-    },
-    saveCheckpoint: (c) => s.checkpoints.set(checkpointKey(c.trial, c.variant, c.round), c),
-  };
-  return { ...s, sink };
-}
 
 const data = quadrantDataset();
 

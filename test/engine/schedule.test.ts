@@ -13,30 +13,10 @@ import { finalLearningRate, learningRateAt } from '../../src/shared/schedule';
 import type { RunResult } from '../../src/shared/results';
 import { parseSpec, SpecError } from '../../src/shared/spec';
 import { quadrantDataset, tinySpec } from './synthetic';
+import { memorySink, withoutTimes } from './memory-sink';
 
 const data = quadrantDataset();
 
-function memorySink() {
-  const s = {
-    rewind: new Map<number, WeightSet>(),
-    masks: new Map<string, Mask>(),
-    trained: new Map<string, WeightSet>(),
-    runs: [] as RunResult[],
-    checkpoints: new Map<string, Checkpoint>(),
-  };
-  const sink: ExperimentSink = {
-    saveRewindWeights: (t, w) => s.rewind.set(t, w),
-    saveMask: (t, r, m) => s.masks.set(`${t}:${r}`, m),
-    saveTrainedWeights: (t, r, w) => s.trained.set(`${t}:${r}`, w),
-    saveRun: (r) => {
-      s.runs.push(r);
-      s.checkpoints.delete(checkpointKey(r.trial, r.variant, r.round));
-    },
-    saveCheckpoint: (c) => s.checkpoints.set(checkpointKey(c.trial, c.variant, c.round), structuredClone(c)),
-  };
-  return { ...s, sink };
-}
-const strip = (rs: RunResult[]) => rs.map(({ durationMs: _d, ...r }) => r).sort((a, b) => a.round - b.round || a.variant.localeCompare(b.variant));
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -123,12 +103,12 @@ describe('retraining modes (Renda et al. 2020)', () => {
     expect(rw.runs.find((r) => r.variant === 'ticket' && r.round === 1)!.curve[0]).not.toEqual(t1.curve[0]);
     // Same masks at round 1 (both prune the same dense run); the controls are unchanged by the mode.
     expect(lr.masks.get('0:1')).toEqual(rw.masks.get('0:1'));
-    expect(strip(lr.runs.filter((r) => r.variant === 'reinit' && r.round === 1))).toEqual(strip(rw.runs.filter((r) => r.variant === 'reinit' && r.round === 1)));
+    expect(withoutTimes(lr.runs.filter((r) => r.variant === 'reinit' && r.round === 1))).toEqual(withoutTimes(rw.runs.filter((r) => r.variant === 'reinit' && r.round === 1)));
   });
 
   it('finetune equals lr-rewind under a constant rate, and trains at the final rate when the schedule decays', async () => {
-    const constant = strip((await run(base('finetune'))).runs);
-    expect(constant).toEqual(strip((await run(base('lr-rewind'))).runs).map((r) => r));
+    const constant = withoutTimes((await run(base('finetune'))).runs);
+    expect(constant).toEqual(withoutTimes((await run(base('lr-rewind'))).runs).map((r) => r));
     const decay = { warmupIterations: 0, milestones: [30], gamma: 0.1 };
     const ft = await run(base('finetune', decay));
     const lr = await run(base('lr-rewind', decay));
@@ -159,6 +139,6 @@ describe('retraining modes (Renda et al. 2020)', () => {
     };
     const resumed = memorySink();
     await runImp({ spec, data, executor: inlineExecutor(data), sink: resumed.sink, resume });
-    expect(strip([...broken.runs, ...resumed.runs])).toEqual(strip(whole.runs));
+    expect(withoutTimes([...broken.runs, ...resumed.runs])).toEqual(withoutTimes(whole.runs));
   });
 });

@@ -12,6 +12,7 @@ import { denseMask, glorotInit } from '../../src/main/engine/weights';
 import { chooseWinningTicket } from '../../src/shared/aggregate';
 import type { EvalPoint, LayerInfo, RunResult } from '../../src/shared/results';
 import { quadrantDataset, tinySpec } from './synthetic';
+import { memorySink, withoutTimes } from './memory-sink';
 
 /*
  * Each test here pins a defect or a property that no earlier test could catch (issue 9): it fails on the
@@ -20,31 +21,7 @@ import { quadrantDataset, tinySpec } from './synthetic';
 
 const data = quadrantDataset();
 
-function memorySink() {
-  const s = {
-    rewind: new Map<number, WeightSet>(),
-    masks: new Map<string, Mask>(),
-    trained: new Map<string, WeightSet>(),
-    runs: [] as RunResult[],
-    checkpoints: new Map<string, Checkpoint>(),
-  };
-  const sink: ExperimentSink = {
-    saveRewindWeights: (t, w) => s.rewind.set(t, w),
-    saveMask: (t, r, m) => s.masks.set(`${t}:${r}`, m),
-    saveTrainedWeights: (t, r, w) => s.trained.set(`${t}:${r}`, w),
-    saveRun: (r) => {
-      s.runs.push(r);
-      s.checkpoints.delete(checkpointKey(r.trial, r.variant, r.round));
-    },
-    saveCheckpoint: (c) => s.checkpoints.set(checkpointKey(c.trial, c.variant, c.round), structuredClone(c)),
-  };
-  return { ...s, sink };
-}
 
-const stripTime = (rs: RunResult[]) =>
-  rs
-    .map(({ durationMs: _d, ...r }) => r)
-    .sort((a, b) => a.trial - b.trial || a.round - b.round || a.variant.localeCompare(b.variant));
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -221,7 +198,7 @@ describe('late rewinding', () => {
     const resume: ResumeState = { ...emptyResumeState(), checkpoints: new Map(broken.checkpoints), runs: [...broken.runs], masks: new Map(broken.masks) };
     const resumed = memorySink();
     await runImp({ spec, data, executor: inlineExecutor(data), sink: resumed.sink, resume });
-    expect(stripTime(resumed.runs)).toEqual(stripTime(whole.runs));
+    expect(withoutTimes(resumed.runs)).toEqual(withoutTimes(whole.runs));
     expect(resumed.rewind.get(0)).toEqual(whole.rewind.get(0));
     for (const [k, mask] of whole.masks) expect(resumed.masks.get(k) ?? broken.masks.get(k)).toEqual(mask);
   });
@@ -242,7 +219,7 @@ describe('late rewinding', () => {
     const resume: ResumeState = { ...emptyResumeState(), checkpoints: new Map(broken.checkpoints), masks: new Map(broken.masks) };
     const resumed = memorySink();
     await runImp({ spec, data, executor: inlineExecutor(data), sink: resumed.sink, resume });
-    expect(stripTime(resumed.runs)).toEqual(stripTime(whole.runs));
+    expect(withoutTimes(resumed.runs)).toEqual(withoutTimes(whole.runs));
   });
 });
 
