@@ -39,7 +39,7 @@ describe('pruning at initialisation on real MNIST through the CLI (one short run
 describe('IMP beside SNIP on one figure, with ablations and untrained supermasks (LeNet, short)', () => {
   it('overlays both methods, their ablations and the untrained series; an IMP ticket at 20% scores far above chance untrained', () => {
     const home = freshHome();
-    const common = [...SHORT.map((a, i) => (SHORT[i - 1] === '--iterations' ? '200' : a)), '--ablations', 'shuffle,reinit,sign', '--supermasks', '--json'];
+    const common = [...SHORT, '--ablations', 'shuffle,reinit,sign', '--supermasks', '--json'];
     // One-shot IMP to 20% (rates 0.8): the ticket's mask comes from trained magnitudes.
     const imp = json(lth(['run', ...common, '--name', 'IMP', '--rounds', '2', '--one-shot', '--rate-dense', '0.8', '--rate-output', '0.8'], home));
     const snip = json(lth(['run', ...common, '--name', 'SNIP', '--method', 'snip', '--densities', '0.2'], home));
