@@ -11,7 +11,8 @@ import type { AtInitContext, AtInitMethod } from './types';
  * synaptic flow", eq. 2 and Algorithm 1): R = 1ᵀ (Π_l |θ^[l]|) 1, the sum of the outputs of the network with
  * absolute weights on an all-ones input, and S(θ) = ∂R/∂θ ⊙ θ (≥ 0). No data, no labels.
  *
- * Biases are zero at initialisation here, so they drop out (Synaptic-Flow takes |b| = 0 too). With non-negative
+ * Biases start at zero in this engine (Glorot kernels, zero biases), so |b| adds nothing and they are left out
+ * (Synaptic-Flow takes |b| of PyTorch's non-zero default bias init; the kernels' ranking is the paper's). With non-negative
  * weights and input every pre-activation is ≥ 0, so the ReLUs are the identity and R is multilinear in the layers'
  * kernels (max-pooling is positively homogeneous): scaling layer l by c_l scales every score by Π c_l and leaves
  * the ranking unchanged. Each layer is scaled so that an output unit's incoming |weights| sum to 1 on average,
