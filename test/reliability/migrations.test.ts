@@ -27,6 +27,13 @@ function unmarked(db: Database.Database): Database.Database {
     const rows = original.prepare(`SELECT id, spec, spec_hash FROM ${table}`).all() as { id: string; spec: string; spec_hash: string }[];
     for (const r of rows) copy.prepare(`UPDATE ${table} SET spec = ?, spec_hash = ? WHERE id = ?`).run(r.spec, r.spec_hash, r.id);
   }
+  // Columns later migrations added (experiment notes and tags) are not part of what version 1 stored.
+  for (const table of V1_TABLES) {
+    const had = new Set((original.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name));
+    for (const c of copy.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]) {
+      if (!had.has(c.name)) copy.exec(`ALTER TABLE ${table} DROP COLUMN ${c.name}`);
+    }
+  }
   original.close();
   return copy;
 }

@@ -25,8 +25,8 @@ export interface OpenedDatabase {
 export function openDatabase(path: string, options: OpenDatabaseOptions = {}): OpenedDatabase {
   const migrations = options.migrations ?? MIGRATIONS;
   migrations.forEach((m, i) => {
-    // Increasing versions from 1; a gap (a number reserved for work not merged yet) is allowed.
-    const ok = Number.isInteger(m.version) && (i === 0 ? m.version === 1 : m.version > migrations[i - 1]!.version);
+    // Consecutive versions from 1: a gap would be skipped for good by databases already past it.
+    const ok = m.version === i + 1;
     if (!ok) throw new Error(`migration list out of order at ${m.name}`);
   });
   const latest = migrations.at(-1)?.version ?? 0;

@@ -5,8 +5,8 @@ import type { Migration } from './types';
  * (search and grouping use them). The name was already a column. Existing experiments get empty ones.
  */
 export const experimentRecords: Migration = {
-  version: 7,
-  name: '007_experiment_records',
+  version: 6,
+  name: '006_experiment_records',
   up(db) {
     db.exec(`
       ALTER TABLE experiments ADD COLUMN notes TEXT NOT NULL DEFAULT '';

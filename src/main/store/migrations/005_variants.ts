@@ -16,8 +16,8 @@ const RUN_COLUMNS = `id, experiment_id, trial, variant, round, weights_remaining
  * Numbered 6: 4 and 5 were reserved for other work when this was written; the loader accepts gaps.
  */
 export const openVariants: Migration = {
-  version: 6,
-  name: '006_variants',
+  version: 5,
+  name: '005_variants',
   up(db) {
     db.exec(`
       CREATE TABLE runs_v6 (
