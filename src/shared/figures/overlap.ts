@@ -15,8 +15,10 @@ export function overlapFigure(m: OverlapMatrix | undefined, options: FigureOptio
   const fig = figureStyle(options, 1);
   const { ink, size } = fig;
   const off = m.iou.flatMap((row, i) => row.filter((_, j) => j !== i));
-  const lo = Math.min(...off);
-  const hi = Math.max(...off);
+  // One distinct value (two masks) has no range to stretch over: the scale is then the whole of 0 to 1.
+  const spread = Math.max(...off) - Math.min(...off) > 1e-9;
+  const lo = spread ? Math.min(...off) : 0;
+  const hi = spread ? Math.max(...off) : 1;
   const t = (v: number) => (hi > lo ? Math.min(1, Math.max(0, (v - lo) / (hi - lo))) : 0.5);
   const cells = m.iou.flatMap((row, i) => row.map((v, j) => ({ x: j, y: i, v })));
   const names = m.masks.map((_, i) => `[${i + 1}]`);
