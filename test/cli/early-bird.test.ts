@@ -19,6 +19,8 @@ describe('lth run --early-bird on real MNIST', () => {
     // Five consecutive distances under ε end at the detection point.
     const i = r0.series.iterations.indexOf(r0.series.detectedAt);
     expect(r0.series.distances.slice(i - 4, i + 1).every((d: number) => d < 0.1)).toBe(true);
+    expect(out.winningTicket).toBeNull();
+    expect(out.winningTicketReason).toMatch(/no full dense run to compare with/);
     const shown = json(lth(['experiments', 'show', out.experimentId, '--json'], home));
     expect(shown.earlyBird).toEqual(out.earlyBird);
   });

@@ -1,5 +1,5 @@
 import { networkLabel } from '../../shared/network';
-import { chooseWinningTicket } from '../../shared/aggregate';
+import { chooseWinningTicket, type WinningTicketVerdict } from '../../shared/aggregate';
 import type { EarlyBirdSeries } from '../../shared/analyses/early-bird';
 import { summarizeStability, suggestedRewindPoint, type StabilityPointResult } from '../../shared/analyses/stability';
 import type {
@@ -153,7 +153,7 @@ export class ExperimentRepo {
     if (!row) throw notFound('experiment', id);
     const spec = parseJson<ExperimentSpec>(row.spec, `experiment ${id} spec`);
     const runs = this.runs.list(id, true);
-    const verdict = chooseWinningTicket(runs, spec.tolerance, spec.trials);
+    const verdict = verdictOf(spec, runs);
     const stability = spec.stability ? this.stabilityOf(id, spec.stability.threshold) : undefined;
     const earlyBird = spec.earlyBird ? this.earlyBirdOf(id) : undefined;
     return {
@@ -292,7 +292,7 @@ export class ExperimentRepo {
   refreshWinningTicket(id: string): void {
     const runs = this.runs.list(id, false);
     const spec = this.spec(id);
-    const v = chooseWinningTicket(runs, spec.tolerance, spec.trials);
+    const v = verdictOf(spec, runs);
     this.db
       .prepare('UPDATE experiments SET winning_ticket = ?, winning_ticket_reason = ? WHERE id = ?')
       .run(v.ticket ? JSON.stringify(v.ticket) : null, v.reason, id);
@@ -303,6 +303,17 @@ export class ExperimentRepo {
     const r = this.db.prepare('DELETE FROM experiments WHERE id = ?').run(id);
     if (r.changes === 0) throw notFound('experiment', id);
   }
+}
+
+/**
+ * The winning-ticket rule, except where it would compare against a dense run that did not train to the end:
+ * early-bird IMP stops the dense round where its mask settled.
+ */
+function verdictOf(spec: ExperimentSpec, runs: readonly import('../../shared/results').RunResult[]): WinningTicketVerdict {
+  if (spec.earlyBird?.prune) {
+    return { ticket: null, reason: 'early-bird IMP stops the dense round early, so there is no full dense run to compare with: compare its last round with standard IMP on the same seed' };
+  }
+  return chooseWinningTicket(runs, spec.tolerance, spec.trials);
 }
 
 function toSummary(r: ExperimentRow): ExperimentSummary {
