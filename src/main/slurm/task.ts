@@ -5,6 +5,7 @@ import { initBackend, TFJS_VERSION, type BackendChoice } from '../engine/backend
 import { loadDataset, type DatasetRef } from '../engine/data';
 import { inlineExecutor, type Executor } from '../engine/executor';
 import { runImp } from '../engine/imp';
+import { runAtInit } from '../engine/at-init';
 import { planNetwork } from '../engine/network';
 import { processPoolExecutor } from '../engine/pool-executor';
 import { AbortedError } from '../engine/trainer';
@@ -126,7 +127,9 @@ export async function runSlurmTask(folder: string, trial: number, opts: { backen
     const size = Math.min(opts.workers ?? cpus, 1 + m.spec.controls.length);
     executor = size > 1 ? processPoolExecutor({ size, entry: opts.workerEntry, dataset: ref, backend: backendChoice }) : inlineExecutor(data);
     publish(store, folder, trial);
-    await runImp({
+    // IMP or pruning at initialisation: the same context; each honours the one-trial filter.
+    const driver = m.spec.pruning.method === 'magnitude' ? runImp : runAtInit;
+    await driver({
       spec: m.spec,
       data,
       executor,
