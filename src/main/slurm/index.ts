@@ -70,6 +70,7 @@ export function submitNewExperiment(
   if (!profile.sharedDir) throw new SlurmError('Slurm needs a shared directory (--shared-dir DIR, or sharedDir in the profile): a folder every node of the cluster sees');
   // Task files merge runs, masks and weights; analysis results and untrained supermask scores are not merged yet.
   if ((input as { stability?: unknown }).stability) throw new SlurmError('an instability analysis runs on this machine only (lth analyze stability): Slurm tasks do not bring its results home yet');
+  if ((input as { earlyBird?: unknown }).earlyBird) throw new SlurmError('--early-bird is not available with --on slurm yet: its series are not merged home');
   if ((input as { supermasks?: boolean }).supermasks) throw new SlurmError('--supermasks is not available with --on slurm yet: run without it, then evaluate the masks on this machine');
   const id = createSlurmExperiment(store, input);
   const folder = prepareSlurmExperiment(store, id, profile, backend);
