@@ -42,7 +42,7 @@ export function renderMarkdown(r: BenchReport): string {
   for (const s of r.training) {
     for (const x of s.rows) {
       out.push(
-        row([s.backend, NET_TITLE[x.network], x.lth.stepsPerSec, x.lth.examplesPerSec, x.lth.msPerStep, x.lth.medianStepsPerSec, x.torch?.threads, x.torch?.stepsPerSec, x.torch?.medianStepsPerSec, x.ratio === null ? null : `${x.ratio}x`, x.ratioMedian === null ? null : `${x.ratioMedian}x`, x.lth.chunksMs.length]),
+        row([s.backend, NET_TITLE[x.network], x.lth.stepsPerSec, x.lth.examplesPerSec, x.lth.msPerStep, x.lth.medianStepsPerSec, x.torch?.device?.startsWith('cuda') ? x.torch.device : x.torch?.threads, x.torch?.stepsPerSec, x.torch?.medianStepsPerSec, x.ratio === null ? null : `${x.ratio}x`, x.ratioMedian === null ? null : `${x.ratioMedian}x`, x.lth.chunksMs.length]),
       );
     }
   }

@@ -34,8 +34,9 @@ class Conv2(nn.Module):
         x = F.max_pool2d(F.relu(self.c2(F.relu(self.c1(x)))), 2)
         return self.fc3(F.relu(self.fc2(F.relu(self.fc1(torch.flatten(x, 1))))))
 
-def make(name):
+def make(name, device):
     model, shape, lr = (LeNet(), (784,), 1.2e-3) if name == 'lenet300' else (Conv2(), (3, 32, 32), 2e-4)
+    model = model.to(device)
     masks = {}
     with torch.no_grad():
         for pname, p in model.named_parameters():
@@ -45,8 +46,8 @@ def make(name):
                 masks[pname] = m
     params = dict(model.named_parameters())
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    xs = [torch.rand((B,) + shape) for _ in range(8)]
-    ys = [torch.randint(0, 10, (B,)) for _ in range(8)]
+    xs = [torch.rand((B,) + shape, device=device) for _ in range(8)]
+    ys = [torch.randint(0, 10, (B,), device=device) for _ in range(8)]
     def step(i):
         opt.zero_grad(set_to_none=True)
         loss = F.cross_entropy(model(xs[i % 8]), ys[i % 8])
@@ -59,25 +60,35 @@ def make(name):
     return step, zero_ok
 
 nets = {}
-print(json.dumps({"ready": True, "version": torch.__version__}), flush=True)
+cuda = torch.cuda.is_available()
+print(json.dumps({"ready": True, "version": torch.__version__, "cuda": torch.cuda.get_device_name(0) if cuda else None}), flush=True)
+def sync(device):
+    if device == 'cuda':
+        torch.cuda.synchronize()
 for line in sys.stdin:
-    name, warmup, steps, threads = line.split()
+    parts = line.split()
+    name, warmup, steps, threads = parts[:4]
+    device = parts[4] if len(parts) > 4 else 'cpu'
     torch.set_num_threads(int(threads))
-    if name not in nets:
-        nets[name] = make(name)
-    step, zero_ok = nets[name]
+    if (name, device) not in nets:
+        nets[(name, device)] = make(name, device)
+    step, zero_ok = nets[(name, device)]
     for i in range(int(warmup)):
         step(i)
+    sync(device)
     t0 = time.perf_counter()
     for i in range(int(steps)):
         step(i)
+    sync(device)
     ms = (time.perf_counter() - t0) * 1000 / int(steps)
     print(json.dumps({"msPerStep": ms, "threads": torch.get_num_threads(), "prunedExactlyZero": zero_ok()}), flush=True)
 `;
 
 export interface TorchPeer {
   version: string;
-  chunk(net: BenchNet, warmup: number, steps: number, threads: number): Promise<{ msPerStep: number; threads: number; prunedExactlyZero: boolean }>;
+  /** The CUDA device's name when PyTorch sees one (the peer of the webgpu rows on a GPU machine), else null. */
+  cuda: string | null;
+  chunk(net: BenchNet, warmup: number, steps: number, threads: number, device?: 'cpu' | 'cuda'): Promise<{ msPerStep: number; threads: number; prunedExactlyZero: boolean }>;
   close(): void;
 }
 
@@ -112,12 +123,13 @@ export async function startTorchPeer(): Promise<TorchPeer> {
       if (dead) reject(dead);
       else pending = { resolve, reject };
     });
-  const hello = JSON.parse(await next()) as { version: string };
+  const hello = JSON.parse(await next()) as { version: string; cuda?: string | null };
   return {
     version: hello.version,
-    async chunk(net, warmup, steps, threads) {
+    cuda: hello.cuda ?? null,
+    async chunk(net, warmup, steps, threads, device = 'cpu') {
       const answer = next();
-      child.stdin.write(`${net} ${warmup} ${steps} ${threads}\n`);
+      child.stdin.write(`${net} ${warmup} ${steps} ${threads} ${device}\n`);
       return JSON.parse(await answer);
     },
     close: () => {

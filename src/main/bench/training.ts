@@ -8,7 +8,8 @@ import type { TorchPeer } from './torch-peer';
 export interface TrainingRow {
   network: BenchNet;
   lth: Rate;
-  torch: (Rate & { threads: number; prunedExactlyZero: boolean }) | null;
+  /** device: 'cpu', or 'cuda (<name>)' for the webgpu rows on a machine where PyTorch sees a GPU. */
+  torch: (Rate & { threads: number; prunedExactlyZero: boolean; device?: string }) | null;
   /** LTH Lab / PyTorch, best chunk against best chunk, and median against median. */
   ratio: number | null;
   ratioMedian: number | null;
@@ -76,6 +77,8 @@ export async function benchBackends(opts: {
       await matMulCeiling('W^T[300,784] . a^T[784,60] (LeNet layer 1)', 300, 784, 60, small.calls, small.rounds),
     ];
     const rows: TrainingRow[] = [];
+    // On a GPU machine the webgpu rows are compared with PyTorch on that GPU (CUDA), the others with PyTorch on the CPU.
+    const torchDevice: 'cpu' | 'cuda' = choice === 'webgpu' && opts.torch?.cuda ? 'cuda' : 'cpu';
     for (const net of BENCH_NETS) {
       const p = plan(choice, net, opts.quick);
       if (!p) continue;
@@ -86,7 +89,7 @@ export async function benchBackends(opts: {
       for (let r = 0; r < p.rounds; r++) {
         // Interleaved, so both see the same load: torch, lth, torch, lth...
         if (opts.torch) {
-          const t = await opts.torch.chunk(net, p.warmup, p.steps, threads);
+          const t = await opts.torch.chunk(net, p.warmup, p.steps, threads, torchDevice);
           torchMs.push(t.msPerStep);
           zeroOk &&= t.prunedExactlyZero;
         }
@@ -94,7 +97,7 @@ export async function benchBackends(opts: {
         opts.log(`${info.name} ${net} chunk ${r + 1}/${p.rounds}: lth ${lthMs.at(-1)!.toFixed(2)} ms/step${opts.torch ? `, torch ${torchMs.at(-1)!.toFixed(2)} ms/step` : ''}`);
       }
       const lth = rateOf(lthMs);
-      const torch = torchMs.length ? { ...rateOf(torchMs), threads, prunedExactlyZero: zeroOk } : null;
+      const torch = torchMs.length ? { ...rateOf(torchMs), threads, prunedExactlyZero: zeroOk, device: torchDevice === 'cuda' ? `cuda (${opts.torch!.cuda})` : 'cpu' } : null;
       const row: TrainingRow = {
         network: net,
         lth,
