@@ -83,6 +83,14 @@ function memorySink() {
 const data = quadrantDataset();
 
 describe.skipIf(unavailable !== null)('webgpu backend (vs cpu)', () => {
+  it('a synchronous readback fails with what to do instead, not a missing OffscreenCanvas', async () => {
+    await initBackend('webgpu');
+    const t = tf.matMul(tf.ones([4, 4]), tf.ones([4, 4]));
+    expect(() => t.dataSync()).toThrow(/synchronous readback .* not available on the webgpu backend in Node: read with await tensor\.data\(\) instead/);
+    expect(Array.from(await t.data())).toEqual(new Array(16).fill(4));
+    t.dispose();
+  });
+
   it('conv3x3: value, input gradient and filter gradient (forward-conv formulations) match cpu', async () => {
     const diffs = await both(() => {
       const x = tf.tensor4d(gaussian(4 * 12 * 10 * 3, 1, 1), [4, 12, 10, 3]);

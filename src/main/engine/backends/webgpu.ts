@@ -240,6 +240,16 @@ export async function registerWebgpu(allowSoftware: boolean): Promise<WebgpuBack
   // Every readback (`await t.data()`) fails with a clear error once the device is gone, instead of hanging on a
   // buffer map that never completes or returning zeros.
   class LabWebGPUBackend extends Base {
+    // tfjs reads GPU buffers synchronously through an OffscreenCanvas, which Node lacks: say what to do instead.
+    // Values already on the CPU (small tensors tfjs keeps there, its CPU-forwarded kernels) read as usual.
+    override readSync(dataId: object): tf.backend_util.BackendValues {
+      const onCpu = (this as unknown as { tensorMap: { get(id: object): { values?: unknown } | undefined } }).tensorMap.get(dataId)?.values != null;
+      if (!onCpu && typeof (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas === 'undefined') {
+        throw new Error('a synchronous readback (dataSync/arraySync) is not available on the webgpu backend in Node: read with await tensor.data() instead');
+      }
+      return super.readSync(dataId);
+    }
+
     override async read(dataId: object): Promise<tf.backend_util.BackendValues> {
       if (lost) throw lostError();
       let onLost: (() => void) | null = null;
