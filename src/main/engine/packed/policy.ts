@@ -14,10 +14,12 @@ export function packChoiceFromEnv(env: NodeJS.ProcessEnv = process.env): PackCho
 
 /**
  * Whether an experiment trains its ready runs as packs. Measured (BENCHMARKS.md, "Packed training"): on WebGPU
- * packing wins (one set of dispatches per step for R runs; on a software adapter too), and on tfjs-node's GPU build
- * a batched matMul is one CUDA kernel; on single-threaded wasm each run's matMuls stay separate XNNPACK calls and the
- * larger stacked working set made packs slower than one run after another, and on the plain cpu backend
- * arithmetic is everything: 'auto' does not pack there. Conv networks are never packed (dense layers only).
+ * packing wins (one set of dispatches per step for R runs; 1.5x at R = 15 even on a CPU-bound software adapter), and
+ * on tfjs-node's GPU build a batched matMul is one CUDA kernel (not measured: no GPU here). On single-threaded wasm
+ * each run's matMuls must stay separate XNNPACK calls (slice copies around them) and the optimizer's ops over
+ * [R, ...] stacks leave the cache: packs measured 0.4-0.8x the run-steps/s of one run after another and the small
+ * IMP experiment 1.8x slower (CPU time per run-step +30% at R = 1, +85% at R = 5), so 'auto' does not pack there
+ * nor on the plain cpu backend. Conv networks are never packed (dense layers only).
  */
 export function shouldPack(choice: PackChoice, backend: BackendName, plan: NetworkPlan): boolean {
   if (choice === 'off' || !packedSupported(plan)) return false;
