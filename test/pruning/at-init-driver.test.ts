@@ -84,12 +84,12 @@ describe('runAtInit', () => {
     // Supermasks: one evaluation per mask and variant, skipped when stored.
     const plan = planNetwork(spec.network, data.shape, data.numClasses);
     const ctx = { spec, plan, data, sink: part.sink, masks: part.state.masks, initOf: (t: number) => glorotInit(plan.layers, trialSeed(spec, t)) };
-    runSupermasks({ ...ctx, done: part.state.runs });
+    await runSupermasks({ ...ctx, done: part.state.runs });
     const untrained = part.state.runs.filter((r) => r.variant.startsWith('supermask'));
     expect(untrained).toHaveLength(2 * 3 * 2);
     expect(untrained.every((r) => r.iterations === 0 && r.curve.length === 1 && r.curve[0]!.iteration === 0)).toBe(true);
     let again = 0;
-    runSupermasks({ ...ctx, done: part.state.runs, onRun: () => again++ });
+    await runSupermasks({ ...ctx, done: part.state.runs, onRun: () => again++ });
     expect(again).toBe(0);
   });
 });

@@ -128,7 +128,7 @@ export async function runExperiment(store: Store, id: string, opts: RunExperimen
     });
     if (spec.supermasks) {
       // Untrained supermasks (Zhou et al. 2019): one evaluation per stored mask, after training, skipped when stored.
-      runSupermasks({
+      await runSupermasks({
         spec,
         plan,
         data,
