@@ -53,6 +53,8 @@ export function maxPackFor(plan: NetworkPlan, batchSize: number, opts: { maxRuns
 export function packKey(job: TrainJob, data: LoadedDataset): string | null {
   const plan = planNetwork(job.spec.network, data.shape, data.numClasses);
   if (!packedSupported(plan)) return null;
+  // Early-bird tracking (a mask distance at every evaluation, and maybe an early end) is the one-run trainer's.
+  if ((job as { earlyBird?: unknown }).earlyBird) return null;
   const t = job.spec.training;
   return JSON.stringify({
     layers: plan.layers.map((l) => l.shape),
