@@ -22,9 +22,9 @@ export interface MaskedOptimizer {
   dispose(): void;
 }
 
-const BETA1 = 0.9;
-const BETA2 = 0.999;
-const EPSILON = 1e-8;
+export const BETA1 = 0.9;
+export const BETA2 = 0.999;
+export const EPSILON = 1e-8;
 
 export function createOptimizer(training: TrainingSpec, params: Params): MaskedOptimizer {
   const vars = [...params.kernels, ...params.biases];

@@ -31,8 +31,9 @@ export interface TrainHooks {
 }
 
 /** How often the loop hands control back to the event loop (signals, IPC, progress). */
-const YIELD_MS = 50;
-const EVAL_CHUNK = 1000;
+export const YIELD_MS = 50;
+/** Examples per evaluation pass (the packed trainer sizes its memory estimate with it too). */
+export const EVAL_CHUNK = 1000;
 
 export interface Evaluation {
   loss: number;

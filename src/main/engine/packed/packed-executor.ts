@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LoadedDataset } from '../data/types';
 import type { Executor } from '../executor';
 import { planNetwork, type NetworkPlan } from '../network';
-import { AbortedError, trainRun, type TrainHooks } from '../trainer';
+import { AbortedError, EVAL_CHUNK, trainRun, type TrainHooks } from '../trainer';
 import type { TrainJob, TrainOutcome } from '../types';
 import { packedSupported, type MatMulMode } from './packed-model';
 import { trainPacked, type PackMember } from './packed-trainer';
@@ -24,7 +24,6 @@ export interface PackingOptions {
 
 /** WebGPU's default maxStorageBufferBindingSize: no single packed tensor may be larger. */
 const MAX_TENSOR_BYTES = 128 * 1024 * 1024;
-const EVAL_CHUNK = 1000;
 
 /**
  * Bytes one run adds to a pack, estimated from the network: parameters with their mask, two moments, gradient and

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { TrainingSpec } from '../../../shared/spec';
 import type { OptimizerState } from '../optimizer';
 import { readRow, variableFrom, type PackedParams } from './packed-model';
+import { BETA1, BETA2, EPSILON } from '../optimizer';
 
 /**
  * Masked Adam / SGD with momentum over the stacked parameters of R runs: one set of ops for all R, with each run's
@@ -10,9 +11,6 @@ import { readRow, variableFrom, type PackedParams } from './packed-model';
  * by a per-run column [R, 1, 1] (float32 of the same double). A pruned weight gets gradient 0, its moments stay 0
  * and its update is exactly 0. State rows read and write in the one-run layout, so checkpoints are interchangeable.
  */
-const BETA1 = 0.9;
-const BETA2 = 0.999;
-const EPSILON = 1e-8;
 
 export type PackedOptimizerConfig = Pick<TrainingSpec, 'optimizer' | 'momentum' | 'weightDecay'>;
 

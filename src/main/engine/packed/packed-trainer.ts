@@ -5,7 +5,7 @@ import { exampleOrder, fillBatch, normalizationTable, splitNormalizationTable, s
 import type { LoadedDataset } from '../data/types';
 import { planNetwork, type NetworkPlan } from '../network';
 import { deriveSeed, trialSeed as seedOfTrial } from '../random';
-import { AbortedError, earlyStopPoint, type TrainHooks } from '../trainer';
+import { AbortedError, EVAL_CHUNK, YIELD_MS, earlyStopPoint, type TrainHooks } from '../trainer';
 import type { Checkpoint, TrainJob, TrainOutcome, WeightSet } from '../types';
 import { applyMask, density } from '../weights';
 import { createPackedParams, defaultMatMulMode, disposePackedParams, packedForward, readRunWeights, variableFrom, type MatMulMode, type PackedParams } from './packed-model';
@@ -20,8 +20,6 @@ export interface PackMember {
 }
 
 /** As the one-run trainer (trainer.ts): yield to the event loop this often; evaluate this many examples per pass. */
-const YIELD_MS = 50;
-const EVAL_CHUNK = 1000;
 
 /** What a run needs besides the pack's tensors: its data order, split, normalisation, curve, counters. */
 interface RunState {
