@@ -1,4 +1,3 @@
-import type { Variant } from '../../shared/spec';
 import { trainedVariants } from '../../shared/variants';
 import { controlJob } from './ablations';
 import type { ImpContext } from './imp';
@@ -6,8 +5,9 @@ import { planNetwork } from './network';
 import { atInitMethod, prunablePool, scoreData, type ScoreData } from './pruning';
 import { AbortedError } from './trainer';
 import { deriveSeed, trialSeed as seedOfTrial } from './random';
-import { checkpointKey, type Mask, type TrainJob, type TrainOutcome } from './types';
+import type { Mask } from './types';
 import { denseMask, glorotInit } from './weights';
+import { runScheduler } from './run-scheduler';
 
 const key = (trial: number, round: number) => `${trial}:${round}`;
 
@@ -25,7 +25,7 @@ export function plannedAtInitIterations(spec: ImpContext['spec']): number {
  * skips what an earlier attempt stored: the same contract as runImp.
  */
 export async function runAtInit(ctx: ImpContext): Promise<void> {
-  const { spec, data, executor, sink, resume } = ctx;
+  const { spec, data, sink, resume } = ctx;
   if (spec.pruning.method === 'magnitude') throw new Error('runAtInit: method magnitude is IMP (runImp)');
   if (ctx.source) throw new Error('pruning at initialisation starts from θ0, not from a saved ticket');
   const method = atInitMethod(spec.pruning.method);
@@ -37,43 +37,7 @@ export async function runAtInit(ctx: ImpContext): Promise<void> {
   if (pool.length === 0) throw new Error('every layer kind has rate 0: pruning at initialisation would prune nothing');
   const total = plannedAtInitIterations(spec);
   const variants = trainedVariants(spec);
-  const inFlight = new Map<string, number>();
-  let completed = 0;
-  for (const r of resume.runs) completed += r.iterations;
-  const isDone = (trial: number, variant: Variant, round: number) => resume.runs.some((r) => r.trial === trial && r.variant === variant && r.round === round);
-
-  const inner = new AbortController();
-  const stopAll = () => inner.abort();
-  ctx.signal?.addEventListener('abort', stopAll, { once: true });
-  if (ctx.signal?.aborted) inner.abort();
-
-  const execute = async (job: TrainJob): Promise<TrainOutcome> => {
-    const runKey = `${job.trial}:${job.variant}:${job.round}`;
-    if (inner.signal.aborted) throw new AbortedError();
-    try {
-      const out = await executor.run(job, job.round * 4 + (job.variant === 'ticket' ? 0 : 1), {
-        signal: inner.signal,
-        restore: resume.checkpoints.get(checkpointKey(job.trial, job.variant, job.round)),
-        checkpointEveryMs: ctx.checkpointEveryMs,
-        checkpointEveryIterations: ctx.checkpointEveryIterations,
-        onCheckpoint: ctx.checkpointEveryMs || ctx.checkpointEveryIterations ? (c) => sink.saveCheckpoint(c) : undefined,
-        onProgress: (p) => {
-          inFlight.set(runKey, p.iteration - p.startIteration);
-          let now = 0;
-          for (const v of inFlight.values()) now += v;
-          ctx.onProgress?.(p, Math.min(1, (completed + now) / total));
-        },
-      });
-      inFlight.delete(runKey);
-      completed += out.result.iterations;
-      sink.saveRun(out.result);
-      ctx.onRun?.(out.result);
-      return out;
-    } catch (err) {
-      inner.abort();
-      throw err;
-    }
-  };
+  const { execute, isDone, signal: stopped, stopAll, allTrials } = runScheduler(ctx, total);
 
   const runTrial = async (trial: number): Promise<void> => {
     const trialSeed = seedOfTrial(spec, trial);
@@ -83,17 +47,17 @@ export async function runAtInit(ctx: ImpContext): Promise<void> {
     let sample: ScoreData | null = null;
     const runs: Promise<unknown>[] = [];
     for (let round = 0; round <= densities.length; round++) {
-      if (inner.signal.aborted) break;
+      if (stopped.aborted) break;
       let mask: Mask | undefined = resume.masks.get(key(trial, round));
       if (!mask) {
         if (round === 0) mask = denseMask(layers);
         else {
           if (method.needsData) sample ??= scoreData(spec, data, trial);
           try {
-            mask = await method.mask({ spec, plan, layers, init: init0, density: densities[round - 1]!, pool, data: method.needsData ? sample : null, seed: deriveSeed(trialSeed, 'at-init', round), signal: inner.signal });
+            mask = await method.mask({ spec, plan, layers, init: init0, density: densities[round - 1]!, pool, data: method.needsData ? sample : null, seed: deriveSeed(trialSeed, 'at-init', round), signal: stopped });
           } catch (err) {
             if (err instanceof AbortedError) throw err;
-            inner.abort();
+            stopAll();
             throw new Error(`trial ${trial}: ${method.name} at density ${densities[round - 1]}: ${(err as Error).message}`);
           }
         }
@@ -111,13 +75,5 @@ export async function runAtInit(ctx: ImpContext): Promise<void> {
     if (failure) throw failure.reason;
   };
 
-  try {
-    const trials = (ctx.trials ?? Array.from({ length: spec.trials }, (_, t) => t)).map((t) => runTrial(t));
-    const settled = await Promise.allSettled(trials);
-    const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected' && !(s.reason instanceof AbortedError));
-    if (failure) throw failure.reason;
-    if (inner.signal.aborted) throw new AbortedError();
-  } finally {
-    ctx.signal?.removeEventListener('abort', stopAll);
-  }
+  await allTrials(runTrial);
 }

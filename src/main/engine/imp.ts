@@ -6,10 +6,10 @@ import { planNetwork, type NetworkPlan } from './network';
 import { magnitudeMask } from './prune';
 import { controlJob } from './ablations';
 import { trainedVariants } from '../../shared/variants';
-import { AbortedError } from './trainer';
-import { deriveSeed, trialSeed as seedOfTrial } from './random';
-import { checkpointKey, type ExperimentSink, type Mask, type ResumeState, type TrainJob, type TrainOutcome, type TrainProgress, type WeightSet } from './types';
+import { trialSeed as seedOfTrial } from './random';
+import type { ExperimentSink, Mask, ResumeState, TrainJob, TrainProgress, WeightSet } from './types';
 import { denseMask, glorotInit } from './weights';
+import { runScheduler } from './run-scheduler';
 
 export interface ImpContext {
   spec: ExperimentSpec;
@@ -65,7 +65,7 @@ export function plannedIterations(spec: ExperimentSpec, sourceIsSparse = false):
  * and backend, results do not depend on how the executor schedules runs.
  */
 export async function runImp(ctx: ImpContext): Promise<void> {
-  const { spec, data, executor, sink, resume } = ctx;
+  const { spec, data, sink, resume } = ctx;
   // Issue 13: other methods prune at initialisation (src/main/engine/at-init.ts); never run them as IMP.
   if ((spec.pruning.method ?? 'magnitude') !== 'magnitude') throw new Error(`runImp runs IMP; method '${spec.pruning.method}' prunes at initialisation (runAtInit)`);
   const plan: NetworkPlan = planNetwork(spec.network, data.shape, data.numClasses);
@@ -76,48 +76,7 @@ export async function runImp(ctx: ImpContext): Promise<void> {
   const keepsTrained = mode !== 'rewind';
   const sourceIsSparse = ctx.source ? !isDense(ctx.source.mask) : false;
   const total = plannedIterations(spec, sourceIsSparse);
-  const done = new Map<string, number>();
-  let completedIterations = 0;
-  for (const r of resume.runs) completedIterations += r.iterations;
-  const isDone = (trial: number, variant: Variant, round: number) =>
-    resume.runs.some((r) => r.trial === trial && r.variant === variant && r.round === round);
-
-  // One failed or stopped run stops the others: their results would be an incomplete experiment anyway.
-  const inner = new AbortController();
-  const stopAll = () => inner.abort();
-  ctx.signal?.addEventListener('abort', stopAll, { once: true });
-  if (ctx.signal?.aborted) inner.abort();
-
-  /** `keep` stores what later rounds need before the run itself, so a stored run never has to train again. */
-  const execute = async (job: TrainJob, keep?: (out: TrainOutcome) => void): Promise<TrainOutcome> => {
-    const runKey = `${job.trial}:${job.variant}:${job.round}`;
-    const priority = job.round * 4 + (job.variant === 'ticket' ? 0 : 1);
-    if (inner.signal.aborted) throw new AbortedError();
-    try {
-      const out = await executor.run(job, priority, {
-        signal: inner.signal,
-        restore: resume.checkpoints.get(checkpointKey(job.trial, job.variant, job.round)),
-        checkpointEveryMs: ctx.checkpointEveryMs,
-        checkpointEveryIterations: ctx.checkpointEveryIterations,
-        onCheckpoint: ctx.checkpointEveryMs || ctx.checkpointEveryIterations ? (c) => sink.saveCheckpoint(c) : undefined,
-        onProgress: (p) => {
-          done.set(runKey, p.iteration - p.startIteration);
-          let inFlight = 0;
-          for (const v of done.values()) inFlight += v;
-          ctx.onProgress?.(p, Math.min(1, (completedIterations + inFlight) / total));
-        },
-      });
-      done.delete(runKey);
-      completedIterations += out.result.iterations;
-      keep?.(out);
-      sink.saveRun(out.result);
-      ctx.onRun?.(out.result);
-      return out;
-    } catch (err) {
-      inner.abort();
-      throw err;
-    }
-  };
+  const { execute, isDone, signal: stopped, allTrials } = runScheduler(ctx, total);
 
   const runTrial = async (trial: number): Promise<void> => {
     const trialSeed = seedOfTrial(spec, trial);
@@ -134,7 +93,7 @@ export async function runImp(ctx: ImpContext): Promise<void> {
     let trained0: WeightSet | null = null;
 
     for (let round = 0; round < spec.pruning.rounds; round++) {
-      if (inner.signal.aborted) break;
+      if (stopped.aborted) break;
       let mask = round === 0 ? mask0 : resume.masks.get(key(trial, round));
       if (!mask) {
         const from = spec.pruning.oneShot ? trained0 : prevTrained;
@@ -193,14 +152,5 @@ export async function runImp(ctx: ImpContext): Promise<void> {
     await Promise.all(controls);
   };
 
-  try {
-    const trials = (ctx.trials ?? Array.from({ length: spec.trials }, (_, t) => t)).map((t) => runTrial(t));
-    const settled = await Promise.allSettled(trials);
-    const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected' && !(s.reason instanceof AbortedError));
-    if (failure) throw failure.reason;
-    // A stop between runs leaves nothing in flight to throw: the experiment is still unfinished.
-    if (inner.signal.aborted) throw new AbortedError();
-  } finally {
-    ctx.signal?.removeEventListener('abort', stopAll);
-  }
+  await allTrials(runTrial);
 }
