@@ -2,7 +2,7 @@ import { initBackend, type BackendChoice } from '../engine/backend';
 import { loadDataset } from '../engine/data';
 import type { LoadedDataset } from '../engine/data/types';
 import type { FromTrainer, ToTrainer } from '../engine/pool-protocol';
-import { AbortedError, trainRun } from '../engine/trainer';
+import { answerTrainRequest } from '../engine/train-request';
 
 /** The training side of the process pool: one run at a time, streamed back to the pool executor. */
 export function hostTrainer(send: (m: FromTrainer) => void): (m: ToTrainer) => void {
@@ -24,24 +24,7 @@ export function hostTrainer(send: (m: FromTrainer) => void): (m: ToTrainer) => v
     } else if (m.type === 'train') {
       const controller = new AbortController();
       aborts.set(m.id, controller);
-      void (async () => {
-        try {
-          if (!data) throw new Error('trainer used before trainer-init');
-          const outcome = await trainRun(m.job, data, {
-            signal: controller.signal,
-            restore: m.restore,
-            checkpointEveryMs: m.checkpointEveryMs,
-            checkpointEveryIterations: m.checkpointEveryIterations,
-            onCheckpoint: m.checkpointEveryMs || m.checkpointEveryIterations ? (checkpoint) => send({ type: 'train-checkpoint', id: m.id, checkpoint }) : undefined,
-            onProgress: (progress) => send({ type: 'train-progress', id: m.id, progress }),
-          });
-          send({ type: 'train-done', id: m.id, outcome });
-        } catch (err) {
-          send({ type: 'train-error', id: m.id, message: (err as Error).message, aborted: err instanceof AbortedError });
-        } finally {
-          aborts.delete(m.id);
-        }
-      })();
+      void answerTrainRequest(m, data, controller.signal, send).finally(() => aborts.delete(m.id));
     }
   };
 }

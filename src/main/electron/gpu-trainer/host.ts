@@ -1,5 +1,5 @@
 import type { LoadedDataset } from '../../engine/data/types';
-import { AbortedError, trainRun } from '../../engine/trainer';
+import { answerTrainRequest } from '../../engine/train-request';
 import type { GpuAdapterInfo } from '../../../shared/results';
 import { isToPortTrainer, type FromPortTrainer, type TrainerPort } from './protocol';
 
@@ -39,24 +39,7 @@ export function serveTrainer(port: TrainerPort, loadBackend: () => Promise<HostB
     } else {
       const controller = new AbortController();
       aborts.set(m.id, controller);
-      void (async () => {
-        try {
-          if (!data) throw new Error('trainer used before trainer-init-data');
-          const outcome = await trainRun(m.job, data, {
-            signal: controller.signal,
-            restore: m.restore,
-            checkpointEveryMs: m.checkpointEveryMs,
-            checkpointEveryIterations: m.checkpointEveryIterations,
-            onCheckpoint: m.checkpointEveryMs || m.checkpointEveryIterations ? (checkpoint) => send({ type: 'train-checkpoint', id: m.id, checkpoint }) : undefined,
-            onProgress: (progress) => send({ type: 'train-progress', id: m.id, progress }),
-          });
-          send({ type: 'train-done', id: m.id, outcome });
-        } catch (err) {
-          send({ type: 'train-error', id: m.id, message: (err as Error).message, aborted: err instanceof AbortedError });
-        } finally {
-          aborts.delete(m.id);
-        }
-      })();
+      void answerTrainRequest(m, data, controller.signal, send).finally(() => aborts.delete(m.id));
     }
   });
 }
