@@ -74,6 +74,29 @@ const yieldToEventLoop = (): Promise<void> => {
   return new Promise((resolve) => (immediate ? immediate(resolve) : setTimeout(resolve, 0)));
 };
 
+/** What a finished run reports: its mask's density, the early-stopping point and the last evaluation. */
+export function runResultOf(job: TrainJob, curve: EvalPoint[], endIteration: number, began: number): RunResult {
+  const stop = earlyStopPoint(curve);
+  const last = curve.at(-1)!;
+  const d = density(job.mask);
+  return {
+    trial: job.trial,
+    variant: job.variant,
+    round: job.round,
+    weightsRemaining: d.overall,
+    layerDensity: d.perLayer,
+    earlyStopIteration: stop.iteration,
+    valLoss: stop.valLoss,
+    valAccuracy: stop.valAccuracy,
+    testAccuracy: stop.testAccuracy,
+    finalValAccuracy: last.valAccuracy,
+    finalTestAccuracy: last.testAccuracy,
+    iterations: endIteration - job.startIteration,
+    durationMs: Math.round(performance.now() - began),
+    curve,
+  };
+}
+
 /** The evaluation of minimum validation loss; the earliest one on ties. */
 export function earlyStopPoint(curve: readonly EvalPoint[]): EvalPoint {
   return curve.reduce((best, p) => (p.valLoss < best.valLoss ? p : best));
@@ -241,25 +264,7 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
     const end = stoppedAt ?? t.iterations;
     report(end);
     const finalWeights = await readWeights(plan, params);
-    const stop = earlyStopPoint(curve);
-    const last = curve.at(-1)!;
-    const d = density(job.mask);
-    const result: RunResult = {
-      trial: job.trial,
-      variant: job.variant,
-      round: job.round,
-      weightsRemaining: d.overall,
-      layerDensity: d.perLayer,
-      earlyStopIteration: stop.iteration,
-      valLoss: stop.valLoss,
-      valAccuracy: stop.valAccuracy,
-      testAccuracy: stop.testAccuracy,
-      finalValAccuracy: last.valAccuracy,
-      finalTestAccuracy: last.testAccuracy,
-      iterations: end - job.startIteration,
-      durationMs: Math.round(performance.now() - began),
-      curve,
-    };
+    const result = runResultOf(job, curve, end, began);
     return { result, finalWeights, captured, ...(bird ? { earlyBird: bird.series() } : {}) };
   } finally {
     optimizer.dispose();

@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { EvalPoint, RunResult } from '../../../shared/results';
+import type { EvalPoint } from '../../../shared/results';
 import { finalLearningRate, learningRateAt } from '../../../shared/schedule';
 import { exampleOrder, fillBatch, normalizationTable, splitNormalizationTable, splitTrainValidation, type BatchOrder } from '../data/batches';
 import type { LoadedDataset } from '../data/types';
 import { planNetwork, type NetworkPlan } from '../network';
 import { deriveSeed, trialSeed as seedOfTrial } from '../random';
-import { AbortedError, EVAL_CHUNK, YIELD_MS, earlyStopPoint, type TrainHooks } from '../trainer';
+import { AbortedError, EVAL_CHUNK, YIELD_MS, runResultOf, type TrainHooks } from '../trainer';
 import type { Checkpoint, TrainJob, TrainOutcome, WeightSet } from '../types';
-import { applyMask, density } from '../weights';
+import { applyMask } from '../weights';
 import { createPackedParams, defaultMatMulMode, disposePackedParams, packedForward, readRunWeights, variableFrom, type MatMulMode, type PackedParams } from './packed-model';
 import { PackedOptimizer } from './packed-optimizer';
 
@@ -287,25 +287,7 @@ export async function trainPacked(members: PackMember[], data: LoadedDataset, op
     const t = r.job.spec.training;
     report(r, t.iterations);
     const finalWeights = await readRunWeights(plan0, params, s);
-    const stop = earlyStopPoint(r.curve);
-    const last = r.curve.at(-1)!;
-    const d = density(r.job.mask);
-    const result: RunResult = {
-      trial: r.job.trial,
-      variant: r.job.variant,
-      round: r.job.round,
-      weightsRemaining: d.overall,
-      layerDensity: d.perLayer,
-      earlyStopIteration: stop.iteration,
-      valLoss: stop.valLoss,
-      valAccuracy: stop.valAccuracy,
-      testAccuracy: stop.testAccuracy,
-      finalValAccuracy: last.valAccuracy,
-      finalTestAccuracy: last.testAccuracy,
-      iterations: t.iterations - r.job.startIteration,
-      durationMs: Math.round(performance.now() - r.began),
-      curve: r.curve,
-    };
+    const result = runResultOf(r.job, r.curve, t.iterations, r.began);
     r.member.resolve({ result, finalWeights, captured: r.captured });
   };
 
