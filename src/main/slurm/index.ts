@@ -282,13 +282,16 @@ export function slurmInfo(store: Store, id: string, live = false): SlurmExperime
   const have = runsByTrial(store, id);
   const trials: SlurmTrialInfo[] = Array.from({ length: spec.trials }, (_, t) => {
     const s = rec.states[t];
+    const synced = have.get(t) ?? 0;
+    // Every run of the trial is home: the task is done for the lab even while Slurm still shows it exiting.
+    const home = synced >= planned && (s?.state === 'running' || s?.state === 'pending' || s?.state === 'submitted' || s?.state === 'unknown');
     return {
       trial: t,
-      state: s?.state ?? 'not-submitted',
+      state: home ? 'completed' : (s?.state ?? 'not-submitted'),
       slurmState: s?.slurmState ?? null,
       jobId: s?.jobId ?? null,
-      detail: s?.detail ?? null,
-      runsSynced: have.get(t) ?? 0,
+      detail: home ? `all runs home; Slurm last said ${s?.slurmState ?? s?.state}` : (s?.detail ?? null),
+      runsSynced: synced,
       runsPlanned: planned,
     };
   });
