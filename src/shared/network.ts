@@ -1,11 +1,20 @@
 import type { NetworkSpec } from './spec';
 import type { LayerInfo } from './results';
 
-/** The forward pass as a list of steps; weighted steps point at their prunable layer. */
+/**
+ * The forward pass as a list of steps; weighted steps point at their prunable layer. A conv is followed by
+ * batch norm when its layer has `batchNorm` (else by its bias), then by ReLU when `relu`.
+ */
 export type Step =
-  | { op: 'conv'; layer: number; inChannels: number; filters: number }
+  | { op: 'conv'; layer: number; inChannels: number; filters: number; kernel: 1 | 3; stride: 1 | 2; relu: boolean }
   | { op: 'pool' }
   | { op: 'flatten' }
+  /** Global average pooling: [b, h, w, c] -> [b, c]. */
+  | { op: 'average' }
+  /** Remembers the activation entering a residual block. */
+  | { op: 'fork' }
+  /** Adds the remembered block input (through the 1x1 projection conv step `projection` when set), then ReLU. */
+  | { op: 'join'; projection: Extract<Step, { op: 'conv' }> | null }
   | { op: 'dense'; layer: number; units: number; relu: boolean; dropout: number };
 
 export interface NetworkPlan {
@@ -22,13 +31,56 @@ export class NetworkError extends Error {
 
 /**
  * Conv stages are 3x3 'same' convolutions with ReLU, pools are 2x2 max-pools with stride 2;
- * dense layers use ReLU; the output layer is linear (logits). Names follow the paper: conv1.., fc1.., output.
+ * dense layers use ReLU; the output layer is linear (logits). Names follow the paper: conv1.., fc1.., output;
+ * a residual network's block convs are s{stage}b{block}.conv1/.conv2 and .shortcut (open_lth's order).
  */
 export function planNetwork(net: NetworkSpec, inputShape: [number, number, number], numClasses: number): NetworkPlan {
   let [h, w, c] = inputShape;
   const steps: Step[] = [];
   const layers: LayerInfo[] = [];
+  const bn = net.batchNorm === true;
   let convN = 0;
+  const conv = (name: string, filters: number, kernel: 1 | 3, stride: 1 | 2, relu: boolean): Extract<Step, { op: 'conv' }> => {
+    if (stride === 2 && (h % 2 !== 0 || w % 2 !== 0)) throw new NetworkError(`network: a stride-2 stage needs an even feature map, got ${h}x${w} at ${name}`);
+    const step = { op: 'conv' as const, layer: layers.length, inChannels: c, filters, kernel, stride, relu };
+    const [oh, ow] = [h / stride, w / stride];
+    layers.push({
+      name,
+      kind: 'conv',
+      shape: [kernel, kernel, c, filters],
+      weights: kernel * kernel * c * filters,
+      macsPerExample: oh * ow * kernel * kernel * c * filters,
+      ...(bn ? { batchNorm: true as const } : {}),
+    });
+    return step;
+  };
+  if (net.residual) {
+    const { widths, blocks } = net.residual;
+    steps.push(conv('conv1', widths[0]!, 3, 1, true));
+    c = widths[0]!;
+    widths.forEach((width, s) => {
+      for (let b = 0; b < blocks; b++) {
+        const name = `s${s + 1}b${b + 1}`;
+        const stride = s > 0 && b === 0 ? 2 : 1;
+        const inC = c;
+        steps.push({ op: 'fork' });
+        steps.push(conv(`${name}.conv1`, width, 3, stride, true));
+        const [inH, inW] = [h, w];
+        h /= stride;
+        w /= stride;
+        c = width;
+        steps.push(conv(`${name}.conv2`, width, 3, 1, false));
+        let projection: Extract<Step, { op: 'conv' }> | null = null;
+        if (stride !== 1 || inC !== width) {
+          // The projection reads the block's input: plan it at the input's size and channels.
+          [h, w, c] = [inH, inW, inC];
+          projection = conv(`${name}.shortcut`, width, 1, stride as 1 | 2, false);
+          [h, w, c] = [inH / stride, inW / stride, width];
+        }
+        steps.push({ op: 'join', projection });
+      }
+    });
+  }
   for (const item of net.conv) {
     if (item === 'pool') {
       if (h < 2 || w < 2) throw new NetworkError(`network.conv: a pool layer would shrink the ${h}x${w} feature map below 1x1`);
@@ -37,19 +89,14 @@ export function planNetwork(net: NetworkSpec, inputShape: [number, number, numbe
       w = Math.floor(w / 2);
     } else {
       convN += 1;
-      steps.push({ op: 'conv', layer: layers.length, inChannels: c, filters: item });
-      layers.push({
-        name: `conv${convN}`,
-        kind: 'conv',
-        shape: [3, 3, c, item],
-        weights: 9 * c * item,
-        macsPerExample: h * w * 9 * c * item,
-      });
+      steps.push(conv(`conv${convN}`, item, 3, 1, true));
       c = item;
     }
   }
-  const flatSize = h * w * c;
-  if (net.conv.length > 0) steps.push({ op: 'flatten' });
+  const hasConv = net.conv.length > 0 || net.residual !== undefined;
+  const average = hasConv && (net.pooling === 'average' || net.residual !== undefined);
+  const flatSize = average ? c : h * w * c;
+  if (hasConv) steps.push({ op: average ? 'average' : 'flatten' });
   let width = flatSize;
   const units = [...net.dense, numClasses];
   units.forEach((u, i) => {
@@ -67,6 +114,9 @@ export function planNetwork(net: NetworkSpec, inputShape: [number, number, numbe
   return { inputShape, steps, layers, flatSize };
 }
 
+/** Whether the forward pass is only dense layers (what the packed trainer takes). */
+export const isDenseOnly = (plan: NetworkPlan): boolean => plan.steps.every((s) => s.op === 'dense');
+
 export function biasSize(layer: LayerInfo): number {
   return layer.shape[layer.shape.length - 1]!;
 }
@@ -75,11 +125,15 @@ export function totalWeights(layers: readonly LayerInfo[]): number {
   return layers.reduce((a, l) => a + l.weights, 0);
 }
 
-const PRESET_NAMES: Record<string, string> = { lenet300: 'LeNet-300-100', conv2: 'Conv-2', conv4: 'Conv-4', conv6: 'Conv-6' };
+const PRESET_NAMES: Record<string, string> = { lenet300: 'LeNet-300-100', conv2: 'Conv-2', conv4: 'Conv-4', conv6: 'Conv-6', resnet20: 'ResNet-20', vgg19: 'VGG-19' };
+
+/** Batch-norm state kept per layer beside its kernel and bias (β): γ, running mean, running variance. */
+export const normSize = (layer: LayerInfo): number => (layer.batchNorm ? 3 * layer.shape[layer.shape.length - 1]! : 0);
 
 /** How a network is named in lists, default experiment names and figures: the paper's name for a preset. */
-export function networkLabel(n: Pick<NetworkSpec, 'conv' | 'dense'> & { preset?: string | undefined }): string {
+export function networkLabel(n: Pick<NetworkSpec, 'conv' | 'dense'> & { preset?: string | undefined; residual?: NetworkSpec['residual']; batchNorm?: boolean | undefined }): string {
   if (n.preset && PRESET_NAMES[n.preset]) return PRESET_NAMES[n.preset]!;
+  if (n.residual) return `ResNet-${6 * n.residual.blocks + 2} ${n.residual.widths.join('-')}${n.batchNorm ? ' · BN' : ''}${n.dense.length ? ` · fc ${n.dense.join('-')}` : ''}`;
   const conv = n.conv.length ? `conv ${n.conv.map((c) => (c === 'pool' ? 'P' : c)).join('-')} · ` : '';
   return `${conv}fc ${n.dense.join('-') || '—'}`;
 }

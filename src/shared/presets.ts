@@ -22,6 +22,24 @@ const adam = (learningRate: number, iterations: number) => ({
   validationSize: 5000,
 });
 
+/**
+ * The deep networks of the paper's section 4: SGD 0.1, momentum 0.9, decay x0.1 at the milestones, linear warmup
+ * (the paper finds tickets at rate 0.1 only with warmup: 20K iterations for ResNet, 10K for VGG; or with late
+ * rewinding, k > 0), weight decay 1e-4, the standard CIFAR augmentation.
+ */
+const sgd = (batchSize: number, iterations: number, milestones: number[], warmupIterations: number) => ({
+  optimizer: 'sgd' as const,
+  learningRate: 0.1,
+  momentum: 0.9,
+  batchSize,
+  iterations,
+  evalInterval: 500,
+  validationSize: 5000,
+  schedule: { warmupIterations, milestones, gamma: 0.1 },
+  weightDecay: 1e-4,
+  augment: true,
+});
+
 export const PRESETS: readonly Preset[] = [
   {
     id: 'lenet300-mnist',
@@ -71,6 +89,42 @@ export const PRESETS: readonly Preset[] = [
       network: { preset: 'conv6', conv: [64, 64, 'pool', 128, 128, 'pool', 256, 256, 'pool'], dense: [256, 256], dropout: 0 },
       training: adam(3e-4, 30_000),
       pruning: { strategy: 'layerwise', rates: { conv: 0.15, dense: 0.2, output: 0.1 }, rounds: 23, rewindIteration: 0 },
+      controls: ['reinit', 'random'],
+      trials: 5,
+    },
+  },
+  {
+    id: 'resnet20-cifar10',
+    title: 'ResNet-20 on CIFAR-10',
+    description:
+      'the paper\'s "Resnet-18": 3x3 conv 16, 3 stages x 3 basic blocks (16, 32, 64), batch norm, average pool, fc 10 (271K weights); SGD 0.1 momentum 0.9, x0.1 at 20K and 25K, warmup 20K, weight decay 1e-4, batch 128, 30K iterations, random crop and flip; prune conv 20% globally, fc 0%; 19 rounds; 5 trials',
+    spec: {
+      dataset: 'cifar10',
+      network: { preset: 'resnet20', conv: [], dense: [], dropout: 0, residual: { widths: [16, 32, 64], blocks: 3 }, batchNorm: true },
+      training: sgd(128, 30_000, [20_000, 25_000], 20_000),
+      pruning: { strategy: 'global', globalRate: 0.2, rates: { conv: 0.2, dense: 0.2, output: 0 }, rounds: 19, rewindIteration: 0 },
+      controls: ['reinit', 'random'],
+      trials: 5,
+    },
+  },
+  {
+    id: 'vgg19-cifar10',
+    title: 'VGG-19 on CIFAR-10',
+    description:
+      'conv 64,64,P,128,128,P,256x4,P,512x4,P,512x4, each with batch norm, average pool, fc 10 (20.0M weights); SGD 0.1 momentum 0.9, x0.1 at epochs 80 and 120 (56,250 and 84,375 iterations), warmup 10K, weight decay 1e-4, batch 64, 112K iterations, random crop and flip; prune conv 20% globally, fc 0%; 19 rounds; 5 trials',
+    spec: {
+      dataset: 'cifar10',
+      network: {
+        preset: 'vgg19',
+        conv: [64, 64, 'pool', 128, 128, 'pool', 256, 256, 256, 256, 'pool', 512, 512, 512, 512, 'pool', 512, 512, 512, 512],
+        dense: [],
+        dropout: 0,
+        batchNorm: true,
+        pooling: 'average',
+      },
+      // An epoch is 45,000 examples (5,000 held out) / 64 = 703.125 iterations: epochs 80 and 120 fall at 56,250 and 84,375.
+      training: sgd(64, 112_000, [56_250, 84_375], 10_000),
+      pruning: { strategy: 'global', globalRate: 0.2, rates: { conv: 0.2, dense: 0.2, output: 0 }, rounds: 19, rewindIteration: 0 },
       controls: ['reinit', 'random'],
       trials: 5,
     },

@@ -22,6 +22,8 @@ export interface LayerInfo {
   weights: number;
   /** Multiply-accumulates per example through this layer's kernel when dense (for theoretical speed-up). */
   macsPerExample: number;
+  /** Batch norm follows the conv: the bias is its β, and γ and the running statistics are kept beside (never pruned). */
+  batchNorm?: true;
 }
 
 /** The result of training one variant for one round of one trial. */

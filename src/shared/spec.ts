@@ -24,6 +24,19 @@ export const NetworkSpecSchema = z.object({
   dense: z.array(int(1, 65536)).max(32).default([]),
   /** Dropout rate after each hidden dense layer (the paper's dropout variant uses 0.5). 0 = off. */
   dropout: z.number().min(0).lt(1).default(0),
+  // The deep-network fields are optional without defaults: a spec that does not use them hashes as before.
+  /**
+   * A CIFAR ResNet (He et al. 2016) in place of `conv`: a 3x3 stem with widths[0] filters, then one stage per
+   * width of `blocks` basic blocks (two 3x3 convs and a shortcut); every stage after the first starts with
+   * stride 2 and a 1x1 projection shortcut. ResNet-20 = widths 16,32,64 and 3 blocks (6·3+2 layers).
+   */
+  residual: z.object({ widths: z.array(int(1, 4096)).min(1).max(8), blocks: int(1, 64) }).optional(),
+  /** Batch norm after every conv (training: batch statistics; evaluation: running averages); its β is the conv's bias. */
+  batchNorm: z.boolean().optional(),
+  /** How conv features reach the dense layers: 'flatten' (the paper's Conv-2/4/6, the default) or 'average' (global average pooling). */
+  pooling: z.enum(['flatten', 'average']).optional(),
+  /** Kernel init: 'glorot' (Gaussian Glorot, the paper's, the default) or 'kaiming' (He normal, fan-in: open_lth's default for its ResNets and VGGs). */
+  init: z.enum(['glorot', 'kaiming']).optional(),
 });
 export type NetworkSpec = z.infer<typeof NetworkSpecSchema>;
 
@@ -53,6 +66,12 @@ export const TrainingSpecSchema = z.object({
   schedule: ScheduleSpecSchema.default({ warmupIterations: 0, milestones: [], gamma: 0.1 }),
   /** L2 penalty added to every gradient (PyTorch's weight_decay): ResNet-20 and VGG-19 use 1e-4 and 5e-4. */
   weightDecay: z.number().min(0).max(1).default(0),
+  /**
+   * CIFAR augmentation: each training image is shifted by a random crop of its 4-pixel zero-padded copy and
+   * flipped left-right with probability 1/2, seeded by (trial, iteration, position in the batch), so resume,
+   * packing and the instability copies stay exact. Absent = off (MNIST and the paper's Conv-2/4/6).
+   */
+  augment: z.boolean().optional(),
 });
 export type TrainingSpec = z.infer<typeof TrainingSpecSchema>;
 
@@ -209,6 +228,9 @@ export const ExperimentSpecSchema = z
     const { rates, strategy } = spec.pruning;
     if (spec.pruning.rounds > 1 && rates.conv === 0 && rates.dense === 0 && rates.output === 0) {
       ctx.addIssue({ code: 'custom', path: ['pruning', 'rates'], message: 'every rate is 0: nothing would be pruned' });
+    }
+    if (spec.network.residual && spec.network.conv.length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['network', 'residual'], message: 'a residual network has its own conv stages: leave network.conv empty' });
     }
     if (strategy === 'layerwise' && spec.network.conv.length > 0 && spec.network.conv.every((l) => l === 'pool')) {
       ctx.addIssue({ code: 'custom', path: ['network', 'conv'], message: 'pool layers need at least one conv layer' });

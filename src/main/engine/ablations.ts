@@ -3,7 +3,7 @@ import type { LayerInfo } from '../../shared/results';
 import { randomMask } from './prune';
 import { deriveSeed, sampleWithoutReplacement } from './random';
 import type { Mask, TrainJob, WeightSet } from './types';
-import { glorotInit } from './weights';
+import { initialWeights } from './weights';
 
 /**
  * Layer-wise shuffle (Frankle et al. 2021, "Pruning neural networks at initialization: why are we missing the
@@ -36,7 +36,7 @@ export interface RoundStart {
 }
 
 /**
- * The run of a control or ablation beside a ticket: 'reinit' fresh Glorot weights on the same mask (from
+ * The run of a control or ablation beside a ticket: 'reinit' fresh initial weights (the spec's scheme) on the same mask (from
  * iteration `reinitStart` as the spec says), 'random' a random mask of the same per-layer counts on the ticket's
  * weights, 'shuffle' the ticket's mask permuted within each layer, 'sign' the ticket's weights with signs flipped.
  * Each draws from its own seed stream (trial seed, variant, round).
@@ -45,7 +45,7 @@ export function controlJob(spec: ExperimentSpec, layers: readonly LayerInfo[], t
   const base = { spec, trial: at.trial, variant, round: at.round, captureAt: null };
   switch (variant) {
     case 'reinit':
-      return { ...base, init: glorotInit(layers, deriveSeed(trialSeed, 'reinit', at.round)), mask: at.mask, startIteration: reinitStart };
+      return { ...base, init: initialWeights(layers, deriveSeed(trialSeed, 'reinit', at.round), spec.network.init), mask: at.mask, startIteration: reinitStart };
     case 'random':
       return { ...base, init: at.init, mask: randomMask(at.mask, deriveSeed(trialSeed, 'random', at.round)), startIteration: at.start };
     case 'shuffle':

@@ -6,7 +6,7 @@ import { atInitMethod, prunablePool, scoreData, type ScoreData } from './pruning
 import { AbortedError } from './trainer';
 import { deriveSeed, trialSeed as seedOfTrial } from './random';
 import type { Mask } from './types';
-import { denseMask, glorotInit } from './weights';
+import { denseMask, initialWeights } from './weights';
 import { runScheduler } from './run-scheduler';
 
 const key = (trial: number, round: number) => `${trial}:${round}`;
@@ -41,7 +41,7 @@ export async function runAtInit(ctx: ImpContext): Promise<void> {
 
   const runTrial = async (trial: number): Promise<void> => {
     const trialSeed = seedOfTrial(spec, trial);
-    const init0 = glorotInit(layers, trialSeed);
+    const init0 = initialWeights(layers, trialSeed, spec.network.init);
     // θ0 is the "rewind point" of every mask here: stored once, as IMP stores it, so tickets can be saved and exported.
     if (!resume.rewindWeights.has(trial)) sink.saveRewindWeights(trial, init0);
     let sample: ScoreData | null = null;

@@ -8,7 +8,7 @@ import { controlJob } from './ablations';
 import { trainedVariants } from '../../shared/variants';
 import { trialSeed as seedOfTrial } from './random';
 import type { ExperimentSink, Mask, ResumeState, TrainJob, TrainProgress, WeightSet } from './types';
-import { denseMask, glorotInit } from './weights';
+import { denseMask, initialWeights } from './weights';
 import { runScheduler } from './run-scheduler';
 
 export interface ImpContext {
@@ -80,7 +80,7 @@ export async function runImp(ctx: ImpContext): Promise<void> {
 
   const runTrial = async (trial: number): Promise<void> => {
     const trialSeed = seedOfTrial(spec, trial);
-    const init0 = ctx.source?.weights ?? glorotInit(layers, trialSeed);
+    const init0 = ctx.source?.weights ?? initialWeights(layers, trialSeed, ctx.spec.network.init);
     const mask0 = ctx.source?.mask ?? denseMask(layers);
     let rewind = resume.rewindWeights.get(trial) ?? null;
     if (!rewind && k === 0) {

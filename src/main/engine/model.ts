@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerInfo } from '../../shared/results';
-import type { NetworkPlan } from './network';
+import type { NetworkPlan, Step } from './network';
 import type { Mask, WeightSet } from './types';
 
 /**
@@ -14,7 +14,19 @@ export interface Params {
   kernels: tf.Variable[];
   biases: tf.Variable[];
   masks: tf.Tensor[];
+  /** Per layer, its batch norm (null without): γ trains with the weights; the running statistics do not. */
+  norms: (NormParams | null)[];
 }
+
+export interface NormParams {
+  gamma: tf.Variable;
+  mean: tf.Variable;
+  variance: tf.Variable;
+}
+
+/** PyTorch's BatchNorm2d defaults, so that runs compare with open_lth's. */
+export const BN_EPSILON = 1e-5;
+export const BN_MOMENTUM = 0.1;
 
 /** [rows, cols] row-major -> [cols, rows] row-major. */
 function transposed(a: ArrayLike<number>, rows: number, cols: number): Float32Array {
@@ -32,27 +44,54 @@ function toStored(l: LayerInfo, a: Float32Array | Uint8Array): Float32Array {
 }
 
 export function createParams(plan: NetworkPlan, weights: WeightSet, mask: Mask): Params {
+  if (plan.layers.some((l) => l.batchNorm) && !weights.norms) throw new Error('these weights carry no batch-norm state, and the network has batch norm');
   return {
     kernels: plan.layers.map((l, i) => tf.variable(tf.tensor(toStored(l, weights.kernels[i]!), storedShape(l)), true)),
     biases: plan.layers.map((l, i) => tf.variable(tf.tensor1d(weights.biases[i]!), true)),
     masks: plan.layers.map((l, i) => tf.tensor(toStored(l, mask[i]!), storedShape(l))),
+    norms: plan.layers.map((l, i) => {
+      if (!l.batchNorm) return null;
+      const n = weights.norms![i]!;
+      const c = n.length / 3;
+      return {
+        gamma: tf.variable(tf.tensor1d(n.subarray(0, c)), true),
+        mean: tf.variable(tf.tensor1d(n.subarray(c, 2 * c)), false),
+        variance: tf.variable(tf.tensor1d(n.subarray(2 * c)), false),
+      };
+    }),
   };
 }
 
+/** The γ variables, in layer order: what trains besides kernels and biases. */
+export const gammas = (params: Params): tf.Variable[] => params.norms.flatMap((n) => (n ? [n.gamma] : []));
+
 /** Reads the weights back to plain arrays, asynchronously (WebGPU has no synchronous readback in Node). */
 export async function readWeights(plan: NetworkPlan, params: Params): Promise<WeightSet> {
-  const [kernels, biases] = await Promise.all([Promise.all(params.kernels.map((k) => k.data())), Promise.all(params.biases.map((b) => b.data()))]);
+  const [kernels, biases, norms] = await Promise.all([
+    Promise.all(params.kernels.map((k) => k.data())),
+    Promise.all(params.biases.map((b) => b.data())),
+    Promise.all(
+      params.norms.map(async (n) => {
+        if (!n) return new Float32Array(0);
+        const parts = (await Promise.all([n.gamma.data(), n.mean.data(), n.variance.data()])) as Float32Array[];
+        const out = new Float32Array(3 * parts[0]!.length);
+        parts.forEach((p, j) => out.set(p, j * p.length));
+        return out;
+      }),
+    ),
+  ]);
   return {
     kernels: kernels.map((data, i) => {
       const l = plan.layers[i]!;
       return l.kind === 'conv' ? Float32Array.from(data as Float32Array) : transposed(data as Float32Array, l.shape[1]!, l.shape[0]!);
     }),
     biases: biases.map((data) => Float32Array.from(data as Float32Array)),
+    ...(params.norms.some((n) => n) ? { norms } : {}),
   };
 }
 
 export function disposeParams(params: Params): void {
-  tf.dispose([...params.kernels, ...params.biases, ...params.masks]);
+  tf.dispose([...params.kernels, ...params.biases, ...params.masks, ...params.norms.flatMap((n) => (n ? [n.gamma, n.mean, n.variance] : []))]);
 }
 
 /**
@@ -109,21 +148,101 @@ export function conv3x3(x: tf.Tensor4D, w: tf.Tensor4D, needInputGrad = true): t
   return op(x, w) as tf.Tensor4D;
 }
 
+/** Batch statistics of one training forward pass, per batch-norm layer: folded into the running averages after the step. */
+export interface BatchStats {
+  layer: number;
+  mean: tf.Tensor1D;
+  variance: tf.Tensor1D;
+  /** Values per channel (batch x height x width): the unbiased running variance scales by count / (count - 1). */
+  count: number;
+}
+
+export interface ForwardOptions {
+  /** Seed of this step's dropout masks; null in evaluation. */
+  dropoutSeed: number | null;
+  /**
+   * Training: batch norm normalises with the batch's statistics and pushes them here (kept: the caller disposes
+   * them after `updateRunningStats`). Absent: evaluation, normalising with the running averages.
+   */
+  batchStats?: BatchStats[];
+}
+
+/** Every other row and column, from the first: a stride-2 sample of a stride-1 map (PyTorch's alignment with padding 1). */
+function subsample(x: tf.Tensor4D): tf.Tensor4D {
+  const [b, h, w, c] = x.shape;
+  // [b, h, w, c] -> [b·h/2, 2, w/2, 2c]: row parity on axis 1, column parity in the channel axis; keep both even.
+  const pairs = tf.reshape(x, [b * (h / 2), 2, w / 2, 2 * c]);
+  return tf.reshape(tf.slice(pairs, [0, 0, 0, 0], [-1, 1, -1, c]), [b, h / 2, w / 2, c]);
+}
+
+/**
+ * A 1x1 convolution as one matMul over pixels. A stride-2 3x3 convolution is the stride-1 one sampled (4x the
+ * arithmetic of that layer, two layers of a ResNet): it keeps conv3x3's gradients, which run on every backend.
+ */
+function convolve(step: Extract<Step, { op: 'conv' }>, x: tf.Tensor4D, w: tf.Tensor, first: boolean): tf.Tensor4D {
+  if (step.kernel === 1) {
+    const input = step.stride === 2 ? subsample(x) : x;
+    const [b, h, wd, c] = input.shape;
+    const z = tf.matMul(tf.reshape(input, [b * h * wd, c]), tf.reshape(w, [c, step.filters]));
+    return tf.reshape(z, [b, h, wd, step.filters]);
+  }
+  const z = conv3x3(x, w as tf.Tensor4D, !first);
+  return step.stride === 2 ? subsample(z) : z;
+}
+
+function batchNorm(z: tf.Tensor4D, norm: NormParams, beta: tf.Tensor, layer: number, stats: BatchStats[] | undefined): tf.Tensor4D {
+  let mean: tf.Tensor;
+  let variance: tf.Tensor;
+  if (stats) {
+    mean = tf.mean(z, [0, 1, 2]);
+    variance = tf.mean(tf.square(tf.sub(z, mean)), [0, 1, 2]);
+    const [b, h, w] = z.shape;
+    stats.push({ layer, mean: tf.keep(mean) as tf.Tensor1D, variance: tf.keep(variance) as tf.Tensor1D, count: b * h * w });
+  } else {
+    mean = norm.mean;
+    variance = norm.variance;
+  }
+  const scale = tf.mul(tf.rsqrt(tf.add(variance, BN_EPSILON)), norm.gamma);
+  return tf.add(tf.mul(tf.sub(z, mean), scale), beta) as tf.Tensor4D;
+}
+
+/** running ← (1 − m)·running + m·batch, the variance unbiased (PyTorch's rule); disposes the batch statistics. */
+export function updateRunningStats(params: Params, stats: BatchStats[]): void {
+  tf.tidy(() => {
+    for (const s of stats) {
+      const n = params.norms[s.layer]!;
+      n.mean.assign(tf.add(tf.mul(n.mean, 1 - BN_MOMENTUM), tf.mul(s.mean, BN_MOMENTUM)));
+      n.variance.assign(tf.add(tf.mul(n.variance, 1 - BN_MOMENTUM), tf.mul(s.variance, (BN_MOMENTUM * s.count) / Math.max(1, s.count - 1))));
+    }
+  });
+  tf.dispose(stats.flatMap((s) => [s.mean, s.variance]));
+  stats.length = 0;
+}
+
 /**
  * Logits [batch, classes] for a batch given as [batch, height * width * channels] (NHWC flattened). Pruned
  * kernel entries are exactly zero in the variables themselves (the optimizer never moves them), so no mask
- * multiply is needed here.
+ * multiply is needed here. `options` may be a bare dropout seed (null = evaluation).
  */
-export function forward(plan: NetworkPlan, params: Params, x: tf.Tensor2D, dropoutSeed: number | null): tf.Tensor2D {
+export function forward(plan: NetworkPlan, params: Params, x: tf.Tensor2D, options: ForwardOptions | number | null): tf.Tensor2D {
+  const { dropoutSeed, batchStats } = typeof options === 'object' && options !== null ? options : { dropoutSeed: options, batchStats: undefined };
   const [h, w, c] = plan.inputShape;
-  const isConv = plan.steps[0]?.op === 'conv' || plan.steps[0]?.op === 'pool';
+  const first0 = plan.steps[0]?.op;
+  const isConv = first0 !== 'dense';
   let act: tf.Tensor = isConv ? tf.reshape(x, [-1, h, w, c]) : x;
   let featureMajor = false;
   let first = true;
+  const forks: tf.Tensor4D[] = [];
+  const conv = (step: Extract<Step, { op: 'conv' }>, input: tf.Tensor4D, isFirst: boolean): tf.Tensor4D => {
+    const z = convolve(step, input, params.kernels[step.layer]!, isFirst);
+    const norm = params.norms[step.layer];
+    const out = norm ? batchNorm(z, norm, params.biases[step.layer]!, step.layer, batchStats) : (tf.add(z, params.biases[step.layer]!) as tf.Tensor4D);
+    return step.relu ? tf.relu(out) : out;
+  };
   for (const step of plan.steps) {
     switch (step.op) {
       case 'conv':
-        act = tf.relu(tf.add(conv3x3(act as tf.Tensor4D, params.kernels[step.layer] as tf.Tensor4D, !first), params.biases[step.layer]!));
+        act = conv(step, act as tf.Tensor4D, first);
         first = false;
         break;
       case 'pool':
@@ -132,6 +251,18 @@ export function forward(plan: NetworkPlan, params: Params, x: tf.Tensor2D, dropo
       case 'flatten':
         act = tf.reshape(act, [act.shape[0]!, -1]);
         break;
+      case 'average':
+        act = tf.mean(act, [1, 2]);
+        break;
+      case 'fork':
+        forks.push(act as tf.Tensor4D);
+        break;
+      case 'join': {
+        const input = forks.pop()!;
+        const shortcut = step.projection ? conv(step.projection, input, false) : input;
+        act = tf.relu(tf.add(act, shortcut));
+        break;
+      }
       case 'dense': {
         if (!featureMajor) {
           act = tf.transpose(act);

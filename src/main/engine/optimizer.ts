@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainingSpec } from '../../shared/spec';
-import type { Params } from './model';
+import { gammas, type Params } from './model';
 
 /**
  * Adam and SGD with momentum over masked gradients. A pruned weight gets gradient 0, so its moments stay 0
@@ -14,8 +14,8 @@ export interface OptimizerState {
 }
 
 export interface MaskedOptimizer {
-  /** One update at learning rate `lr` (the schedule's rate for this iteration). */
-  step(kernelGrads: tf.Tensor[], biasGrads: tf.Tensor[], lr: number): void;
+  /** One update at learning rate `lr` (the schedule's rate for this iteration); `gammaGrads` for batch norm's γ, in layer order. */
+  step(kernelGrads: tf.Tensor[], biasGrads: tf.Tensor[], lr: number, gammaGrads?: tf.Tensor[]): void;
   /** The moments and step count, read back asynchronously (WebGPU has no synchronous readback in Node). */
   getState(): Promise<OptimizerState>;
   setState(state: OptimizerState): void;
@@ -27,8 +27,10 @@ export const BETA2 = 0.999;
 export const EPSILON = 1e-8;
 
 export function createOptimizer(training: TrainingSpec, params: Params): MaskedOptimizer {
-  const vars = [...params.kernels, ...params.biases];
-  const masks: (tf.Tensor | null)[] = [...params.masks, ...params.biases.map(() => null)];
+  // Batch norm's γ trains like a bias: never masked, decayed as PyTorch decays every parameter.
+  const norms = gammas(params);
+  const vars = [...params.kernels, ...params.biases, ...norms];
+  const masks: (tf.Tensor | null)[] = [...params.masks, ...params.biases.map(() => null), ...norms.map(() => null)];
   const zeros = () => vars.map((v) => tf.variable(tf.zerosLike(v), false));
   const first = zeros();
   const second = training.optimizer === 'adam' ? zeros() : [];
@@ -53,11 +55,12 @@ export function createOptimizer(training: TrainingSpec, params: Params): MaskedO
   };
   let t = 0;
   return {
-    step(kernelGrads, biasGrads, lr) {
+    step(kernelGrads, biasGrads, lr, gammaGrads = []) {
       t += 1;
+      if (gammaGrads.length !== norms.length) throw new Error(`optimizer: ${gammaGrads.length} batch-norm gradients for ${norms.length} batch-norm layers`);
       tf.tidy(() => {
         // L2 weight decay joins the gradient before the mask, as PyTorch's weight_decay does; a pruned weight is 0 anyway.
-        const grads = [...kernelGrads, ...biasGrads].map((g, i) => {
+        const grads = [...kernelGrads, ...biasGrads, ...gammaGrads].map((g, i) => {
           const d = decay > 0 ? tf.add(g, tf.mul(vars[i]!, k.decay)) : g;
           return masks[i] ? tf.mul(d, masks[i]!) : d;
         });

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EvalPoint, RunResult } from '../../shared/results';
 import type { LoadedDataset } from './data/types';
+import { augmentBatch } from './data/augment';
 import { exampleOrder, fillBatch, normalizationTable, splitNormalizationTable, splitTrainValidation } from './data/batches';
-import { createParams, disposeParams, forward, readWeights, type Params } from './model';
+import { createParams, disposeParams, forward, gammas, readWeights, updateRunningStats, type BatchStats, type Params } from './model';
 import { planNetwork, type NetworkPlan } from './network';
 import { createOptimizer } from './optimizer';
 import { deriveSeed, trialSeed as seedOfTrial } from './random';
@@ -161,7 +162,9 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
   const params = createParams(plan, applyMask(restore?.weights ?? job.init, job.mask), job.mask);
   const optimizer = createOptimizer(t, params);
   if (restore) optimizer.setState(restore.optimizer);
-  const vars = [...params.kernels, ...params.biases];
+  const norms = gammas(params);
+  const vars = [...params.kernels, ...params.biases, ...norms];
+  const batchStats: BatchStats[] = [];
   const lossSum = tf.variable(tf.scalar(restore?.lossSum ?? 0), false);
   let lossSteps = restore?.lossSteps ?? 0;
   const pixels = new Float32Array(t.batchSize * exampleSize);
@@ -220,19 +223,22 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
     let lastCheckpoint = performance.now();
     for (let it = first; it < t.iterations; it++) {
       fillBatch(data, order(it, batch), pixels, oneHot, 'train', lut);
+      if (t.augment) augmentBatch(pixels, t.batchSize, data.shape, noiseSeed, it, lut);
       tf.tidy(() => {
         const x = tf.tensor2d(pixels, [t.batchSize, exampleSize]);
         const y = tf.tensor2d(oneHot, [t.batchSize, numClasses]);
         const dropoutSeed = hasDropout ? deriveSeed(noiseSeed, job.variant, job.round, it) : null;
         const { value, grads } = tf.variableGrads(
-          () => tf.losses.softmaxCrossEntropy(y, forward(plan, params, x, dropoutSeed)) as tf.Scalar,
+          () => tf.losses.softmaxCrossEntropy(y, forward(plan, params, x, { dropoutSeed, batchStats })) as tf.Scalar,
           vars,
         );
         optimizer.step(
           params.kernels.map((k) => grads[k.name]!),
           params.biases.map((b) => grads[b.name]!),
           job.lrPolicy === 'final' ? finalLr : learningRateAt(t, it),
+          norms.map((g) => grads[g.name]!),
         );
+        updateRunningStats(params, batchStats);
         lossSum.assign(tf.add(lossSum, value));
       });
       lossSteps += 1;

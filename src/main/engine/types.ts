@@ -6,6 +6,11 @@ import type { BackendName, GpuAdapterInfo, LayerInfo, RunResult } from '../../sh
 export interface WeightSet {
   kernels: Float32Array[];
   biases: Float32Array[];
+  /**
+   * Batch-norm state per layer, [γ, running mean, running variance] (3 x channels; empty for a layer without
+   * batch norm); absent when no layer has batch norm. Trained and rewound with the weights, never masked.
+   */
+  norms?: Float32Array[];
 }
 
 /** One 0/1 byte per kernel element, per prunable layer in layer order. Stored bit-packed. */

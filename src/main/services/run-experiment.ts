@@ -9,7 +9,7 @@ import { runAtInit } from '../engine/at-init';
 import { stabilityDriver } from './stability';
 import { runSupermasks } from '../engine/supermask';
 import { trialSeed } from '../engine/random';
-import { glorotInit } from '../engine/weights';
+import { initialWeights } from '../engine/weights';
 import { planNetwork } from '../engine/network';
 import { AbortedError } from '../engine/trainer';
 import type { BackendInfo } from '../engine/types';
@@ -135,7 +135,7 @@ export async function runExperiment(store: Store, id: string, opts: RunExperimen
         sink: store.sinkFor(id),
         masks: store.resumeState(id).masks,
         done: store.runs.list(id, false),
-        initOf: (trial) => source?.weights ?? glorotInit(plan.layers, trialSeed(spec, trial)),
+        initOf: (trial) => source?.weights ?? initialWeights(plan.layers, trialSeed(spec, trial), spec.network.init),
         signal: opts.signal,
         onRun: (result) => emit({ type: 'run-complete', experimentId: id, result }),
       });

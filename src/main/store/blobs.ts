@@ -1,14 +1,16 @@
 import type { LayerInfo } from '../../shared/results';
 import type { Mask, WeightSet } from '../engine/types';
 import { StoreError } from './errors';
-import { biasLength, totalBiases, totalWeights } from './layers';
+import { biasLength, normLength, totalBiases, totalNorms, totalWeights } from './layers';
 
 /*
  * Blob layouts (also the ticket folder's mask.bin / rewind.bin):
  * - mask: one bit per prunable weight, all layers concatenated in layer order, bit i in byte i>>3 at bit
  *   (i & 7) (least significant first), trailing pad bits zero. 32x smaller than the engine's 0/1 bytes.
- * - weights: float32 little-endian, all kernels in layer order, then all biases in layer order; the layers
- *   json gives every length, so the blob needs no header.
+ * - weights: float32 little-endian, all kernels in layer order, then all biases in layer order, then the
+ *   batch-norm state [γ, running mean, running variance] of each layer with batch norm, in layer order; the
+ *   layers json gives every length, so the blob needs no header (and networks without batch norm keep the
+ *   layout they always had).
  * - series: float64 little-endian (eval curves keep JS numbers bit for bit).
  */
 
@@ -56,7 +58,7 @@ export function maskDensity(blob: Uint8Array, layers: readonly LayerInfo[]): num
 }
 
 export function weightsByteLength(layers: readonly LayerInfo[]): number {
-  return 4 * (totalWeights(layers) + totalBiases(layers));
+  return 4 * (totalWeights(layers) + totalBiases(layers) + totalNorms(layers));
 }
 
 export function packWeights(w: WeightSet, layers: readonly LayerInfo[]): Buffer {
@@ -73,6 +75,14 @@ export function packWeights(w: WeightSet, layers: readonly LayerInfo[]): Buffer 
     const b = w.biases[i]!;
     if (b.length !== biasLength(l)) throw new StoreError(`bias of layer ${l.name} has ${b.length} values, expected ${biasLength(l)}`);
     parts.push(b);
+  });
+  const hasNorms = layers.some((l) => l.batchNorm);
+  if (hasNorms && !w.norms) throw new StoreError('weights carry no batch-norm state, and the network has batch norm');
+  layers.forEach((l, i) => {
+    if (!l.batchNorm) return;
+    const n = w.norms![i]!;
+    if (n?.length !== normLength(l)) throw new StoreError(`batch norm of layer ${l.name} has ${n?.length ?? 0} values, expected ${normLength(l)}`);
+    parts.push(n);
   });
   const out = Buffer.alloc(weightsByteLength(layers));
   let offset = 0;
@@ -94,7 +104,9 @@ export function unpackWeights(blob: Uint8Array, layers: readonly LayerInfo[]): W
   };
   const kernels = layers.map((l) => take(l.weights));
   const biases = layers.map((l) => take(biasLength(l)));
-  return { kernels, biases };
+  if (!layers.some((l) => l.batchNorm)) return { kernels, biases };
+  const norms = layers.map((l) => take(normLength(l)));
+  return { kernels, biases, norms };
 }
 
 function writeF32(out: Buffer, offset: number, values: Float32Array): void {

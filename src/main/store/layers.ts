@@ -8,6 +8,9 @@ export const biasLength = (layer: LayerInfo): number => layer.shape[layer.shape.
 
 export const totalWeights = (layers: readonly LayerInfo[]): number => layers.reduce((a, l) => a + l.weights, 0);
 export const totalBiases = (layers: readonly LayerInfo[]): number => layers.reduce((a, l) => a + biasLength(l), 0);
+/** Batch-norm state kept beside the bias (β): γ, running mean and running variance per channel. */
+export const normLength = (layer: LayerInfo): number => (layer.batchNorm ? 3 * biasLength(layer) : 0);
+export const totalNorms = (layers: readonly LayerInfo[]): number => layers.reduce((a, l) => a + normLength(l), 0);
 
 /**
  * Every blob is laid out by the layers json, so the layers must describe themselves consistently before any
@@ -22,6 +25,7 @@ export function checkLayers(layers: readonly LayerInfo[], where: string): void {
     if (names.has(l.name)) throw new StoreError(`${at}: duplicate name ${l.name}`);
     names.add(l.name);
     if (l.kind !== 'conv' && l.kind !== 'dense' && l.kind !== 'output') throw new StoreError(`${at}: invalid kind ${String(l.kind)}`);
+    if (l.batchNorm !== undefined && !(l.batchNorm === true && l.kind === 'conv')) throw new StoreError(`${at} (${l.name}): batchNorm must be true on a conv layer, or absent`);
     const expectRank = l.kind === 'conv' ? 4 : 2;
     if (!Array.isArray(l.shape) || l.shape.length !== expectRank || !l.shape.every((d) => Number.isSafeInteger(d) && d > 0)) {
       throw new StoreError(`${at} (${l.name}): shape ${JSON.stringify(l.shape)} is not a ${expectRank}-d shape of positive integers`);

@@ -6,7 +6,7 @@ import { planNetwork } from '../network';
 import { deriveSeed, trialSeed } from '../random';
 import { AbortedError, evaluateWeights } from '../trainer';
 import type { Mask, TrainJob, TrainProgress, WeightSet } from '../types';
-import { denseMask, density, glorotInit } from '../weights';
+import { denseMask, density, initialWeights } from '../weights';
 
 /** Where a pair of copies starts: weights, mask and iteration. `init` null: the dense network's θk, trained here. */
 export interface StabilityStart {
@@ -96,7 +96,7 @@ export async function runStability(ctx: StabilityContext): Promise<void> {
     const seed = trialSeed(spec, trial);
     let init = start.init;
     if (!init) {
-      const theta0 = glorotInit(layers, seed);
+      const theta0 = initialWeights(layers, seed, spec.network.init);
       if (start.startIteration === 0) init = theta0;
       else {
         // The parent: the trial's own dense run, stopped at k (the schedule is a function of the iteration).

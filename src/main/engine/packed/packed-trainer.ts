@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EvalPoint } from '../../../shared/results';
 import { finalLearningRate, learningRateAt } from '../../../shared/schedule';
+import { augmentBatch } from '../data/augment';
 import { exampleOrder, fillBatch, normalizationTable, splitNormalizationTable, splitTrainValidation, type BatchOrder } from '../data/batches';
 import type { LoadedDataset } from '../data/types';
 import { planNetwork, type NetworkPlan } from '../network';
@@ -358,7 +359,9 @@ export async function trainPacked(members: PackMember[], data: LoadedDataset, op
           return;
         }
         filled.set(key, s);
-        fillBatch(data, r.order(r.it, batch), pixels.subarray(s * batchSize * exampleSize, (s + 1) * batchSize * exampleSize), oneHot.subarray(s * batchSize * numClasses, (s + 1) * batchSize * numClasses), 'train', r.lut);
+        const view = pixels.subarray(s * batchSize * exampleSize, (s + 1) * batchSize * exampleSize);
+        fillBatch(data, r.order(r.it, batch), view, oneHot.subarray(s * batchSize * numClasses, (s + 1) * batchSize * numClasses), 'train', r.lut);
+        if (r.job.spec.training.augment) augmentBatch(view, batchSize, data.shape, r.noiseSeed, r.it, r.lut);
       });
       const lrs = runs.map((r) => (r.job.lrPolicy === 'final' ? r.finalLr : learningRateAt(r.job.spec.training, r.it)));
       const seeds = hasDropout ? runs.map((r) => deriveSeed(r.noiseSeed, r.job.variant, r.job.round, r.it)) : null;
