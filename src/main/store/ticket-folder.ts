@@ -17,7 +17,8 @@ import type { LoadedTicket, TicketRepo } from './tickets';
 /*
  * A ticket folder holds exactly these files and nothing else is read:
  *   model.json   TensorFlow.js layers-model topology + weightsManifest -> weights.bin
- *   weights.bin  float32 LE, per layer kernel then bias (tf.io order): the trained weights when the ticket kept
+ *   weights.bin  float32 LE, per layer kernel then bias (tf.io order; a conv with batch norm: kernel, then gamma,
+ *                beta = its bias, moving mean, moving variance): the trained weights when the ticket kept
  *                them, else the rewind weights; pruned kernel entries are exactly +0 (import accepts -0 too)
  *   rewind.bin   float32 LE, same layout: the weights to rewind to (all of them, pruned ones included)
  *   mask.bin     one bit per kernel weight, layers concatenated, least significant bit first, zero padding
@@ -40,6 +41,8 @@ const LayerSchema = z.object({
   shape: z.array(z.number().int().positive()),
   weights: z.number().int().positive(),
   macsPerExample: z.number().nonnegative(),
+  // Without it here zod would drop the flag, and a batch-norm ticket would import with the wrong blob layout.
+  batchNorm: z.literal(true).optional(),
 });
 const TicketJsonSchema = z.object({
   format: z.literal(TICKET_FORMAT),
