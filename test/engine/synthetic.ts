@@ -51,3 +51,45 @@ export function tinySpec(overrides: Partial<ExperimentSpecInput> = {}): Experime
   };
   return parseSpec({ ...base, ...overrides });
 }
+
+/**
+ * A tiny learnable colour dataset, CIFAR-shaped but 8x8x3: the class is which colour channel a bright
+ * off-centre blob has, so crops and flips keep the label (augmentation can run on it).
+ */
+export function colourDataset(train = 240, test = 120, seed = 2, size = 8): LoadedDataset {
+  const r = mulberry32(seed);
+  const classes = 3;
+  const px = size * size * 3;
+  const make = (n: number) => {
+    const images = new Uint8Array(n * px);
+    const labels = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const label = r.int(classes);
+      labels[i] = label;
+      const cy = 2 + r.int(size - 4);
+      const cx = 2 + r.int(size - 4);
+      for (let y = 0; y < size; y++)
+        for (let x = 0; x < size; x++)
+          for (let c = 0; c < 3; c++) {
+            const near = Math.abs(y - cy) <= 1 && Math.abs(x - cx) <= 1;
+            images[i * px + (y * size + x) * 3 + c] = Math.min(255, (near && c === label ? 200 : 40) + r.int(50));
+          }
+    }
+    return { images, labels };
+  };
+  const tr = make(train);
+  const te = make(test);
+  return {
+    id: 'colours',
+    hash: 'synthetic-colours',
+    shape: [size, size, 3],
+    numClasses: classes,
+    classNames: ['red', 'green', 'blue'],
+    trainImages: tr.images,
+    trainLabels: tr.labels,
+    testImages: te.images,
+    testLabels: te.labels,
+    mean: [0.25, 0.25, 0.25],
+    std: [0.2, 0.2, 0.2],
+  };
+}

@@ -33,3 +33,29 @@ export function widths(allowPool: boolean) {
     });
   };
 }
+
+/** Whole numbers separated by commas ('0,500,2000'): a sweep of one setting. */
+export function integers(value: string): number[] {
+  const items = list(value);
+  if (items.length === 0) throw new InvalidArgumentError(`'${value}' holds no number.`);
+  return items.map((item) => {
+    try {
+      return integer(item);
+    } catch {
+      throw new InvalidArgumentError(`'${item}' is not a whole number.`);
+    }
+  });
+}
+
+/** A residual network's stage widths and blocks per stage, 'WIDTHSxBLOCKS' as in '16,32,64x3' (ResNet-20). */
+export function residualShape(value: string): { widths: number[]; blocks: number } {
+  const m = /^\s*([\d\s,]+)x\s*(\d+)\s*$/i.exec(value);
+  if (!m) throw new InvalidArgumentError(`'${value}' is not WIDTHSxBLOCKS, e.g. 16,32,64x3 for ResNet-20.`);
+  const stageWidths = list(m[1]!).map((w) => {
+    if (!/^\d+$/.test(w) || Number(w) < 1) throw new InvalidArgumentError(`'${w}' is not a stage width.`);
+    return Number(w);
+  });
+  const blocks = Number(m[2]);
+  if (stageWidths.length === 0 || blocks < 1) throw new InvalidArgumentError(`'${value}' needs at least one stage width and one block per stage.`);
+  return { widths: stageWidths, blocks };
+}

@@ -38,6 +38,12 @@ export interface SpecFlags {
   tolerance?: number;
   conv?: (number | 'pool')[];
   dense?: number[];
+  /** Issue 14: deep networks. */
+  residual?: { widths: number[]; blocks: number };
+  batchNorm?: boolean;
+  pooling?: 'flatten' | 'average';
+  init?: 'glorot' | 'kaiming';
+  augment?: boolean;
   dropout?: number;
   /** Issue 13: pruning method, at-init densities, ablations, supermasks. */
   method?: string;
@@ -81,6 +87,11 @@ const FLAG_OF: Record<string, string> = {
   'network.conv': '--conv',
   'network.dense': '--dense',
   'network.dropout': '--dropout',
+  'network.residual': '--residual',
+  'network.batchNorm': '--batch-norm',
+  'network.pooling': '--pooling',
+  'network.init': '--init',
+  'training.augment': '--augment',
   'pruning.method': '--method',
   'pruning.densities': '--densities',
   'pruning.synflowIterations': '--synflow-iterations',
@@ -176,11 +187,32 @@ export function specFromFlags(flags: SpecFlags): ExperimentSpec {
       });
     }
   }
-  if (flags.conv || flags.dense) {
+  if (flags.conv || flags.dense || flags.residual) {
     // Custom widths make a custom network: the preset's name no longer describes it.
     delete s.network.preset;
     set(s.network, 'conv', flags.conv);
     set(s.network, 'dense', flags.dense);
+    // Conv stages and residual stages replace each other.
+    if (flags.conv) delete s.network.residual;
+    if (flags.residual) {
+      s.network.residual = flags.residual;
+      if (!flags.conv) s.network.conv = [];
+    }
+  }
+  // Off is absent, not false: a spec without the deep-network fields hashes as it always did.
+  const toggle = (obj: Record<string, any>, key: string, on: boolean | undefined) => {
+    if (on === true) obj[key] = true;
+    else if (on === false) delete obj[key];
+  };
+  toggle(s.network, 'batchNorm', flags.batchNorm);
+  toggle(s.training, 'augment', flags.augment);
+  if (flags.pooling) {
+    if (flags.pooling === 'flatten') delete s.network.pooling;
+    else s.network.pooling = flags.pooling;
+  }
+  if (flags.init) {
+    if (flags.init === 'glorot') delete s.network.init;
+    else s.network.init = flags.init;
   }
   set(s.network, 'dropout', flags.dropout);
   set(s.pruning, 'method', flags.method);

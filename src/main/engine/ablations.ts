@@ -3,7 +3,7 @@ import type { LayerInfo } from '../../shared/results';
 import { randomMask } from './prune';
 import { deriveSeed, sampleWithoutReplacement } from './random';
 import type { Mask, TrainJob, WeightSet } from './types';
-import { initialWeights } from './weights';
+import { initialWeights, normsOf } from './weights';
 
 /**
  * Layer-wise shuffle (Frankle et al. 2021, "Pruning neural networks at initialization: why are we missing the
@@ -19,9 +19,9 @@ export function shuffleMask(mask: Mask, seed: number): Mask {
   });
 }
 
-/** Sign inversion (Frankle et al. 2021): the same mask and magnitudes with every kernel weight's sign flipped; biases unchanged. */
+/** Sign inversion (Frankle et al. 2021): the same mask and magnitudes with every kernel weight's sign flipped; biases and batch norm unchanged. */
 export function invertSigns(w: WeightSet): WeightSet {
-  return { kernels: w.kernels.map((k) => k.map((v) => -v)), biases: w.biases.map((b) => b.slice()) };
+  return { kernels: w.kernels.map((k) => k.map((v) => -v)), biases: w.biases.map((b) => b.slice()), ...normsOf(w) };
 }
 
 /** Where the ticket of a round starts, which every control and ablation of that round shares. */

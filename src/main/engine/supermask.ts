@@ -4,12 +4,12 @@ import type { LoadedDataset } from './data/types';
 import type { NetworkPlan } from './network';
 import { evaluateWeights } from './trainer';
 import type { ExperimentSink, Mask, WeightSet } from './types';
-import { density } from './weights';
+import { density, normsOf } from './weights';
 
 /**
  * The signed constant of Zhou et al. 2019 ("Deconstructing lottery tickets: zeros, signs, and the supermask",
  * arXiv 1905.01067, section 4): every kept weight becomes α_l · sign(θ0), α_l the standard deviation of layer l's
- * initial weights; biases as at init.
+ * initial weights; biases and batch norm as at init.
  */
 export function signedConstant(init: WeightSet): WeightSet {
   return {
@@ -25,6 +25,7 @@ export function signedConstant(init: WeightSet): WeightSet {
       return k.map((v) => (v > 0 ? std : v < 0 ? -std : 0));
     }),
     biases: init.biases.map((b) => b.slice()),
+    ...normsOf(init),
   };
 }
 

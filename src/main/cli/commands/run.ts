@@ -2,8 +2,8 @@ import { Command, Option } from 'commander';
 import { printJson, withServices } from '../context';
 import { CliError } from '../errors';
 import { followExperiment, runJson } from '../follow';
-import { RetrainModeSchema, type ExperimentSpec, type RetrainMode } from '../../../shared/spec';
-import { integer, list, number, widths } from '../parse';
+import { ExperimentSpecSchema, RetrainModeSchema, type ExperimentSpec, type RetrainMode } from '../../../shared/spec';
+import { integer, integers, list, number, residualShape, widths } from '../parse';
 import { specFromFlags, type SpecFlags } from '../spec-from-flags';
 import { isOnSlurm, resumeOnSlurm } from '../../slurm';
 import { addSlurmRunOptions, runOnSlurm, type SlurmRunFlags } from './slurm';
@@ -19,7 +19,7 @@ export function runCommand(): Command {
     .option('--iterations <n>', 'training iterations per round', integer)
     .option('--trials <n>', 'trials (seeds) per experiment', integer)
     .option('--controls <list>', "controls beside each pruned round: reinit,random or 'none'", list)
-    .option('--rewind <k>', 'rewind surviving weights to iteration k (0 = original init; k > 0 = late rewinding)', integer)
+    .option('--rewind <k>', 'rewind surviving weights to iteration k (0 = original init; k > 0 = late rewinding); several, e.g. 0,500,2000 = one experiment each', integers)
     .addOption(new Option('--strategy <s>', 'magnitude pruning per layer or across layers').choices(['layerwise', 'global']))
     .addOption(
       new Option('--reinit-start <where>', "late rewinding's reinit control: from iteration k for T-k iterations like the ticket (open_lth, the paper's), or from 0 for T").choices(['rewind', 'zero']),
@@ -40,11 +40,18 @@ export function runCommand(): Command {
     .option('--conv <list>', "custom conv stages, e.g. 64,64,pool ('none' for an MLP)", widths(true))
     .option('--dense <list>', 'custom hidden dense widths, e.g. 300,100', widths(false))
     .option('--dropout <x>', 'dropout rate after hidden dense layers', number)
+    .option('--residual <shape>', 'a CIFAR ResNet instead of conv stages: stage widths x blocks per stage, e.g. 16,32,64x3 (ResNet-20)', residualShape)
+    .option('--batch-norm', 'batch norm after every conv (training: batch statistics; evaluation: running averages)')
+    .option('--no-batch-norm', 'no batch norm')
+    .addOption(new Option('--pooling <how>', 'conv features to the dense layers: flatten (Conv-2/4/6) or average (global average pooling)').choices(['flatten', 'average']))
+    .addOption(new Option('--init <scheme>', "kernel init: glorot (Gaussian Glorot, the paper's) or kaiming (He normal, open_lth's for ResNet/VGG)").choices(['glorot', 'kaiming']))
+    .option('--augment', 'CIFAR augmentation: random crop with 4-pixel padding and horizontal flip, seeded per trial and iteration')
+    .option('--no-augment', 'no augmentation')
     .option('--early-bird [mode]', "early-bird tickets (You et al. 2020): 'track' the mask distance of every ticket run, or 'prune' each round where the ticket emerges")
     .option('--eb-epsilon <x>', 'early bird: mask distance threshold ε in (0, 1) (default 0.1)', number)
     .option('--eb-patience <n>', 'early bird: consecutive evaluations below ε (default 5)', integer)
     .option('--retrain <modes>', 'how pruned rounds retrain: rewind (weights to θk, the LTH), lr-rewind (trained weights, schedule replayed from k), finetune (trained weights, final rate); several = one experiment each', list)
-    .option('--warmup <n>', 'linear learning-rate warmup over the first n iterations', integer)
+    .option('--warmup <n>', 'linear learning-rate warmup over the first n iterations; several, e.g. 0,20000 = one experiment each', integers)
     .option('--lr-milestones <list>', 'multiply the learning rate by --lr-gamma at these iterations, e.g. 20000,25000', list)
     .option('--lr-gamma <x>', 'step-decay factor at each milestone (default 0.1)', number)
     .option('--weight-decay <x>', 'L2 weight decay added to every gradient', number)
@@ -63,11 +70,12 @@ export function runCommand(): Command {
     .option('--ablations <list>', "sanity checks beside each pruned round (Frankle et al. 2021): shuffle,reinit,sign or 'none'", list)
     .option('--supermasks', 'also score every mask untrained: mask ⊙ θ0 and the signed constant (Zhou et al. 2019)')
     .option('--json', 'print one JSON object with the results on stdout at the end')
-    .action(async (opts: SpecFlags & SlurmRunFlags & { json?: boolean; retrain?: string[] }, cmd: Command) => {
-      const specs = retrainSpecs(specFromFlags(opts), opts.retrain);
+    .action(async (raw: Omit<SpecFlags, 'rewind' | 'warmup'> & SlurmRunFlags & { json?: boolean; retrain?: string[]; rewind?: number[]; warmup?: number[] }, cmd: Command) => {
+      const opts: SpecFlags & Omit<typeof raw, 'rewind' | 'warmup'> = { ...raw, rewind: raw.rewind?.[0], warmup: raw.warmup?.[0] };
+      const specs = sweepSpecs(retrainSpecs(specFromFlags(opts), opts.retrain), raw.rewind, raw.warmup);
       const spec = specs[0]!;
       if (opts.on === 'slurm') {
-        if (specs.length > 1) throw new CliError('--on slurm takes one --retrain mode per submission');
+        if (specs.length > 1) throw new CliError('--on slurm takes one experiment per submission: one --retrain mode, one --rewind point and one --warmup');
         return withServices(cmd, (services) => runOnSlurm(services, spec, opts, cmd));
       }
       await withServices(cmd, async (services) => {
@@ -82,7 +90,11 @@ export function runCommand(): Command {
         if (!opts.json) for (const c of created) process.stderr.write(`experiment ${c.id}: ${c.name}\n`);
         const results: ReturnType<typeof runJson>[] = [];
         for (const c of created) results.push(runJson(await followExperiment(services, c.id, Boolean(opts.json), false)));
-        if (opts.json) printJson({ retrain: Object.fromEntries(specs.map((s, i) => [s.pruning.retrain, results[i]])) });
+        if (opts.json) {
+          const onlyRetrain = (raw.rewind?.length ?? 0) < 2 && (raw.warmup?.length ?? 0) < 2;
+          if (onlyRetrain) printJson({ retrain: Object.fromEntries(specs.map((s, i) => [s.pruning.retrain, results[i]])) });
+          else printJson({ sweep: specs.map((s, i) => ({ retrain: s.pruning.retrain, rewind: s.pruning.rewindIteration, warmup: s.training.schedule.warmupIterations, ...results[i] })) });
+        }
         else process.stdout.write(`\ncompare them: lth export --experiment ${created.map((c) => c.id).join(',')} --figure accuracy\n`);
       }, true);
     });
@@ -104,6 +116,39 @@ function retrainSpecs(spec: ExperimentSpec, modes: string[] | undefined): Experi
     name: `${spec.name ?? 'IMP'} · ${retrain}`,
     pruning: { ...spec.pruning, retrain },
   }));
+}
+
+/**
+ * `--rewind 0,500,2000` and `--warmup 0,20000`: the same experiment once per value (and per combination), named
+ * for it, on the same seeds: the paper's rewinding and warmup comparisons for the deep networks.
+ */
+function sweepSpecs(specs: ExperimentSpec[], rewinds: number[] | undefined, warmups: number[] | undefined): ExperimentSpec[] {
+  for (const [flag, values] of [['--rewind', rewinds], ['--warmup', warmups]] as const) {
+    if (values && new Set(values).size !== values.length) throw new CliError(`${flag}: a value is listed twice`);
+  }
+  if ((rewinds?.length ?? 0) < 2 && (warmups?.length ?? 0) < 2) return specs;
+  const out: ExperimentSpec[] = [];
+  for (const base of specs) {
+    for (const k of rewinds ?? [base.pruning.rewindIteration]) {
+      for (const w of warmups ?? [base.training.schedule.warmupIterations]) {
+        const parts = [(rewinds?.length ?? 0) > 1 ? `rewind ${k}` : null, (warmups?.length ?? 0) > 1 ? `warmup ${w}` : null].filter(Boolean);
+        const candidate = {
+          ...base,
+          name: `${base.name ?? 'IMP'} · ${parts.join(' · ')}`,
+          pruning: { ...base.pruning, rewindIteration: k },
+          training: { ...base.training, schedule: { ...base.training.schedule, warmupIterations: w } },
+        };
+        const parsed = ExperimentSpecSchema.safeParse(candidate);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0]!;
+          const flag = issue.path.join('.') === 'pruning.rewindIteration' ? '--rewind' : issue.path.join('.').startsWith('training.schedule') ? '--warmup' : issue.path.join('.');
+          throw new CliError(`${flag}: ${issue.message}`);
+        }
+        out.push(parsed.data);
+      }
+    }
+  }
+  return out;
 }
 
 export function resumeCommand(): Command {

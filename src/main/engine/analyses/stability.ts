@@ -43,7 +43,9 @@ export function interpolateWeights(a: WeightSet, b: WeightSet, alpha: number): W
     for (let i = 0; i < x.length; i++) out[i] = alpha === 0 ? x[i]! : alpha === 1 ? y[i]! : (1 - alpha) * x[i]! + alpha * y[i]!;
     return out;
   };
-  return { kernels: a.kernels.map((k, i) => mix(k, b.kernels[i]!)), biases: a.biases.map((k, i) => mix(k, b.biases[i]!)) };
+  // Batch norm's γ and running statistics are interpolated like the weights (not re-estimated on the data).
+  const norms = a.norms && b.norms ? { norms: a.norms.map((n, i) => mix(n, b.norms![i]!)) } : {};
+  return { kernels: a.kernels.map((k, i) => mix(k, b.kernels[i]!)), biases: a.biases.map((k, i) => mix(k, b.biases[i]!)), ...norms };
 }
 
 /** Test error along the path; the ends are the two networks themselves, bit for bit. */

@@ -1,0 +1,89 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { encodeCifarBatch } from '../../src/main/engine/data/cifar10';
+import { mulberry32 } from '../../src/main/engine/data/rng';
+import { CIFAR_FILES } from '../data/fixtures';
+import { freshHome, json, lth } from './lth';
+
+/**
+ * CIFAR-10 is not in the package registries: a small CIFAR-format folder (the official binary layout) whose
+ * class is the colour of a bright blob, so a network learns it in a few dozen steps even under crops and flips.
+ */
+function writeColourCifar(dir: string, perBatch: number): void {
+  const r = mulberry32(3);
+  CIFAR_FILES.forEach((file) => {
+    const images = new Uint8Array(perBatch * 32 * 32 * 3);
+    const labels = new Uint8Array(perBatch);
+    for (let i = 0; i < perBatch; i++) {
+      const label = r.int(3);
+      labels[i] = label;
+      const cy = 6 + r.int(20);
+      const cx = 6 + r.int(20);
+      for (let y = 0; y < 32; y++)
+        for (let x = 0; x < 32; x++)
+          for (let c = 0; c < 3; c++) {
+            const near = Math.abs(y - cy) <= 5 && Math.abs(x - cx) <= 5;
+            images[((i * 32 + y) * 32 + x) * 3 + c] = Math.min(255, (near && c === label ? 200 : 40) + r.int(50));
+          }
+    }
+    writeFileSync(join(dir, file), encodeCifarBatch(images, labels));
+  });
+}
+
+const short = ['--trials', '1', '--rounds', '2', '--iterations', '60', '--batch-size', '16', '--validation-size', '60', '--eval-interval', '20', '--backend', 'wasm'];
+
+describe('deep networks through the CLI', () => {
+  it('lists the ResNet-20 and VGG-19 presets with the paper\'s hyperparameters', () => {
+    const presets = json(lth(['presets', '--json'], freshHome()));
+    const resnet = presets.find((p: any) => p.id === 'resnet20-cifar10');
+    const vgg = presets.find((p: any) => p.id === 'vgg19-cifar10');
+    expect(resnet.spec.training).toMatchObject({ optimizer: 'sgd', learningRate: 0.1, batchSize: 128, iterations: 30000, weightDecay: 1e-4, augment: true });
+    expect(resnet.spec.training.schedule).toEqual({ warmupIterations: 20000, milestones: [20000, 25000], gamma: 0.1 });
+    expect(vgg.spec.training).toMatchObject({ batchSize: 64, iterations: 112000 });
+    expect(vgg.spec.network).toMatchObject({ batchNorm: true, pooling: 'average', dense: [] });
+  });
+
+  it('a residual network with batch norm, warmup, step decay, augmentation and late rewinding runs end to end; --rewind 0,10 makes one experiment per point', () => {
+    const home = freshHome();
+    const dir = mkdtempSync(join(tmpdir(), 'lth-cifar-'));
+    writeColourCifar(dir, 60);
+    const dataset = json(lth(['datasets', 'import', 'cifar10', dir, '--json'], home));
+    const out = json(
+      lth(['run', '--preset', 'resnet20-cifar10', '--dataset', dataset.id, '--residual', '4,8x1', ...short, '--warmup', '20', '--lr-milestones', '40', '--rewind', '0,10', '--controls', 'reinit', '--json'], home),
+    );
+    expect(out.sweep.map((s: any) => s.rewind)).toEqual([0, 10]);
+    for (const s of out.sweep) {
+      const shown = json(lth(['experiments', 'show', s.experimentId, '--json'], home));
+      expect(shown.spec.network).toMatchObject({ residual: { widths: [4, 8], blocks: 1 }, batchNorm: true, conv: [] });
+      expect(shown.spec.network.preset).toBeUndefined();
+      expect(shown.spec.training).toMatchObject({ augment: true, schedule: { warmupIterations: 20, milestones: [40] } });
+      expect(shown.layers.filter((l: any) => l.batchNorm).length).toBe(shown.layers.length - 1);
+      const dense = s.results.find((r: any) => r.variant === 'ticket' && r.round === 0);
+      expect(dense.finalTestAccuracy).toBeGreaterThan(0.5);
+      const ticket = shown.runs.find((r: any) => r.variant === 'ticket' && r.round === 1);
+      const reinit = shown.runs.find((r: any) => r.variant === 'reinit' && r.round === 1);
+      expect(ticket.curve[0].iteration).toBe(s.rewind);
+      expect(ticket.iterations).toBe(60 - s.rewind);
+      expect(reinit.iterations).toBe(60 - s.rewind);
+      // Global pruning of conv kernels only: the output layer keeps every weight.
+      expect(ticket.layerDensity.at(-1)).toBe(1);
+      expect(ticket.layerDensity[0]).toBeLessThan(1);
+    }
+  });
+
+  it('refuses malformed residual shapes and odd stride-2 maps with the flag named, storing nothing', () => {
+    const home = freshHome();
+    for (const [args, pattern] of [
+      [['--residual', '16,32x'], /--residual.*not WIDTHSxBLOCKS, e.g. 16,32,64x3/],
+      [['--residual', '16,0x3'], /--residual.*'0' is not a stage width/],
+      [['--residual', '4,8,16,32x1', '--iterations', '10', '--trials', '1', '--rounds', '1'], /stride-2 stage needs an even feature map, got 7x7/],
+    ] as const) {
+      const r = lth(['run', ...args], home);
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toMatch(pattern);
+    }
+    expect(json(lth(['experiments', 'list', '--json'], home))).toEqual([]);
+  });
+});
