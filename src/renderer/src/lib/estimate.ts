@@ -12,8 +12,12 @@ export interface PlannedLayer {
 }
 
 /** The engine's own plan (src/shared/network.ts), so the review shows exactly the layers that will train. */
-export function plannedLayers(network: Pick<NetworkSpec, 'conv' | 'dense'>, input: [number, number, number], numClasses: number): PlannedLayer[] {
-  return planNetwork({ conv: network.conv, dense: network.dense, dropout: 0 }, input, numClasses).layers.map((l) => ({
+export function plannedLayers(
+  network: Pick<NetworkSpec, 'conv' | 'dense'> & Partial<Pick<NetworkSpec, 'residual' | 'batchNorm' | 'pooling' | 'init'>>,
+  input: [number, number, number],
+  numClasses: number,
+): PlannedLayer[] {
+  return planNetwork({ ...network, dropout: 0 }, input, numClasses).layers.map((l) => ({
     name: l.name,
     kind: l.kind,
     shape: l.shape,
@@ -49,6 +53,8 @@ export interface RunEstimate {
   runs: number;
   iterations: number;
   seconds: number;
+  /** One training run on average: what a deep network costs before trials and rounds multiply it. */
+  secondsPerRun: number;
 }
 
 export function estimateRun(spec: Pick<ExperimentSpec, 'training' | 'pruning' | 'controls' | 'trials' | 'stability'>, layers: PlannedLayer[], backend: BackendName): RunEstimate {
@@ -63,5 +69,6 @@ export function estimateRun(spec: Pick<ExperimentSpec, 'training' | 'pruning' | 
   const runs = stability ? stability.length * 3 * spec.trials : (ticketRuns + controlRuns) * spec.trials;
   const iterations = stability ? stability.reduce((a, k) => a + k + 2 * (perRunSteps - k), 0) * spec.trials : runs * perRunSteps;
   const evalFraction = 0.1; // evaluation passes over validation + test sets
-  return { runs, iterations, seconds: (iterations * flopsPerStep * (1 + evalFraction)) / FLOPS[backend] };
+  const seconds = (iterations * flopsPerStep * (1 + evalFraction)) / FLOPS[backend];
+  return { runs, iterations, seconds, secondsPerRun: runs ? seconds / runs : 0 };
 }

@@ -30,7 +30,10 @@ export function duration(seconds: number | null | undefined): string {
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
   const h = Math.floor(s / 3600);
-  return h < 48 ? `${h}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : `${Math.round(h / 24)}d`;
+  if (h < 48) return `${h}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  const d = Math.round(h / 24);
+  // A deep network on a CPU backend can estimate decades: "36 years" reads where "13322d" does not.
+  return d < 730 ? `${d}d` : `${Math.round(d / 365)} years`;
 }
 
 export { networkLabel } from '../../../shared/network';

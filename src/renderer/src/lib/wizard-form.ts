@@ -2,6 +2,7 @@ import { ExperimentSpecSchema, type ExperimentSpecInput } from '../../../shared/
 import type { Preset } from '../../../shared/presets';
 import { atInitFromSpec, atInitSpec, type AtInitForm } from './pruning-methods';
 import { analysisFromSpec, analysisSpec, type AnalysisForm } from './analysis-form';
+import { networkFromSpec, networkSpec, sameArchitecture, type NetworkForm } from './network-form';
 
 /** The wizard's editable state: the spec, with layer lists as text so a half-typed list is not lost. */
 export interface WizardForm {
@@ -11,7 +12,19 @@ export interface WizardForm {
   convText: string;
   denseText: string;
   dropout: number;
-  training: { optimizer: 'adam' | 'sgd'; learningRate: number; momentum: number; batchSize: number; iterations: number; evalInterval: number; validationSize: number };
+  /** Architecture (plain or residual), batch norm, pooling, init (lib/network-form.ts). */
+  network: NetworkForm;
+  training: {
+    optimizer: 'adam' | 'sgd';
+    learningRate: number;
+    momentum: number;
+    batchSize: number;
+    iterations: number;
+    evalInterval: number;
+    validationSize: number;
+    /** CIFAR crop + flip; reaches the spec only when on. */
+    augment: boolean;
+  };
   pruning: { strategy: 'layerwise' | 'global'; rates: { conv: number; dense: number; output: number }; globalRate: number; rounds: number; oneShot: boolean; rewindIteration: number };
   controls: { reinit: boolean; random: boolean };
   /** Pruning method, densities, ablations, supermasks (issue 13; lib/pruning-methods.ts). */
@@ -34,6 +47,7 @@ export function formFromPreset(p: Preset, dataset?: string): WizardForm {
     convText: (s.network.conv ?? []).join(', '),
     denseText: (s.network.dense ?? []).join(', '),
     dropout: s.network.dropout ?? 0,
+    network: networkFromSpec(s.network),
     training: {
       optimizer: t.optimizer ?? 'adam',
       learningRate: t.learningRate,
@@ -42,6 +56,7 @@ export function formFromPreset(p: Preset, dataset?: string): WizardForm {
       iterations: t.iterations,
       evalInterval: t.evalInterval ?? 100,
       validationSize: t.validationSize ?? 5000,
+      augment: t.augment === true,
     },
     pruning: {
       strategy: pr.strategy ?? 'layerwise',
@@ -72,20 +87,25 @@ export function parseLayers(text: string, allowPool: boolean): { layers: (number
   return { layers };
 }
 
-/** The network keeps its preset's name only while its layers are still the preset's. */
-function presetName(p: Preset | undefined, conv: (number | 'pool')[], dense: number[]): string | undefined {
+/** The network keeps its preset's name only while its architecture is still the preset's. */
+function presetName(p: Preset | undefined, network: ExperimentSpecInput['network']): string | undefined {
   if (!p?.spec.network.preset) return undefined;
-  const same = (a: readonly unknown[] = [], b: readonly unknown[] = []) => a.length === b.length && a.every((x, i) => x === b[i]);
-  return same(p.spec.network.conv, conv) && same(p.spec.network.dense, dense) ? p.spec.network.preset : undefined;
+  return sameArchitecture(p.spec.network, network) ? p.spec.network.preset : undefined;
 }
 
 export function specFromForm(f: WizardForm, preset?: Preset): { spec: ExperimentSpecInput; localErrors: Record<string, string> } {
-  const conv = parseLayers(f.convText, true);
+  const residual = f.network.architecture === 'residual';
+  // A residual network's conv stages come from its widths; the typed conv list waits for a switch back.
+  const conv: ReturnType<typeof parseLayers> = residual ? { layers: [] } : parseLayers(f.convText, true);
   const dense = parseLayers(f.denseText, false);
   const localErrors: Record<string, string> = {};
   if (conv.error) localErrors['network.conv'] = conv.error;
   if (dense.error) localErrors['network.dense'] = dense.error;
-  const pname = presetName(preset, conv.layers, dense.layers as number[]);
+  const deep = networkSpec(f.network, conv.layers.some((l) => l !== 'pool'));
+  Object.assign(localErrors, deep.errors);
+  const network = { conv: conv.layers, dense: dense.layers as number[], dropout: f.dropout, ...deep.fields };
+  const pname = presetName(preset, network);
+  const { augment, ...training } = f.training;
   const atInit = atInitSpec(f.atInit);
   if (atInit.error) localErrors['pruning.densities'] = atInit.error;
   const analysis = analysisSpec(f.analysis);
@@ -93,8 +113,8 @@ export function specFromForm(f: WizardForm, preset?: Preset): { spec: Experiment
   const spec: ExperimentSpecInput = {
     ...(f.name.trim() ? { name: f.name.trim() } : preset ? { name: preset.title } : {}),
     dataset: f.dataset,
-    network: { ...(pname ? { preset: pname } : {}), conv: conv.layers, dense: dense.layers as number[], dropout: f.dropout },
-    training: { ...f.training, ...analysis.training },
+    network: { ...(pname ? { preset: pname } : {}), ...network },
+    training: { ...training, ...(augment ? { augment: true } : {}), ...analysis.training },
     pruning: { ...f.pruning, rates: { ...f.pruning.rates }, ...atInit.pruning, ...analysis.pruning },
     ...analysis.extra,
     controls: [...(f.controls.reinit ? (['reinit'] as const) : []), ...(f.controls.random ? (['random'] as const) : [])],

@@ -1,0 +1,51 @@
+import type { ExperimentSpecInput } from '../../../shared/spec';
+import { RETRAIN_INFO } from './analysis-form';
+
+/** The Review step's lines, from the spec as it will be sent: what a researcher checks before a multi-day run. */
+
+const n = (x: number) => x.toLocaleString('en-US');
+
+/** "batch norm · global average pooling · Kaiming init": the options that are on (a residual network always averages). */
+export function networkOptions(net: ExperimentSpecInput['network']): string {
+  return [
+    net.batchNorm && 'batch norm',
+    (net.residual || net.pooling === 'average') && 'global average pooling',
+    net.init === 'kaiming' ? 'Kaiming init' : 'Glorot init',
+  ]
+    .filter(Boolean)
+    .join(' · ');
+}
+
+/** "SGD 0.1, momentum 0.9 · batch 128 · 30,000 iterations/round". */
+export function optimizerLine(t: ExperimentSpecInput['training']): string {
+  const opt = t.optimizer === 'sgd' ? `SGD ${t.learningRate}, momentum ${t.momentum ?? 0.9}` : `Adam ${t.learningRate}`;
+  return `${opt} · batch ${t.batchSize} · ${n(t.iterations)} iterations/round`;
+}
+
+/** "warmup 20,000 · ×0.1 at 20,000, 25,000 · weight decay 0.0001 · crop + flip"; "constant rate" when nothing is set. */
+export function scheduleLine(t: ExperimentSpecInput['training']): string {
+  const s = t.schedule;
+  const parts = [
+    s?.warmupIterations ? `warmup ${n(s.warmupIterations)}` : '',
+    s?.milestones?.length ? `×${s.gamma ?? 0.1} at ${s.milestones.map(n).join(', ')}` : '',
+    t.weightDecay ? `weight decay ${t.weightDecay}` : '',
+    t.augment ? 'random crop + flip' : '',
+  ].filter(Boolean);
+  return parts.length ? parts.join(' · ') : 'constant rate, no weight decay, no augmentation';
+}
+
+/** "global 20% · 19 rounds · rewind to 2,000 (late rewinding) · weight rewinding (LTH)". */
+export function pruningLine(p: ExperimentSpecInput['pruning']): string {
+  const k = p.rewindIteration ?? 0;
+  return [
+    `${p.strategy ?? 'layerwise'}${p.strategy === 'global' ? ` ${Math.round((p.globalRate ?? 0.2) * 100)}%` : ''}${p.oneShot ? ', one-shot' : ''}`,
+    `${p.rounds} rounds`,
+    k > 0 ? `rewind to ${n(k)} (late rewinding)` : 'rewind to 0 (original init)',
+    RETRAIN_INFO[p.retrain ?? 'rewind'].label,
+  ].join(' · ');
+}
+
+/** The spec as indented JSON with flat lists on one line (a 16-entry conv list should not take 16 lines); only layout newlines are touched. */
+export function specJson(spec: unknown): string {
+  return JSON.stringify(spec, null, 2).replace(/\[\n\s+([^[\]{}]*?)\n\s*\]/g, (_, inner: string) => `[${inner.replace(/,\n\s+/g, ', ')}]`);
+}
