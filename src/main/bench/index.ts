@@ -8,16 +8,52 @@ import type { MemoryResult } from './memory';
 import { parallelThroughput } from './parallel';
 import type { ServeDelayResult } from './serve-delay';
 import { evaluateTargets } from './targets';
+import { parseBenchNets, type BenchNet } from './networks';
 import { startTorchPeer, torchAvailable, type TorchPeer } from './torch-peer';
-import { benchBackends } from './training';
+import { benchBackends, type BackendSection } from './training';
 import { packedBench, type PackedResult } from './packed';
 import type { BenchReport } from './types';
 
 export type { BenchReport, Target } from './types';
-export { renderMarkdown } from './report';
+export { renderMarkdown, renderTrainingRows } from './report';
+
+/**
+ * The networks of the training table: `networks`, else LTH_BENCH_NETWORKS (comma-separated, e.g. `resnet20,vgg19`),
+ * else all of them. (`lth bench` has no flag for it yet: the variable selects them through the CLI.)
+ */
+export function benchNetworks(networks?: readonly BenchNet[]): readonly BenchNet[] | undefined {
+  if (networks) return networks;
+  const env = process.env.LTH_BENCH_NETWORKS;
+  return env ? parseBenchNets(env) : undefined;
+}
+
+/**
+ * The training-throughput table alone (every backend that loads, PyTorch beside it where installed), for the
+ * networks given: what a change to one network's rows needs re-measured, without the rest of the benchmark.
+ */
+export async function runTrainingBench(opts: {
+  quick: boolean;
+  networks?: readonly BenchNet[];
+  backends?: readonly BackendChoice[];
+  log: (line: string) => void;
+}): Promise<{ sections: BackendSection[]; unavailable: { backend: string; reason: string }[]; torch: string | null; loadAverage: { start: number[]; end: number[] }; seconds: number }> {
+  const began = performance.now();
+  const start = loadavg().map((x) => Number(x.toFixed(2)));
+  const torchInfo = torchAvailable();
+  let torch: TorchPeer | null = null;
+  if (torchInfo.version) torch = await startTorchPeer();
+  else opts.log(`PyTorch peer not available: ${torchInfo.reason}`);
+  try {
+    const r = await benchBackends({ quick: opts.quick, torch, log: opts.log, networks: benchNetworks(opts.networks), backends: opts.backends });
+    const end = loadavg().map((x) => Number(x.toFixed(2)));
+    return { ...r, torch: torchInfo.version, loadAverage: { start, end }, seconds: Math.round((performance.now() - began) / 1000) };
+  } finally {
+    torch?.close();
+  }
+}
 
 /** Every measurement of issue 5, in one run on this machine. */
-export async function runBench(opts: { quick: boolean; backend: BackendChoice; log: (line: string) => void }): Promise<BenchReport> {
+export async function runBench(opts: { quick: boolean; backend: BackendChoice; log: (line: string) => void; networks?: readonly BenchNet[] }): Promise<BenchReport> {
   const began = performance.now();
   const log = opts.log;
   const torchInfo = torchAvailable();
@@ -31,7 +67,7 @@ export async function runBench(opts: { quick: boolean; backend: BackendChoice; l
   else log(`PyTorch peer not available: ${torchInfo.reason}`);
   let trained;
   try {
-    trained = await benchBackends({ quick: opts.quick, torch, log });
+    trained = await benchBackends({ quick: opts.quick, torch, log, networks: benchNetworks(opts.networks) });
   } finally {
     torch?.close();
   }

@@ -1,4 +1,6 @@
-import { LENET_STEP_FLOPS, NET_TITLE } from './networks';
+import { BATCH, LENET_STEP_FLOPS, NET_TITLE } from './networks';
+import { describeChunks } from './throughput';
+import type { BackendSection } from './training';
 import type { BenchReport } from './types';
 import { renderPacked } from './packed';
 
@@ -31,21 +33,8 @@ export function renderMarkdown(r: BenchReport): string {
   out.push('');
 
   out.push('## Training throughput', '');
-  out.push(
-    'Batch 60, Adam with the preset\'s learning rate, masked as in pruning round 1 (hidden dense 20%, output 10%, conv 10% pruned), through the engine\'s own `trainRun` ' +
-      '(batch filling, forward, custom gradients, masked Adam, loss sum, event-loop yields; evaluation excluded). LeNet-300-100 on MNIST; Conv-2 on CIFAR-shaped random data (CIFAR-10 is not shipped). ' +
-      'PyTorch trains the same network, batch and masked Adam with `torch.set_num_threads` = the threads of one LTH Lab training process. ' +
-      'Chunks alternate PyTorch, LTH Lab, PyTorch, LTH Lab... so both see the same load; "best" is the least disturbed chunk, "median" the typical one.',
-    '',
-  );
-  out.push(head(['backend', 'network', 'LTH Lab steps/s (best)', 'examples/s', 'ms/step', 'median steps/s', 'PyTorch threads', 'PyTorch steps/s (best)', 'PyTorch median', 'LTH Lab / PyTorch (best)', '(median)', 'chunks']));
-  for (const s of r.training) {
-    for (const x of s.rows) {
-      out.push(
-        row([s.backend, NET_TITLE[x.network], x.lth.stepsPerSec, x.lth.examplesPerSec, x.lth.msPerStep, x.lth.medianStepsPerSec, x.torch?.device?.startsWith('cuda') ? x.torch.device : x.torch?.threads, x.torch?.stepsPerSec, x.torch?.medianStepsPerSec, x.ratio === null ? null : `${x.ratio}x`, x.ratioMedian === null ? null : `${x.ratioMedian}x`, x.lth.chunksMs.length]),
-      );
-    }
-  }
+  out.push(TRAINING_HOW, '');
+  out.push(...renderTrainingRows(r.training));
   out.push('');
   out.push('### matMul ceiling', '');
   out.push(`A LeNet-300-100 step is ${(LENET_STEP_FLOPS / 1e6).toFixed(1)} MFLOP (3 x 2 x 266,200 x 60).`, '');
@@ -73,4 +62,42 @@ export function renderMarkdown(r: BenchReport): string {
   out.push('');
   if (r.packed?.length) out.push(...renderPacked(r.packed), '');
   return out.join('\n');
+}
+
+/** How the training table is measured (its paragraph in BENCHMARKS.md). */
+export const TRAINING_HOW =
+  "Through the engine's own `trainRun` on a job masked as in pruning round 1 (batch filling, augmentation, forward, custom gradients, masked optimizer, batch-norm statistics, loss sum, event-loop yields; evaluation excluded). " +
+  "LeNet-300-100 (MNIST) and Conv-2: batch 60, Adam at the preset's learning rate, hidden dense 20%, output 10%, conv 10% pruned. " +
+  'ResNet-20 (batch 128) and VGG-19 (batch 64): SGD momentum 0.9, weight decay 1e-4, crop+flip augmentation, batch norm, the 20% smallest conv weights pruned globally, output 0%. ' +
+  'Conv-2, ResNet-20 and VGG-19 train on CIFAR-shaped random data (CIFAR-10 is not shipped). ' +
+  'PyTorch trains the same network (its conv+fc weights per layer checked equal to the lab\'s: ResNet-20 270,896, VGG-19 20.0M), batch and masked optimizer with `torch.set_num_threads` = the threads of one LTH Lab training process. ' +
+  'Chunks alternate PyTorch, LTH Lab, PyTorch, LTH Lab... so both see the same load; "best" is the least disturbed chunk, "median" the typical one; ' +
+  '"chunks x steps" counts the LTH Lab steps timed (after the warmup steps of each chunk; a slow backend stops a chunk at its time budget).';
+
+/** The training-throughput table: one row per backend and network. */
+export function renderTrainingRows(sections: readonly BackendSection[]): string[] {
+  const out: string[] = [];
+  out.push(head(['backend', 'network', 'batch', 'LTH Lab steps/s (best)', 'examples/s', 'ms/step', 'median steps/s', 'PyTorch threads', 'PyTorch steps/s (best)', 'PyTorch median', 'LTH Lab / PyTorch (best)', '(median)', 'chunks x steps']));
+  for (const s of sections) {
+    for (const x of s.rows) {
+      out.push(
+        row([
+          s.backend,
+          NET_TITLE[x.network],
+          x.batch ?? BATCH,
+          x.lth.stepsPerSec,
+          x.lth.examplesPerSec,
+          x.lth.msPerStep,
+          x.lth.medianStepsPerSec,
+          x.torch?.device?.startsWith('cuda') ? x.torch.device : x.torch?.threads,
+          x.torch?.stepsPerSec,
+          x.torch?.medianStepsPerSec,
+          x.ratio === null ? null : `${x.ratio}x`,
+          x.ratioMedian === null ? null : `${x.ratioMedian}x`,
+          describeChunks(x.lth),
+        ]),
+      );
+    }
+  }
+  return out;
 }

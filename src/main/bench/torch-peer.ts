@@ -1,14 +1,19 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { BenchNet } from './networks';
+import { batchOf, labParameterCounts, NET_TITLE, type BenchNet } from './networks';
 
 /** Debian's python3-torch imports under the system interpreter (a pyenv `python3` on PATH may lack it). */
 export const TORCH_PYTHON = process.env.LTH_BENCH_PYTHON ?? '/usr/bin/python3';
 
 /**
- * The PyTorch peer: the same masked networks, batch and optimizer (Adam, the preset's learning rate), gradients
- * multiplied by 0/1 masks before each step. It stays alive between chunks, reading one command per line
- * ("<net> <warmup> <steps> <threads>") and answering one JSON line, so chunks interleave with LTH Lab's.
+ * The PyTorch peer: the same masked networks, batch and optimizer, gradients multiplied by 0/1 masks before each
+ * step. LeNet-300-100 and Conv-2: Adam at the preset's learning rate, 20% of every weight matrix masked at random.
+ * ResNet-20 and VGG-19: conv bias off, batch norm after every conv (PyTorch's BatchNorm2d, the lab's eps and
+ * momentum), global average pool, fc 10; SGD momentum 0.9, weight decay 1e-4 (added to the gradient before the
+ * mask, as the lab does), the 20% smallest conv weights pruned globally (fc 0%), the CIFAR crop+flip of each batch.
+ * It stays alive between chunks, reading one command per line ("<net> <warmup> <steps> <threads> <device>
+ * <batch>") and answering one JSON line, so chunks interleave with LTH Lab's; "params <net>" answers the network's
+ * parameter counts without training.
  */
 const PEER = String.raw`
 import json, sys, time
@@ -16,7 +21,6 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 torch.manual_seed(0)
-B = 60
 
 class LeNet(nn.Module):
     def __init__(self):
@@ -34,30 +38,121 @@ class Conv2(nn.Module):
         x = F.max_pool2d(F.relu(self.c2(F.relu(self.c1(x)))), 2)
         return self.fc3(F.relu(self.fc2(F.relu(self.fc1(torch.flatten(x, 1))))))
 
-def make(name, device):
-    model, shape, lr = (LeNet(), (784,), 1.2e-3) if name == 'lenet300' else (Conv2(), (3, 32, 32), 2e-4)
+def bn(c):
+    return nn.BatchNorm2d(c, eps=1e-5, momentum=0.1)
+
+class Block(nn.Module):
+    """A basic block (He et al. 2016): 3x3 conv, BN, ReLU, 3x3 conv, BN, + shortcut (1x1 conv + BN at a stage change), ReLU."""
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1, self.bn1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False), bn(cout)
+        self.conv2, self.bn2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False), bn(cout)
+        self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), bn(cout)) if stride != 1 or cin != cout else None
+    def forward(self, x):
+        y = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
+        return F.relu(y + (self.shortcut(x) if self.shortcut is not None else x))
+
+class ResNet20(nn.Module):
+    """3x3 stem 16, 3 stages x 3 basic blocks (16, 32, 64; stride 2 at each stage change), global average pool, fc 10."""
+    def __init__(self):
+        super().__init__()
+        self.conv, self.bn = nn.Conv2d(3, 16, 3, 1, 1, bias=False), bn(16)
+        blocks, cin = [], 16
+        for s, width in enumerate([16, 32, 64]):
+            for b in range(3):
+                blocks.append(Block(cin, width, 2 if s > 0 and b == 0 else 1))
+                cin = width
+        self.blocks = nn.Sequential(*blocks)
+        self.fc = nn.Linear(64, 10)
+    def forward(self, x):
+        x = self.blocks(F.relu(self.bn(self.conv(x))))
+        return self.fc(x.mean((2, 3)))
+
+class VGG19(nn.Module):
+    """conv 64,64,P,128,128,P,256x4,P,512x4,P,512x4 (3x3, BN, ReLU), global average pool, fc 10."""
+    def __init__(self):
+        super().__init__()
+        layers, cin = [], 3
+        for c in [64, 64, 'P', 128, 128, 'P', 256, 256, 256, 256, 'P', 512, 512, 512, 512, 'P', 512, 512, 512, 512]:
+            if c == 'P':
+                layers.append(nn.MaxPool2d(2))
+            else:
+                layers += [nn.Conv2d(cin, c, 3, padding=1, bias=False), bn(c), nn.ReLU()]
+                cin = c
+        self.features = nn.Sequential(*layers)
+        self.fc = nn.Linear(512, 10)
+    def forward(self, x):
+        return self.fc(self.features(x).mean((2, 3)))
+
+DEEP = {'resnet20': ResNet20, 'vgg19': VGG19}
+
+def build(name):
+    if name == 'lenet300':
+        return LeNet(), (784,)
+    if name == 'conv2':
+        return Conv2(), (3, 32, 32)
+    return DEEP[name](), (3, 32, 32)
+
+def counts(model):
+    """Weights of each conv and dense layer in module order (the lab's layer order), and every trained parameter."""
+    return {"layerWeights": [p.numel() for p in model.parameters() if p.dim() > 1], "trainable": sum(p.numel() for p in model.parameters())}
+
+def augment(x):
+    """CIFAR crop+flip: a random 32x32 crop of the 4-pixel zero-padded image, flipped left-right with probability 1/2."""
+    b, _, h, w = x.shape
+    padded = F.pad(x, (4, 4, 4, 4))
+    dy, dx, flip = torch.randint(0, 9, (b,)).tolist(), torch.randint(0, 9, (b,)).tolist(), (torch.rand(b) < 0.5).tolist()
+    out = torch.empty_like(x)
+    for i in range(b):
+        img = padded[i, :, dy[i]:dy[i] + h, dx[i]:dx[i] + w]
+        out[i] = img.flip(2) if flip[i] else img
+    return out
+
+def make(name, device, B):
+    model, shape = build(name)
     model = model.to(device)
+    deep = name in DEEP
     masks = {}
     with torch.no_grad():
-        for pname, p in model.named_parameters():
-            if p.dim() > 1:
-                m = (torch.rand_like(p) < 0.8).float()
-                p.mul_(m)
-                masks[pname] = m
+        if deep:
+            # Round 1 of the presets' global pruning: the 20% smallest conv weights across all conv layers; fc kept whole.
+            convs = [(n, p) for n, p in model.named_parameters() if p.dim() == 4]
+            every = torch.cat([p.abs().flatten() for _, p in convs])
+            threshold = torch.kthvalue(every.cpu(), int(round(0.2 * every.numel()))).values.item()
+            for n, p in model.named_parameters():
+                if p.dim() > 1:
+                    masks[n] = (p.abs() > threshold).float() if p.dim() == 4 else torch.ones_like(p)
+                    p.mul_(masks[n])
+        else:
+            for pname, p in model.named_parameters():
+                if p.dim() > 1:
+                    m = (torch.rand_like(p) < 0.8).float()
+                    p.mul_(m)
+                    masks[pname] = m
     params = dict(model.named_parameters())
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    if deep:
+        # The presets' rate without their schedule, as the lab's chunks run (the rate does not change the speed).
+        opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
+    else:
+        opt = torch.optim.Adam(model.parameters(), lr=1.2e-3 if name == 'lenet300' else 2e-4)
+    model.train()
     xs = [torch.rand((B,) + shape, device=device) for _ in range(8)]
     ys = [torch.randint(0, 10, (B,), device=device) for _ in range(8)]
     def step(i):
         opt.zero_grad(set_to_none=True)
-        loss = F.cross_entropy(model(xs[i % 8]), ys[i % 8])
+        x = xs[i % 8]
+        if deep:
+            with torch.no_grad():
+                x = augment(x)
+        loss = F.cross_entropy(model(x), ys[i % 8])
         loss.backward()
+        # SGD adds the weight decay inside step, after the mask; the lab adds it before: the same, as a pruned weight is 0.
         for pname, m in masks.items():
             params[pname].grad.mul_(m)
         opt.step()
     def zero_ok():
         return all(bool((params[n][m == 0] == 0).all()) for n, m in masks.items())
-    return step, zero_ok
+    return step, zero_ok, counts(model)
 
 nets = {}
 cuda = torch.cuda.is_available()
@@ -67,12 +162,16 @@ def sync(device):
         torch.cuda.synchronize()
 for line in sys.stdin:
     parts = line.split()
+    if parts[0] == 'params':
+        print(json.dumps(counts(build(parts[1])[0])), flush=True)
+        continue
     name, warmup, steps, threads = parts[:4]
     device = parts[4] if len(parts) > 4 else 'cpu'
+    B = int(parts[5]) if len(parts) > 5 else 60
     torch.set_num_threads(int(threads))
-    if (name, device) not in nets:
-        nets[(name, device)] = make(name, device)
-    step, zero_ok = nets[(name, device)]
+    if (name, device, B) not in nets:
+        nets[(name, device, B)] = make(name, device, B)
+    step, zero_ok, sizes = nets[(name, device, B)]
     for i in range(int(warmup)):
         step(i)
     sync(device)
@@ -81,15 +180,41 @@ for line in sys.stdin:
         step(i)
     sync(device)
     ms = (time.perf_counter() - t0) * 1000 / int(steps)
-    print(json.dumps({"msPerStep": ms, "threads": torch.get_num_threads(), "prunedExactlyZero": zero_ok()}), flush=True)
+    print(json.dumps({"msPerStep": ms, "threads": torch.get_num_threads(), "prunedExactlyZero": zero_ok(), **sizes}), flush=True)
 `;
+
+export interface PeerParameterCounts {
+  /** Weights of each conv and dense layer, in module order. */
+  layerWeights: number[];
+  /** Every trained parameter (kernels, biases, batch norm's weight and bias). */
+  trainable: number;
+}
 
 export interface TorchPeer {
   version: string;
   /** The CUDA device's name when PyTorch sees one (the peer of the webgpu rows on a GPU machine), else null. */
   cuda: string | null;
+  /** One timed chunk at the network's batch; throws when the peer's network is not the lab's (checkPeerNetwork). */
   chunk(net: BenchNet, warmup: number, steps: number, threads: number, device?: 'cpu' | 'cuda'): Promise<{ msPerStep: number; threads: number; prunedExactlyZero: boolean }>;
+  /** The peer's parameter counts for a network, without training it. */
+  parameters(net: BenchNet): Promise<PeerParameterCounts>;
   close(): void;
+}
+
+/**
+ * Throws unless the peer's network has the lab's parameters: the same weights per conv and dense layer in the same
+ * order (ResNet-20: 270,896 in all) and the same number of trained parameters. A ratio against another network
+ * would mean nothing, so the benchmark stops here rather than print it.
+ */
+export function checkPeerNetwork(net: BenchNet, peer: PeerParameterCounts): void {
+  const lab = labParameterCounts(net);
+  const peerWeights = peer.layerWeights.reduce((a, b) => a + b, 0);
+  const fmt = (x: number) => x.toLocaleString('en-US');
+  const problems: string[] = [];
+  if (peerWeights !== lab.weights) problems.push(`${fmt(peerWeights)} conv+fc weights, the lab's ${fmt(lab.weights)}`);
+  if (peer.layerWeights.join(',') !== lab.layerWeights.join(',')) problems.push(`per layer [${peer.layerWeights.join(', ')}], the lab's [${lab.layerWeights.join(', ')}]`);
+  if (peer.trainable !== lab.trainable) problems.push(`${fmt(peer.trainable)} trained parameters, the lab's ${fmt(lab.trainable)}`);
+  if (problems.length) throw new Error(`bench: the PyTorch peer's ${NET_TITLE[net]} is not the lab's network: ${problems.join('; ')}`);
 }
 
 /** The torch version when `python3 -c 'import torch'` works, else null with the reason. */
@@ -129,8 +254,15 @@ export async function startTorchPeer(): Promise<TorchPeer> {
     cuda: hello.cuda ?? null,
     async chunk(net, warmup, steps, threads, device = 'cpu') {
       const answer = next();
-      child.stdin.write(`${net} ${warmup} ${steps} ${threads} ${device}\n`);
-      return JSON.parse(await answer);
+      child.stdin.write(`${net} ${warmup} ${steps} ${threads} ${device} ${batchOf(net)}\n`);
+      const r = JSON.parse(await answer) as { msPerStep: number; threads: number; prunedExactlyZero: boolean } & PeerParameterCounts;
+      checkPeerNetwork(net, r);
+      return { msPerStep: r.msPerStep, threads: r.threads, prunedExactlyZero: r.prunedExactlyZero };
+    },
+    async parameters(net) {
+      const answer = next();
+      child.stdin.write(`params ${net}\n`);
+      return JSON.parse(await answer) as PeerParameterCounts;
     },
     close: () => {
       child.removeAllListeners('exit');
