@@ -168,7 +168,7 @@ export interface ForwardOptions {
 }
 
 /** Every other row and column, from the first: a stride-2 sample of a stride-1 map (PyTorch's alignment with padding 1). */
-function subsample(x: tf.Tensor4D): tf.Tensor4D {
+export function subsample(x: tf.Tensor4D): tf.Tensor4D {
   const [b, h, w, c] = x.shape;
   // [b, h, w, c] -> [b·h/2, 2, w/2, 2c]: row parity on axis 1, column parity in the channel axis; keep both even.
   const pairs = tf.reshape(x, [b * (h / 2), 2, w / 2, 2 * c]);
@@ -179,7 +179,7 @@ function subsample(x: tf.Tensor4D): tf.Tensor4D {
  * A 1x1 convolution as one matMul over pixels. A stride-2 3x3 convolution is the stride-1 one sampled (4x the
  * arithmetic of that layer, two layers of a ResNet): it keeps conv3x3's gradients, which run on every backend.
  */
-function convolve(step: Extract<Step, { op: 'conv' }>, x: tf.Tensor4D, w: tf.Tensor, first: boolean): tf.Tensor4D {
+export function convolve(step: Extract<Step, { op: 'conv' }>, x: tf.Tensor4D, w: tf.Tensor, first: boolean): tf.Tensor4D {
   if (step.kernel === 1) {
     const input = step.stride === 2 ? subsample(x) : x;
     const [b, h, wd, c] = input.shape;
@@ -190,7 +190,7 @@ function convolve(step: Extract<Step, { op: 'conv' }>, x: tf.Tensor4D, w: tf.Ten
   return step.stride === 2 ? subsample(z) : z;
 }
 
-function batchNorm(z: tf.Tensor4D, norm: NormParams, beta: tf.Tensor, layer: number, stats: BatchStats[] | undefined): tf.Tensor4D {
+export function batchNorm(z: tf.Tensor4D, norm: NormParams, beta: tf.Tensor, layer: number, stats: BatchStats[] | undefined): tf.Tensor4D {
   let mean: tf.Tensor;
   let variance: tf.Tensor;
   if (stats) {

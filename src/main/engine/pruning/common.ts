@@ -3,8 +3,8 @@ import type { ExperimentSpec } from '../../../shared/spec';
 import type { LayerInfo } from '../../../shared/results';
 import type { LoadedDataset } from '../data/types';
 import { exampleOrder, fillBatch, splitNormalizationTable, normalizationTable, splitTrainValidation } from '../data/batches';
-import { conv3x3 } from '../model';
-import type { NetworkPlan } from '../network';
+import { batchNorm, convolve, subsample, type BatchStats, type NormParams } from '../model';
+import type { NetworkPlan, Step } from '../network';
 import { trialSeed as seedOfTrial } from '../random';
 import type { Mask, WeightSet } from '../types';
 import type { ScoreData } from './types';
@@ -66,26 +66,63 @@ export function keepTopScores(scores: readonly Float32Array[], current: Mask, po
   return out;
 }
 
+/** The filter rotated 180° with its in and out channels swapped: what a convolution's input gradient convolves with. */
+const rotated = (f: tf.Tensor4D) => tf.transpose(tf.reverse(f, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+
+/** dx[b, p, q, c] = Σ dy[b, p − ky, q − kx, o] · f[ky, kx, c, o]: the 'full' correlation, a convValid of dy padded by k − 1. */
+function convFull(dy: tf.Tensor4D, f: tf.Tensor4D): tf.Tensor4D {
+  const [kh, kw] = f.shape;
+  return convValid(tf.pad(dy, [[0, 0], [kh - 1, kh - 1], [kw - 1, kw - 1], [0, 0]]), rotated(f));
+}
+
 /**
- * Logits [batch, classes] of the network with the given kernels ([in, out] for dense, [3, 3, in, out] for
- * conv, as WeightSet lays them out) and biases, as plain differentiable tfjs ops: scores need gradients with
- * respect to the weights (and GraSP a gradient of a gradient), with no dropout. Conv layers use the engine's
- * conv3x3, whose gradient is built from forward convolutions (tfjs-wasm has no Conv2DBackpropFilter); with
- * `secondOrder`, convs and pools that can be differentiated twice on every backend (GraSP).
+ * A stride-1 'valid' convolution whose gradients are again convValid and filterGradient calls, whose gradients are
+ * the same two ops: it can be differentiated any number of times on every backend with forward Conv2D kernels of
+ * small filters only (GraSP's gradient of a gradient). tfjs has no gradient of Conv2DBackpropFilter on any backend,
+ * and tfjs-wasm no Conv2DBackpropFilter kernel at all. The gradients are the engine's conv3x3's (model.ts): the input
+ * gradient is the full correlation of dy with the rotated filter, the filter gradient a valid convolution with batch
+ * and channels swapped. The tape keeps each convolution's input and filter only, as training's does (an im2col
+ * formulation kept nine shifted copies of every activation through both passes and ran tfjs-wasm out of memory on
+ * ResNet-20 with 100 examples).
  */
+export const convValid = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [x, f, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
+  save([x, f]);
+  return {
+    value: tf.conv2d(x, f, 1, 'valid'),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xs, fs] = saved as [tf.Tensor4D, tf.Tensor4D];
+      return [convFull(dy as tf.Tensor4D, fs), filterGradient(xs, dy as tf.Tensor4D)];
+    },
+  };
+}) as (x: tf.Tensor4D, f: tf.Tensor4D) => tf.Tensor4D;
+
 /**
- * A 3x3 'same' convolution as im2col: nine shifted slices side by side, one matMul. Built only from slices,
- * concatenation and matMul, its gradient can be differentiated again on every backend (GraSP); tfjs-wasm has no
- * Conv2DBackpropFilter, which the second derivative of conv2d needs.
+ * df[ky, kx, c, o] = Σ over b, i, j of x[b, i + ky, j + kx, c] · dy[b, i, j, o]: one valid conv2d of the input
+ * [c, H, W, b] with dy [h, w, b, o] as the filter (kh = H − h + 1). Its own gradients, given G = ∂/∂df, are small-filter
+ * convolutions: ∂x = convFull(dy, G), ∂dy = convValid(x, G).
  */
-export function conv3x3Im2col(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
-  const [b, h, wd, c] = x.shape;
-  const f = w.shape[3];
-  const padded = tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]);
-  const shifts: tf.Tensor[] = [];
-  for (let dy = 0; dy < 3; dy++) for (let dx = 0; dx < 3; dx++) shifts.push(tf.slice(padded, [0, dy, dx, 0], [b, h, wd, c]));
-  const cols = tf.reshape(tf.concat(shifts, 3), [b * h * wd, 9 * c]);
-  return tf.reshape(tf.matMul(cols, tf.reshape(w, [9 * c, f])), [b, h, wd, f]) as tf.Tensor4D;
+const filterGradient = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [x, dy, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
+  save([x, dy]);
+  const image = tf.transpose(x, [3, 1, 2, 0]) as tf.Tensor4D;
+  const filter = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D;
+  return {
+    value: tf.transpose(tf.conv2d(image, filter, 1, 'valid'), [1, 2, 0, 3]),
+    gradFunc: (g: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xs, dys] = saved as [tf.Tensor4D, tf.Tensor4D];
+      return [convFull(dys, g as tf.Tensor4D), convValid(xs, g as tf.Tensor4D)];
+    },
+  };
+}) as (x: tf.Tensor4D, dy: tf.Tensor4D) => tf.Tensor4D;
+
+/**
+ * A 3x3 convolution with padding 1 (stride 1 'same', or stride 2 as the stride-1 one sampled at every other row and
+ * column: the trainer's `subsample`, reshape and slice), differentiable any number of times on every backend.
+ */
+export function conv3x3TwiceDifferentiable(x: tf.Tensor4D, w: tf.Tensor4D, stride: 1 | 2 = 1): tf.Tensor4D {
+  const z = convValid(tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]), w);
+  return stride === 2 ? subsample(z) : z;
 }
 
 /**
@@ -115,35 +152,142 @@ export const maxPool2x2TwiceDifferentiable = tf.customGrad((...args: (tf.Tensor 
   };
 }) as (x: tf.Tensor4D) => tf.Tensor4D;
 
-export function scoreForward(plan: NetworkPlan, kernels: readonly tf.Tensor[], biases: readonly tf.Tensor[], x: tf.Tensor2D, linear = false, secondOrder = false): tf.Tensor2D {
+/** One layer's batch-norm state as scoring reads it: γ, running mean, running variance. Never differentiated, never pruned. */
+export interface NormTensors {
+  gamma: tf.Tensor1D;
+  mean: tf.Tensor1D;
+  variance: tf.Tensor1D;
+}
+
+/** The network a score looks at: kernels in WeightSet's layout (dense [in, out], conv [k, k, in, out]), biases (β for a batch-norm layer), batch-norm state. */
+export interface ScoreNetwork {
+  kernels: readonly tf.Tensor[];
+  biases: readonly tf.Tensor[];
+  /** Per layer, its batch norm (null without); may be empty when no layer has batch norm. */
+  norms: readonly (NormTensors | null)[];
+}
+
+export interface ScoreForwardOptions {
+  /**
+   * Present: batch norm normalises with the statistics of this batch (the network as it trains: SNIP, GraSP) and
+   * pushes them here, kept; the caller disposes them once every gradient is taken. Absent: evaluation mode,
+   * normalising with the running statistics (SynFlow). The same switch as the trainer's ForwardOptions.batchStats.
+   */
+  batchStats?: BatchStats[];
+  /** Convs and pools that can be differentiated twice on every backend (GraSP). */
+  secondOrder?: boolean;
+  /**
+   * SynFlow on non-negative weights: outside residual blocks, after each conv, join and dense step, the activation is
+   * divided by its mean (read back, a constant) and every later offset (bias, β, running mean) by the product P of
+   * those divisors. Positive scaling commutes with ReLU, max-pooling, averaging, residual adds (both branches carry
+   * the same P: nothing is divided inside a block) and batch norm's affine map in evaluation mode, so the logits are
+   * exactly the network's divided by P, every gradient too, and the ranking of |θ ⊙ ∂R/∂θ| is unchanged, while
+   * R stays finite in float32 however deep the network.
+   */
+  rescale?: boolean;
+}
+
+/**
+ * Logits [batch, classes] of the network, as plain differentiable tfjs ops: scores need gradients with respect to
+ * the kernels (and GraSP a gradient of a gradient), with no dropout. Every step of the plan, as the trainer's
+ * `forward` (src/main/engine/model.ts) runs it, with the trainer's own helpers where the order of derivatives
+ * allows: `convolve` (3x3 through the engine's conv3x3 whose gradient is forward convolutions; stride 2 as the
+ * stride-1 conv sampled by `subsample`; 1x1 as one matMul over pixels) and `batchNorm`. With `secondOrder`, 3x3
+ * convs are conv3x3TwiceDifferentiable and pools maxPool2x2TwiceDifferentiable; 1x1 convs, subsample, batch norm
+ * (mean, square, rsqrt, mul, add: tfjs computes each of their gradients from inputs, not saved outputs) and the
+ * global average are differentiable twice as they are.
+ */
+export function scoreForward(plan: NetworkPlan, net: ScoreNetwork, x: tf.Tensor2D, options: ScoreForwardOptions = {}): tf.Tensor2D {
+  const { batchStats, secondOrder = false, rescale = false } = options;
   const [h, w, c] = plan.inputShape;
-  const isConv = plan.steps[0]?.op === 'conv' || plan.steps[0]?.op === 'pool';
+  const isConv = plan.steps[0]?.op !== 'dense';
   let act: tf.Tensor = isConv ? tf.reshape(x, [-1, h, w, c]) : x;
   let first = true;
+  const forks: tf.Tensor4D[] = [];
+  let scale = 1;
+  const offset = (t: tf.Tensor): tf.Tensor => (scale === 1 ? t : tf.div(t, scale));
+  const conv = (step: Extract<Step, { op: 'conv' }>, input: tf.Tensor4D, isFirst: boolean): tf.Tensor4D => {
+    const k = net.kernels[step.layer]!;
+    const z = secondOrder && step.kernel === 3 ? conv3x3TwiceDifferentiable(input, k as tf.Tensor4D, step.stride) : convolve(step, input, k, isFirst);
+    const norm = net.norms[step.layer];
+    let out: tf.Tensor4D;
+    if (norm) {
+      // model.ts's batchNorm reads γ, mean and variance only: plain tensors stand in for the trainer's variables.
+      const state = { gamma: norm.gamma, mean: offset(norm.mean), variance: norm.variance } as unknown as NormParams;
+      out = batchNorm(z, state, offset(net.biases[step.layer]!), step.layer, batchStats);
+    } else out = tf.add(z, offset(net.biases[step.layer]!)) as tf.Tensor4D;
+    return step.relu ? tf.relu(out) : out;
+  };
+  const renormalise = () => {
+    if (!rescale || forks.length > 0) return;
+    const m = tf.mean(act).dataSync()[0]!;
+    if (!(m > 0) || !Number.isFinite(m)) return;
+    act = tf.div(act, m);
+    scale *= m;
+  };
   for (const step of plan.steps) {
     switch (step.op) {
-      case 'conv': {
-        const w = kernels[step.layer] as tf.Tensor4D;
-        const z = tf.add(secondOrder ? conv3x3Im2col(act as tf.Tensor4D, w) : conv3x3(act as tf.Tensor4D, w, !first), biases[step.layer]!);
-        act = linear ? z : tf.relu(z);
+      case 'conv':
+        act = conv(step, act as tf.Tensor4D, first);
         first = false;
+        renormalise();
         break;
-      }
       case 'pool':
         act = secondOrder ? maxPool2x2TwiceDifferentiable(act as tf.Tensor4D) : tf.maxPool(act as tf.Tensor4D, 2, 2, 'valid');
         break;
       case 'flatten':
         act = tf.reshape(act, [act.shape[0]!, -1]);
         break;
+      case 'average':
+        act = tf.mean(act, [1, 2]);
+        break;
+      case 'fork':
+        forks.push(act as tf.Tensor4D);
+        break;
+      case 'join': {
+        const input = forks.pop()!;
+        const shortcut = step.projection ? conv(step.projection, input, false) : input;
+        act = tf.relu(tf.add(act, shortcut));
+        renormalise();
+        break;
+      }
       case 'dense': {
-        const z = tf.add(tf.matMul(act as tf.Tensor2D, kernels[step.layer] as tf.Tensor2D), biases[step.layer]!);
+        const z = tf.add(tf.matMul(act as tf.Tensor2D, net.kernels[step.layer] as tf.Tensor2D), offset(net.biases[step.layer]!));
         first = false;
-        act = step.relu && !linear ? tf.relu(z) : z;
+        act = step.relu ? tf.relu(z) : z;
+        renormalise();
         break;
       }
     }
   }
   return act as tf.Tensor2D;
+}
+
+/**
+ * Per layer, its batch-norm state from the WeightSet (γ, running mean, running variance), `map` applied to every
+ * entry (SynFlow: Math.abs); null for a layer without batch norm.
+ */
+export function normTensors(layers: readonly LayerInfo[], weights: WeightSet, map?: (v: number) => number): (NormTensors | null)[] {
+  if (layers.some((l) => l.batchNorm) && !weights.norms) throw new Error('these weights carry no batch-norm state, and the network has batch norm');
+  return layers.map((l, i) => {
+    if (!l.batchNorm) return null;
+    const n = map ? Float32Array.from(weights.norms![i]!, map) : weights.norms![i]!;
+    const c = n.length / 3;
+    return { gamma: tf.tensor1d(n.subarray(0, c)), mean: tf.tensor1d(n.subarray(c, 2 * c)), variance: tf.tensor1d(n.subarray(2 * c)) };
+  });
+}
+
+/**
+ * tf.tidy for a computation that reads its result back to plain arrays. tf.tidy walks whatever its function returns
+ * looking for tensors, key by key, typed arrays included: handing it VGG-19's 20M scores took 30 s. Here the
+ * function returns nothing to tidy, and the arrays are carried out beside it.
+ */
+export function tidyRead<T>(fn: () => T): T {
+  let out: T | undefined;
+  tf.tidy(() => {
+    out = fn();
+  });
+  return out as T;
 }
 
 /** A WeightSet's kernels as tensors shaped like the layers (dense [in, out], conv [3, 3, in, out]). */

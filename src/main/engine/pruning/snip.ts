@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { denseMask } from '../weights';
-import { biasTensors, keepCount, keepTopScores, kernelTensors, scoreForward } from './common';
+import { biasTensors, keepCount, keepTopScores, kernelTensors, normTensors, scoreForward, tidyRead, type ScoreNetwork } from './common';
+import type { BatchStats } from '../model';
 import type { AtInitContext, AtInitMethod, ScoreData } from './types';
 import type { NetworkPlan } from '../network';
 import type { WeightSet } from '../types';
@@ -16,13 +17,19 @@ const twiceDifferentiableExp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveF
   return { value: tf.exp(x), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, tf.exp(saved[0]!)) };
 }) as (x: tf.Tensor) => tf.Tensor;
 
-/** Mean softmax cross-entropy of the scoring sample, from logits (divided by `temperature`, GraSP's T). */
-export function sampleLoss(plan: NetworkPlan, kernels: readonly tf.Tensor[], biases: readonly tf.Tensor[], data: ScoreData, temperature = 1, secondOrder = false): tf.Scalar {
+/**
+ * Mean softmax cross-entropy of the scoring sample, from logits (divided by `temperature`, GraSP's T). The network
+ * is scored as it trains: batch norm normalises with the statistics of the scoring sample, one batch (pushed to
+ * `batchStats`, kept; the caller disposes them: `withBatchStats`). GraSP's reference implementation scores in
+ * training mode too (alecwangcq/GraSP at f17d87a, pruner/GraSP.py: `net = copy.deepcopy(net)  # .eval()`, eval left out);
+ * Synaptic-Flow's prune loop puts the model in evaluation mode unless --prune-train-mode (prune.py), not followed here.
+ */
+export function sampleLoss(plan: NetworkPlan, net: ScoreNetwork, data: ScoreData, batchStats: BatchStats[], temperature = 1, secondOrder = false): tf.Scalar {
   const size = plan.inputShape[0] * plan.inputShape[1] * plan.inputShape[2];
   const classes = data.oneHot.length / data.count;
   const x = tf.tensor2d(data.pixels, [data.count, size]);
   const y = tf.tensor2d(data.oneHot, [data.count, classes]);
-  let z = scoreForward(plan, kernels, biases, x, false, secondOrder);
+  let z = scoreForward(plan, net, x, { batchStats, secondOrder });
   if (temperature !== 1) z = tf.div(z, temperature);
   // log-softmax written out from exp, sum and log, so that GraSP can differentiate its gradient (tfjs has no second
   // derivative of max); the per-example max that keeps exp finite is read back as a constant.
@@ -32,18 +39,36 @@ export function sampleLoss(plan: NetworkPlan, kernels: readonly tf.Tensor[], bia
   return tf.neg(tf.mean(tf.sum(tf.mul(y, logp), 1))) as tf.Scalar;
 }
 
+/** Runs `fn` with a batch-statistics sink and disposes what batch norm kept there once `fn` is done (its gradients taken). */
+export function withBatchStats<T>(fn: (stats: BatchStats[]) => T): T {
+  const stats: BatchStats[] = [];
+  try {
+    return fn(stats);
+  } finally {
+    tf.dispose(stats.flatMap((s) => [s.mean, s.variance]));
+  }
+}
+
+/** The WeightSet as scoring tensors: kernels, biases (β under batch norm) and batch-norm state; only the kernels are differentiated. */
+export function scoreNetwork(plan: NetworkPlan, weights: WeightSet): ScoreNetwork {
+  return { kernels: kernelTensors(plan.layers, weights.kernels), biases: biasTensors(weights), norms: normTensors(plan.layers, weights) };
+}
+
 /**
  * SNIP's connection sensitivity (Lee et al. 2019, "SNIP: single-shot network pruning based on connection
  * sensitivity", eq. 6): s_j = |g_j(w; D)| / Σ_k |g_k(w; D)| with g_j = ∂L(c ⊙ w; D)/∂c_j at c = 1, which is
- * ∂L/∂w_j · w_j. Per weight, |∂L/∂w ⊙ w|; the normalisation does not change the ranking and is left out.
+ * ∂L/∂w_j · w_j. Per weight, |∂L/∂w ⊙ w|; the normalisation does not change the ranking and is left out. Only
+ * kernels are scored: biases and batch norm's γ and β are never pruned.
  */
 export function snipScores(plan: NetworkPlan, weights: WeightSet, data: ScoreData): Float32Array[] {
-  return tf.tidy(() => {
-    const ks = kernelTensors(plan.layers, weights.kernels);
-    const bs = biasTensors(weights);
-    const grads = tf.grads((...k: tf.Tensor[]) => sampleLoss(plan, k, bs, data))(ks);
-    return grads.map((g, i) => Float32Array.from(tf.abs(tf.mul(g, ks[i]!)).dataSync() as Float32Array));
-  });
+  return withBatchStats((stats) =>
+    tidyRead(() => {
+      const net = scoreNetwork(plan, weights);
+      const ks = net.kernels as tf.Tensor[];
+      const grads = tf.grads((...k: tf.Tensor[]) => sampleLoss(plan, { ...net, kernels: k }, data, stats))(ks);
+      return grads.map((g, i) => Float32Array.from(tf.abs(tf.mul(g, ks[i]!)).dataSync() as Float32Array));
+    }),
+  );
 }
 
 export const snip: AtInitMethod = {

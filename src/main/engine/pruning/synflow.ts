@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { NetworkPlan } from '../network';
+import { biasSize, type NetworkPlan } from '../network';
 import type { Mask, WeightSet } from '../types';
 import { denseMask } from '../weights';
 import { AbortedError } from '../trainer';
-import { keepCount, keepTopScores, scoreForward } from './common';
+import { keepCount, keepTopScores, normTensors, scoreForward, tidyRead } from './common';
 import type { AtInitContext, AtInitMethod } from './types';
 
 /**
@@ -11,33 +11,36 @@ import type { AtInitContext, AtInitMethod } from './types';
  * synaptic flow", eq. 2 and Algorithm 1): R = 1ᵀ (Π_l |θ^[l]|) 1, the sum of the outputs of the network with
  * absolute weights on an all-ones input, and S(θ) = ∂R/∂θ ⊙ θ (≥ 0). No data, no labels.
  *
- * Biases start at zero in this engine (Glorot kernels, zero biases), so |b| adds nothing and they are left out
- * (Synaptic-Flow takes |b| of PyTorch's non-zero default bias init; the kernels' ranking is the paper's). With non-negative
- * weights and input every pre-activation is ≥ 0, so the ReLUs are the identity and R is multilinear in the layers'
- * kernels (max-pooling is positively homogeneous): scaling layer l by c_l scales every score by Π c_l and leaves
- * the ranking unchanged. Each layer is scaled so that an output unit's incoming |weights| sum to 1 on average,
- * which keeps R finite in float32 for deep networks.
+ * Followed from Synaptic-Flow (github.com/ganguli-lab/Synaptic-Flow, commit 9dfa57a): Pruners/pruners.py SynFlow.score
+ * `linearize`s the model by taking the absolute value of every entry of its state_dict (weights, biases, batch norm's
+ * γ and β and its running mean and variance buffers), runs one all-ones input of batch 1 through it, and scores
+ * |θ ⊙ ∂(Σ output)/∂θ|; prune.py's prune_loop calls model.eval() first (no --prune-train-mode), so batch norm
+ * normalises with those |running statistics|: (z − |μ|) · |γ| / √(|σ²| + ε) + |β|. The model keeps its ReLUs (the
+ * identity wherever every input is non-negative). Only kernels are scored and pruned (masked_parameters without
+ * --prune-bias or --prune-batchnorm).
+ *
+ * One deviation, kept from before: a layer without batch norm takes b = 0 rather than |b|. This engine starts every
+ * bias (and β, and the running mean) at zero, so at θ0, the only weights pruning at initialisation scores, both are
+ * the same network (Synaptic-Flow's |b| is PyTorch's non-zero default bias init).
+ *
+ * With non-negative weights and offsets, positive scaling of an activation passes through every step, so the
+ * forward renormalises as it goes (scoreForward's `rescale`): R/P with P a constant, which keeps R finite in float32
+ * for deep networks and leaves the ranking unchanged.
  */
 export function synflowScores(plan: NetworkPlan, weights: WeightSet, mask: Mask): Float32Array[] {
-  return tf.tidy(() => {
+  return tidyRead(() => {
     const ks = plan.layers.map((l, i) => {
       const k = weights.kernels[i]!;
       const m = mask[i]!;
       const abs = new Float32Array(k.length);
-      let sum = 0;
-      for (let j = 0; j < k.length; j++) {
-        abs[j] = m[j] ? Math.abs(k[j]!) : 0;
-        sum += abs[j]!;
-      }
-      const fanOut = l.shape[l.shape.length - 1]!;
-      const rowSum = sum / fanOut;
-      if (rowSum > 0) for (let j = 0; j < abs.length; j++) abs[j] = abs[j]! / rowSum;
+      for (let j = 0; j < k.length; j++) abs[j] = m[j] ? Math.abs(k[j]!) : 0;
       return tf.tensor(abs, l.shape);
     });
-    const bs = plan.layers.map((l) => tf.zeros([l.shape[l.shape.length - 1]!]));
+    const biases = plan.layers.map((l, i) => (l.batchNorm ? tf.tensor1d(Float32Array.from(weights.biases[i]!, Math.abs)) : tf.zeros([biasSize(l)])));
+    const norms = normTensors(plan.layers, weights, Math.abs);
     const size = plan.inputShape[0] * plan.inputShape[1] * plan.inputShape[2];
     const ones = tf.ones([1, size]) as tf.Tensor2D;
-    const grads = tf.grads((...k: tf.Tensor[]) => tf.sum(scoreForward(plan, k, bs, ones, true)) as tf.Scalar)(ks);
+    const grads = tf.grads((...k: tf.Tensor[]) => tf.sum(scoreForward(plan, { kernels: k, biases, norms }, ones, { rescale: true })) as tf.Scalar)(ks);
     return grads.map((g, i) => Float32Array.from(tf.abs(tf.mul(g, ks[i]!)).dataSync() as Float32Array));
   });
 }
