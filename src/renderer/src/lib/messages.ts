@@ -37,6 +37,8 @@ export const FIELD_LABELS: Record<string, string> = {
   'pruning.rounds': 'Rounds',
   'pruning.oneShot': 'One-shot',
   'pruning.rewindIteration': 'Rewind to iteration',
+  'sweep.rewind': 'Compare rewind points',
+  'sweep.warmup': 'Also without warmup',
   controls: 'Controls',
   trials: 'Trials',
   seed: 'Seed',

@@ -22,11 +22,14 @@ export function optimizerLine(t: ExperimentSpecInput['training']): string {
   return `${opt} · batch ${t.batchSize} · ${n(t.iterations)} iterations/round`;
 }
 
-/** "warmup 20,000 · ×0.1 at 20,000, 25,000 · weight decay 0.0001 · crop + flip"; "constant rate" when nothing is set. */
-export function scheduleLine(t: ExperimentSpecInput['training']): string {
+/**
+ * "warmup 20,000 · ×0.1 at 20,000, 25,000 · weight decay 0.0001 · crop + flip"; "constant rate" when nothing is set.
+ * A comparison's warmups (one experiment each) read "warmup 0 / 20,000".
+ */
+export function scheduleLine(t: ExperimentSpecInput['training'], warmups?: readonly number[]): string {
   const s = t.schedule;
   const parts = [
-    s?.warmupIterations ? `warmup ${n(s.warmupIterations)}` : '',
+    warmups && warmups.length > 1 ? `warmup ${warmups.map(n).join(' / ')} (one experiment each)` : s?.warmupIterations ? `warmup ${n(s.warmupIterations)}` : '',
     s?.milestones?.length ? `×${s.gamma ?? 0.1} at ${s.milestones.map(n).join(', ')}` : '',
     t.weightDecay ? `weight decay ${t.weightDecay}` : '',
     t.augment ? 'random crop + flip' : '',
@@ -34,13 +37,16 @@ export function scheduleLine(t: ExperimentSpecInput['training']): string {
   return parts.length ? parts.join(' · ') : 'constant rate, no weight decay, no augmentation';
 }
 
-/** "global 20% · 19 rounds · rewind to 2,000 (late rewinding) · weight rewinding (LTH)". */
-export function pruningLine(p: ExperimentSpecInput['pruning']): string {
+/**
+ * "global 20% · 19 rounds · rewind to 2,000 (late rewinding) · weight rewinding (LTH)"; a comparison's rewind points
+ * (one experiment each) read "rewind to 0 / 500 / 2,000".
+ */
+export function pruningLine(p: ExperimentSpecInput['pruning'], rewinds?: readonly number[]): string {
   const k = p.rewindIteration ?? 0;
   return [
     `${p.strategy ?? 'layerwise'}${p.strategy === 'global' ? ` ${Math.round((p.globalRate ?? 0.2) * 100)}%` : ''}${p.oneShot ? ', one-shot' : ''}`,
     `${p.rounds} rounds`,
-    k > 0 ? `rewind to ${n(k)} (late rewinding)` : 'rewind to 0 (original init)',
+    rewinds && rewinds.length > 1 ? `rewind to ${rewinds.map(n).join(' / ')} (one experiment each)` : k > 0 ? `rewind to ${n(k)} (late rewinding)` : 'rewind to 0 (original init)',
     RETRAIN_INFO[p.retrain ?? 'rewind'].label,
   ].join(' · ');
 }
