@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerInfo } from '../../shared/results';
+import { BN_EPSILON, BN_MOMENTUM, batchNormTraining } from './batch-norm';
 import type { NetworkPlan, Step } from './network';
 import type { Mask, WeightSet } from './types';
 
@@ -24,9 +25,7 @@ export interface NormParams {
   variance: tf.Variable;
 }
 
-/** PyTorch's BatchNorm2d defaults, so that runs compare with open_lth's. */
-export const BN_EPSILON = 1e-5;
-export const BN_MOMENTUM = 0.1;
+export { BN_EPSILON, BN_MOMENTUM } from './batch-norm';
 
 /** [rows, cols] row-major -> [cols, rows] row-major. */
 function transposed(a: ArrayLike<number>, rows: number, cols: number): Float32Array {
@@ -190,6 +189,10 @@ export function convolve(step: Extract<Step, { op: 'conv' }>, x: tf.Tensor4D, w:
   return step.stride === 2 ? subsample(z) : z;
 }
 
+/**
+ * Batch norm from composed ops: with `stats`, the batch's statistics (pushed there), else the running averages.
+ * Twice differentiable, which GraSP's scoring needs; training uses batchNormTraining's closed-form gradient.
+ */
 export function batchNorm(z: tf.Tensor4D, norm: NormParams, beta: tf.Tensor, layer: number, stats: BatchStats[] | undefined): tf.Tensor4D {
   let mean: tf.Tensor;
   let variance: tf.Tensor;
@@ -236,7 +239,13 @@ export function forward(plan: NetworkPlan, params: Params, x: tf.Tensor2D, optio
   const conv = (step: Extract<Step, { op: 'conv' }>, input: tf.Tensor4D, isFirst: boolean): tf.Tensor4D => {
     const z = convolve(step, input, params.kernels[step.layer]!, isFirst);
     const norm = params.norms[step.layer];
-    const out = norm ? batchNorm(z, norm, params.biases[step.layer]!, step.layer, batchStats) : (tf.add(z, params.biases[step.layer]!) as tf.Tensor4D);
+    const beta = params.biases[step.layer]!;
+    const [b, h, w] = z.shape;
+    const out = !norm
+      ? (tf.add(z, beta) as tf.Tensor4D)
+      : batchStats
+        ? batchNormTraining(z, norm.gamma, beta, (mean, variance) => batchStats.push({ layer: step.layer, mean, variance, count: b * h * w }))
+        : batchNorm(z, norm, beta, step.layer, undefined);
     return step.relu ? tf.relu(out) : out;
   };
   for (const step of plan.steps) {

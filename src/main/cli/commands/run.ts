@@ -2,7 +2,8 @@ import { Command, Option } from 'commander';
 import { printJson, withServices } from '../context';
 import { CliError } from '../errors';
 import { followExperiment, runJson } from '../follow';
-import { ExperimentSpecSchema, RetrainModeSchema, type ExperimentSpec, type RetrainMode } from '../../../shared/spec';
+import { RetrainModeSchema, type ExperimentSpec, type RetrainMode } from '../../../shared/spec';
+import { isSweep, sweepSpecs } from '../../../shared/sweep';
 import { integer, integers, list, number, residualShape, widths } from '../parse';
 import { specFromFlags, type SpecFlags } from '../spec-from-flags';
 import { isOnSlurm, resumeOnSlurm } from '../../slurm';
@@ -72,7 +73,7 @@ export function runCommand(): Command {
     .option('--json', 'print one JSON object with the results on stdout at the end')
     .action(async (raw: Omit<SpecFlags, 'rewind' | 'warmup'> & SlurmRunFlags & { json?: boolean; retrain?: string[]; rewind?: number[]; warmup?: number[] }, cmd: Command) => {
       const opts: SpecFlags & Omit<typeof raw, 'rewind' | 'warmup'> = { ...raw, rewind: raw.rewind?.[0], warmup: raw.warmup?.[0] };
-      const specs = sweepSpecs(retrainSpecs(specFromFlags(opts), opts.retrain), raw.rewind, raw.warmup);
+      const specs = sweepOf(retrainSpecs(specFromFlags(opts), opts.retrain), raw.rewind, raw.warmup);
       const spec = specs[0]!;
       if (opts.on === 'slurm') {
         if (specs.length > 1) throw new CliError('--on slurm takes one experiment per submission: one --retrain mode, one --rewind point and one --warmup');
@@ -120,35 +121,20 @@ function retrainSpecs(spec: ExperimentSpec, modes: string[] | undefined): Experi
 
 /**
  * `--rewind 0,500,2000` and `--warmup 0,20000`: the same experiment once per value (and per combination), named
- * for it, on the same seeds: the paper's rewinding and warmup comparisons for the deep networks.
+ * for it, on the same seeds (src/shared/sweep.ts, which the wizard's comparison uses too).
  */
-function sweepSpecs(specs: ExperimentSpec[], rewinds: number[] | undefined, warmups: number[] | undefined): ExperimentSpec[] {
-  for (const [flag, values] of [['--rewind', rewinds], ['--warmup', warmups]] as const) {
-    if (values && new Set(values).size !== values.length) throw new CliError(`${flag}: a value is listed twice`);
-  }
-  if ((rewinds?.length ?? 0) < 2 && (warmups?.length ?? 0) < 2) return specs;
-  const out: ExperimentSpec[] = [];
-  for (const base of specs) {
-    for (const k of rewinds ?? [base.pruning.rewindIteration]) {
-      for (const w of warmups ?? [base.training.schedule.warmupIterations]) {
-        const parts = [(rewinds?.length ?? 0) > 1 ? `rewind ${k}` : null, (warmups?.length ?? 0) > 1 ? `warmup ${w}` : null].filter(Boolean);
-        const candidate = {
-          ...base,
-          name: `${base.name ?? 'IMP'} · ${parts.join(' · ')}`,
-          pruning: { ...base.pruning, rewindIteration: k },
-          training: { ...base.training, schedule: { ...base.training.schedule, warmupIterations: w } },
-        };
-        const parsed = ExperimentSpecSchema.safeParse(candidate);
-        if (!parsed.success) {
-          const issue = parsed.error.issues[0]!;
-          const flag = issue.path.join('.') === 'pruning.rewindIteration' ? '--rewind' : issue.path.join('.').startsWith('training.schedule') ? '--warmup' : issue.path.join('.');
-          throw new CliError(`${flag}: ${issue.message}`);
-        }
-        out.push(parsed.data);
-      }
-    }
-  }
-  return out;
+function sweepOf(specs: ExperimentSpec[], rewind: number[] | undefined, warmup: number[] | undefined): ExperimentSpec[] {
+  const lists = { rewind, warmup };
+  const named = { rewind: '--rewind', warmup: '--warmup' } as const;
+  const twice = (['rewind', 'warmup'] as const).find((axis) => new Set(lists[axis] ?? []).size !== (lists[axis]?.length ?? 0));
+  if (twice) throw new CliError(`${named[twice]}: a value is listed twice`);
+  if (!isSweep(lists)) return specs;
+  return specs.flatMap((base) => {
+    const { entries, problems } = sweepSpecs(base, lists);
+    const first = problems[0];
+    if (first) throw new CliError(`${first.axis ? named[first.axis] : first.path}: ${first.message}`);
+    return entries.map((e) => e.parsed!);
+  });
 }
 
 export function resumeCommand(): Command {
