@@ -55,4 +55,11 @@ describe('lth run on real MNIST (the engine issue\'s acceptance run)', () => {
       expect(t.name).toMatch(new RegExp(`trial ${t.trial + 1} of 2`));
     }
   });
+  it('an experiment of many runs on the process pool leaves no listener behind per run (no Node warning on stderr)', () => {
+    const home = freshHome();
+    // 3 trials x (ticket + reinit + random of round 1, ticket of round 0) = 12 runs sharing one experiment's stop signal.
+    const r = lth(['run', '--preset', 'lenet300-mnist', '--trials', '3', '--rounds', '2', '--iterations', '20', '--eval-interval', '20', '--validation-size', '500', '--controls', 'reinit,random', '--workers', '2', '--backend', 'wasm', '--json'], home);
+    expect(json(r).results).toHaveLength(12);
+    expect(r.stderr).not.toMatch(/MaxListenersExceeded|Warning/);
+  });
 });

@@ -76,12 +76,13 @@ export function processPoolExecutor(opts: { size: number; entry: string; dataset
   const runOn = async (job: TrainJob, hooks: TrainHooks): Promise<TrainOutcome> => {
     if (hooks.signal?.aborted) throw new AbortedError();
     const slot = acquire();
+    let abort: (() => void) | null = null;
     try {
       await slot.ready;
       const id = nextId++;
       return await new Promise<TrainOutcome>((resolve, reject) => {
         slot.pending.set(id, { hooks, resolve, reject });
-        const abort = () => slot.child.connected && slot.child.send({ type: 'train-abort', id } satisfies ToTrainer);
+        abort = () => slot.child.connected && slot.child.send({ type: 'train-abort', id } satisfies ToTrainer);
         hooks.signal?.addEventListener('abort', abort, { once: true });
         slot.child.send({
           type: 'train',
@@ -94,6 +95,8 @@ export function processPoolExecutor(opts: { size: number; entry: string; dataset
         } satisfies ToTrainer);
       });
     } finally {
+      // Every run of an experiment shares its signal: a listener left behind per run would pile up (Node warns at 11).
+      if (abort) hooks.signal?.removeEventListener('abort', abort);
       slot.busy = false;
     }
   };
