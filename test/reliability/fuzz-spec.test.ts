@@ -3,7 +3,7 @@ import { CommanderError } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCommand } from '../../src/main/cli/commands/run';
+import { runCommand, specsFromRunFlags } from '../../src/main/cli/commands/run';
 import { CliError } from '../../src/main/cli/errors';
 import { specFromFlags } from '../../src/main/cli/spec-from-flags';
 import { PRESETS } from '../../src/shared/presets';
@@ -116,15 +116,18 @@ describe('experiment specs under fuzzing (fast-check, fixed seeds)', () => {
       '--preset', '--name', '--dataset', '--rounds', '--iterations', '--trials', '--controls', '--rewind', '--strategy', '--seed', '--optimizer', '--lr',
       '--momentum', '--batch-size', '--eval-interval', '--validation-size', '--rate-conv', '--rate-dense', '--rate-output', '--global-rate',
       '--one-shot', '--tolerance', '--conv', '--dense', '--dropout', '--json', '--bogus', '-x', '--',
+      '--residual', '--batch-norm', '--no-batch-norm', '--pooling', '--init', '--augment', '--no-augment', '--warmup', '--retrain',
     ];
+    const bare = new Set(['--one-shot', '--json', '--batch-norm', '--no-batch-norm', '--augment', '--no-augment']);
     const values = fc.oneof(
       fc.constantFrom('0', '1', '-1', '1e999', 'NaN', '0.5', '1.5', '12abc', '', ' ', 'pool', '300,100', '64,pool,64', 'none', 'reinit,random', 'reinit,reinit', 'adam', 'global', 'lenet300-mnist', 'conv6-cifar10', '2147483648', '9'.repeat(400)),
+      fc.constantFrom('16,32,64x3', '4x1', 'x3', '16,32x0', '0,500,2000', '0,0', 'average', 'flatten', 'kaiming', 'glorot', 'resnet20-cifar10', 'vgg19-cifar10', 'rewind,finetune'),
       fc.string({ maxLength: 12 }),
       fc.integer({ min: -5, max: 100_000 }).map(String),
       fc.double({ noNaN: false }).map(String),
     );
     // Mostly well-formed `--flag value` pairs, so most cases reach specFromFlags; some stray tokens.
-    const pair = fc.tuple(fc.constantFrom(...flagNames), values).map(([f, v]) => (f === '--one-shot' || f === '--json' ? [f] : [f, v]));
+    const pair = fc.tuple(fc.constantFrom(...flagNames), values).map(([f, v]) => (bare.has(f) ? [f] : [f, v]));
     const argv = fc
       .array(fc.oneof({ weight: 9, arbitrary: pair }, { weight: 1, arbitrary: values.map((v) => [v]) }), { minLength: 1, maxLength: 6 })
       .map((parts) => parts.flat());
@@ -134,7 +137,7 @@ describe('experiment specs under fuzzing (fast-check, fixed seeds)', () => {
         const cmd = runCommand();
         cmd.exitOverride().configureOutput({ writeOut: () => {}, writeErr: () => {} });
         cmd.action((opts) => {
-          timed('specFromFlags', () => specFromFlags(opts));
+          timed('specFromFlags', () => specsFromRunFlags(opts));
         });
         try {
           await cmd.parseAsync(args, { from: 'user' });

@@ -71,10 +71,10 @@ export function runCommand(): Command {
     .option('--ablations <list>', "sanity checks beside each pruned round (Frankle et al. 2021): shuffle,reinit,sign or 'none'", list)
     .option('--supermasks', 'also score every mask untrained: mask ⊙ θ0 and the signed constant (Zhou et al. 2019)')
     .option('--json', 'print one JSON object with the results on stdout at the end')
-    .action(async (raw: Omit<SpecFlags, 'rewind' | 'warmup'> & SlurmRunFlags & { json?: boolean; retrain?: string[]; rewind?: number[]; warmup?: number[] }, cmd: Command) => {
-      const opts: SpecFlags & Omit<typeof raw, 'rewind' | 'warmup'> = { ...raw, rewind: raw.rewind?.[0], warmup: raw.warmup?.[0] };
-      const specs = sweepOf(retrainSpecs(specFromFlags(opts), opts.retrain), raw.rewind, raw.warmup);
+    .action(async (raw: RunFlags & SlurmRunFlags & { json?: boolean }, cmd: Command) => {
+      const specs = specsFromRunFlags(raw);
       const spec = specs[0]!;
+      const opts = raw;
       if (opts.on === 'slurm') {
         if (specs.length > 1) throw new CliError('--on slurm takes one experiment per submission: one --retrain mode, one --rewind point and one --warmup');
         return withServices(cmd, (services) => runOnSlurm(services, spec, opts, cmd));
@@ -99,6 +99,15 @@ export function runCommand(): Command {
         else process.stdout.write(`\ncompare them: lth export --experiment ${created.map((c) => c.id).join(',')} --figure accuracy\n`);
       }, true);
     });
+}
+
+/** What `lth run` parses: the spec flags, with --rewind and --warmup as lists and --retrain modes. */
+export type RunFlags = Omit<SpecFlags, 'rewind' | 'warmup'> & { retrain?: string[]; rewind?: number[]; warmup?: number[] };
+
+/** Every experiment one `lth run` command line asks for: one, or one per retraining mode, rewind point and warmup. */
+export function specsFromRunFlags(raw: RunFlags): ExperimentSpec[] {
+  const flags: SpecFlags = { ...raw, rewind: raw.rewind?.[0], warmup: raw.warmup?.[0] };
+  return sweepOf(retrainSpecs(specFromFlags(flags), raw.retrain), raw.rewind, raw.warmup);
 }
 
 /** `--retrain a,b,c`: the same experiment once per mode (named for it), for the side-by-side figure. */
