@@ -111,7 +111,7 @@ export const PRESETS: readonly Preset[] = [
     id: 'vgg19-cifar10',
     title: 'VGG-19 on CIFAR-10',
     description:
-      'conv 64,64,P,128,128,P,256x4,P,512x4,P,512x4, each with batch norm, average pool, fc 10 (20.0M weights); SGD 0.1 momentum 0.9, x0.1 at epochs 80 and 120 (56,250 and 84,375 iterations), warmup 10K, weight decay 1e-4, batch 64, 112K iterations, random crop and flip; prune conv 20% globally, fc 0%; 19 rounds; 5 trials',
+      'conv 64,64,P,128,128,P,256x4,P,512x4,P,512x4, each with batch norm, average pool, fc 10 (20.0M weights); SGD 0.1 momentum 0.9, x0.1 at epochs 80 and 120 (iterations 56,240 and 84,360), warmup 10K, weight decay 1e-4, batch 64, 160 epochs = 112,480 iterations, random crop and flip; prune conv 20% globally, fc 0%; 19 rounds; 5 trials',
     spec: {
       dataset: 'cifar10',
       network: {
@@ -122,8 +122,8 @@ export const PRESETS: readonly Preset[] = [
         batchNorm: true,
         pooling: 'average',
       },
-      // An epoch is 45,000 examples (5,000 held out) / 64 = 703.125 iterations: epochs 80 and 120 fall at 56,250 and 84,375.
-      training: sgd(64, 112_000, [56_250, 84_375], 10_000),
+      // The paper's 160 epochs are 112,480 iterations: 703 per epoch (45,000 examples after the 5,000 held out, batch 64).
+      training: sgd(64, 112_480, [56_240, 84_360], 10_000),
       pruning: { strategy: 'global', globalRate: 0.2, rates: { conv: 0.2, dense: 0.2, output: 0 }, rounds: 19, rewindIteration: 0 },
       controls: ['reinit', 'random'],
       trials: 5,

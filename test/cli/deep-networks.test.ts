@@ -41,7 +41,8 @@ describe('deep networks through the CLI', () => {
     const vgg = presets.find((p: any) => p.id === 'vgg19-cifar10');
     expect(resnet.spec.training).toMatchObject({ optimizer: 'sgd', learningRate: 0.1, batchSize: 128, iterations: 30000, weightDecay: 1e-4, augment: true });
     expect(resnet.spec.training.schedule).toEqual({ warmupIterations: 20000, milestones: [20000, 25000], gamma: 0.1 });
-    expect(vgg.spec.training).toMatchObject({ batchSize: 64, iterations: 112000 });
+    expect(vgg.spec.training).toMatchObject({ batchSize: 64, iterations: 112480 });
+    expect(vgg.spec.training.schedule).toEqual({ warmupIterations: 10000, milestones: [56240, 84360], gamma: 0.1 });
     expect(vgg.spec.network).toMatchObject({ batchNorm: true, pooling: 'average', dense: [] });
   });
 
