@@ -3,12 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/main/engine/backend';
 import { runAtInit } from '../../src/main/engine/at-init';
 import { mulberry32 } from '../../src/main/engine/data/rng';
-import type { LoadedDataset } from '../../src/main/engine/data/types';
 import { inlineExecutor } from '../../src/main/engine/executor';
 import { BN_EPSILON } from '../../src/main/engine/model';
 import { planNetwork, type NetworkPlan } from '../../src/main/engine/network';
 import { AT_INIT_METHODS, keepCount, prunablePool, type ScoreData } from '../../src/main/engine/pruning';
-import { hessianGradientProduct } from '../../src/main/engine/pruning/grasp';
+import { GRASP_CHUNK_BYTES, GRASP_TEMPERATURE, graspChunkSize, graspScores, hessianGradientProduct, sampleChunks } from '../../src/main/engine/pruning/grasp';
 import { snipScores } from '../../src/main/engine/pruning/snip';
 import { synflowScores } from '../../src/main/engine/pruning/synflow';
 import { gaussian } from '../../src/main/engine/random';
@@ -16,7 +15,8 @@ import { emptyResumeState, type Mask, type ResumeState, type WeightSet } from '.
 import { denseMask, initialWeights, maskCounts } from '../../src/main/engine/weights';
 import type { NetworkSpec } from '../../src/shared/spec';
 import type { RunResult } from '../../src/shared/results';
-import { tinySpec } from '../engine/synthetic';
+import { AbortedError } from '../../src/main/engine/trainer';
+import { colourDataset, tinySpec } from '../engine/synthetic';
 
 /**
  * Pruning-at-init scores on networks with residual blocks (stride-2 3x3 convs, 1x1 projections), batch norm and
@@ -229,28 +229,28 @@ function kernelGradient(net: Net64, f: (n: Net64) => number, h: number, pick: (l
 const along = (net: Net64, u: ArrayLike<number>[], s: number): Net64 => ({ ...net, k: net.k.map((k, l) => k.map((v, j) => v + s * u[l]![j]!)) });
 
 /**
- * H·g at the picked entries, g given: |g| · ∂/∂θ_j of the directional derivative along g / |g|, both by central
- * differences (steps 1e-4: float64 round-off stays near 1e-8 of the result). The inner step is shrunk until it
- * crosses no kink, and outer steps that cross one are left out, so the differences see one smooth piece.
+ * H·g of `loss` at the picked entries, g given: |g| · ∂/∂θ_j of the directional derivative along g / |g|, both by
+ * central differences (steps 1e-4: float64 round-off stays near 1e-8 of the result). The inner step is shrunk until
+ * it crosses no kink, and outer steps that cross one are left out, so the differences see one smooth piece.
  */
-function hessianGradient64(plan: NetworkPlan, net: Net64, data: ScoreData, temperature: number, g: ArrayLike<number>[], pick: (l: number, j: number) => boolean): { d: Float64Array[]; crossed: number } {
+function hessianGradient64(loss: (n: Net64) => number, net: Net64, g: ArrayLike<number>[], pick: (l: number, j: number) => boolean): { d: Float64Array[]; crossed: number } {
   const norm = Math.sqrt(g.reduce((a, gl) => a + Array.from(gl).reduce((b, v) => b + v * v, 0), 0));
   const u = g.map((gl) => Array.from(gl, (v) => v / norm));
-  const at = traced(() => loss64(plan, net, data, temperature)).pattern;
+  const at = traced(() => loss(net)).pattern;
   let eps = 1e-4;
-  while (![1, -1].every((s) => samePattern(traced(() => loss64(plan, along(net, u, s * eps), data, temperature)).pattern, at))) eps /= 2;
+  while (![1, -1].every((s) => samePattern(traced(() => loss(along(net, u, s * eps))).pattern, at))) eps /= 2;
   expect(eps).toBeGreaterThan(1e-6);
-  const directional = (n: Net64) => (loss64(plan, along(n, u, eps), data, temperature) - loss64(plan, along(n, u, -eps), data, temperature)) / (2 * eps);
+  const directional = (n: Net64) => (loss(along(n, u, eps)) - loss(along(n, u, -eps))) / (2 * eps);
   const { d, crossed } = kernelGradient(net, directional, 1e-4, pick);
   return { d: d.map((x) => x.map((v) => v * norm)), crossed };
 }
 
-/** SynFlow's network as Synaptic-Flow linearises it: |every entry|, pruned kernel entries 0; the engine keeps b = 0 where there is no batch norm. */
-function linearised64(plan: NetworkPlan, w: WeightSet, mask: Mask): Net64 {
+/** SynFlow's network as Synaptic-Flow linearises it: |every entry| (biases and β, γ, running statistics too), pruned kernel entries 0. */
+function linearised64(w: WeightSet, mask: Mask): Net64 {
   const net = to64(w);
   return {
     k: net.k.map((k, l) => k.map((v, j) => (mask[l]![j] ? Math.abs(v) : 0))),
-    b: net.b.map((b, l) => (plan.layers[l]!.batchNorm ? b.map(Math.abs) : b.map(() => 0))),
+    b: net.b.map((b) => b.map(Math.abs)),
     n: net.n.map((n) => (n ? n.map(Math.abs) : null)),
   };
 }
@@ -324,22 +324,23 @@ interface Case {
 const TEMPERATURES = [200, 1];
 const third = (l: number, j: number) => (j + l) % 3 === 0;
 
-function referenceCase(name: string, spec: NetworkSpec, seed: number): Case {
+async function referenceCase(name: string, spec: NetworkSpec, seed: number): Promise<Case> {
   const plan = planNetwork(spec, SHAPE, CLASSES);
   const w = weightsFor(plan, seed);
   const data = sample(CLASSES, seed + 1);
   const net = to64(w);
   const grad1 = kernelGradient(net, (n) => loss64(plan, n, data, 1), 1e-6);
   let crossed = grad1.crossed;
-  const grasp = TEMPERATURES.map((temperature) => {
+  const grasp: Case['grasp'] = [];
+  for (const temperature of TEMPERATURES) {
     const g = kernelGradient(net, (n) => loss64(plan, n, data, temperature), 1e-6, third);
-    const hg = hessianGradient64(plan, net, data, temperature, hessianGradientProduct(plan, w, data, temperature).g, third);
+    const hg = hessianGradient64((n) => loss64(plan, n, data, temperature), net, (await hessianGradientProduct(plan, w, data, temperature)).g, third);
     crossed += g.crossed + hg.crossed;
-    return { temperature, g: g.d, hg: hg.d };
-  });
+    grasp.push({ temperature, g: g.d, hg: hg.d });
+  }
   const r = mulberry32(seed + 2);
   const synflowMask = denseMask(plan.layers).map((m) => m.map(() => (r.next() < 0.7 ? 1 : 0)));
-  const lin = linearised64(plan, w, synflowMask);
+  const lin = linearised64(w, synflowMask);
   const dR = kernelGradient(lin, (n) => synflowR64(plan, n), 1e-6);
   crossed += dR.crossed;
   const synflow = normalised(dR.d.map((d, l) => d.map((v, j) => Math.abs(v * lin.k[l]![j]!))));
@@ -347,12 +348,48 @@ function referenceCase(name: string, spec: NetworkSpec, seed: number): Case {
   return { name, plan, w, data, snip, grasp, crossed, synflowMask, synflow };
 }
 
+/**
+ * GraSP in chunks of 2 of 5 examples (2, 2, 1) on the residual batch-norm net: the gradient and Hessian-gradient
+ * product of Σ_c (n_c / N) L_c, each chunk's loss with its own batch statistics.
+ */
+interface ChunkedCase {
+  plan: NetworkPlan;
+  w: WeightSet;
+  data: ScoreData;
+  chunk: number;
+  grasp: { temperature: number; g: Float64Array[]; hg: Float64Array[] }[];
+}
+
+async function chunkedReference(seed: number): Promise<ChunkedCase & { crossed: number }> {
+  const plan = planNetwork(RESIDUAL, SHAPE, CLASSES);
+  const w = weightsFor(plan, seed);
+  const data = sample(CLASSES, seed + 1);
+  const chunk = 2;
+  const pieces = sampleChunks(data, chunk);
+  expect(pieces.map((p) => p.count)).toEqual([2, 2, 1]);
+  const net = to64(w);
+  let crossed = 0;
+  const grasp: ChunkedCase['grasp'] = [];
+  for (const temperature of TEMPERATURES) {
+    const loss = (n: Net64) => pieces.reduce((a, p) => a + (p.count / data.count) * loss64(plan, n, p, temperature), 0);
+    const g = kernelGradient(net, loss, 1e-6, third);
+    const hg = hessianGradient64(loss, net, (await hessianGradientProduct(plan, w, data, temperature, { chunk })).g, third);
+    crossed += g.crossed + hg.crossed;
+    grasp.push({ temperature, g: g.d, hg: hg.d });
+  }
+  return { plan, w, data, chunk, grasp, crossed };
+}
+
 const cases: Case[] = [];
+let chunked: ChunkedCase;
 beforeAll(async () => {
   await initBackend('cpu');
-  cases.push(referenceCase('residual, batch norm, stride-2 and 1x1 convs, global average', RESIDUAL, 3));
-  cases.push(referenceCase('VGG-style, batch norm, max-pool, global average, hidden dense', VGG, 5));
+  cases.push(await referenceCase('residual, batch norm, stride-2 and 1x1 convs, global average', RESIDUAL, 3));
+  cases.push(await referenceCase('VGG-style, batch norm, max-pool, global average, hidden dense', VGG, 5));
   for (const c of cases) console.log(`reference ${c.name}: ${c.crossed} finite-difference entries left out for crossing a ReLU or max-pool kink`);
+  const ref = await chunkedReference(11);
+  console.log(`reference GraSP in chunks: ${ref.crossed} finite-difference entries left out for crossing a ReLU or max-pool kink`);
+  chunked = ref;
 });
 
 describe.each(['cpu', 'wasm'] as const)('scores against the float64 reference (%s)', (backend) => {
@@ -363,18 +400,18 @@ describe.each(['cpu', 'wasm'] as const)('scores against the float64 reference (%
     await initBackend('wasm');
   });
 
-  it('SNIP is |∂L/∂w ⊙ w| of the network as it trains (batch statistics; running statistics ignored)', () => {
+  it('SNIP is |∂L/∂w ⊙ w| of the network as it trains (batch statistics; running statistics ignored)', async () => {
     for (const c of cases) {
-      const err = worst(snipScores(c.plan, c.w, c.data), c.snip);
+      const err = worst(await snipScores(c.plan, c.w, c.data), c.snip);
       console.log(`[${backend}] SNIP ${c.name}: max error ${err.toExponential(2)} of the layer's largest score`);
       expect(err).toBeLessThan(1e-4);
     }
   });
 
-  it("GraSP's gradient and Hessian-gradient product match (T = 200 and 1), second derivatives through batch statistics included", () => {
+  it("GraSP's gradient and Hessian-gradient product match (T = 200 and 1), second derivatives through batch statistics included", async () => {
     for (const c of cases)
       for (const ref of c.grasp) {
-        const { g, hg } = hessianGradientProduct(c.plan, c.w, c.data, ref.temperature);
+        const { g, hg } = await hessianGradientProduct(c.plan, c.w, c.data, ref.temperature);
         const errG = worst(g, ref.g);
         const errHg = worst(hg, ref.hg);
         console.log(`[${backend}] GraSP T = ${ref.temperature} ${c.name}: g max error ${errG.toExponential(2)}, Hg max error ${errHg.toExponential(2)}`);
@@ -383,9 +420,24 @@ describe.each(['cpu', 'wasm'] as const)('scores against the float64 reference (%
       }
   });
 
-  it("SynFlow is |θ ⊙ ∂R/∂θ| of Synaptic-Flow's linearised network in evaluation mode (|γ|, |β|, |running mean|, |running variance|), survivors only", () => {
+  it('GraSP in chunks with batch norm: g and Hg of Σ_c (n_c / N) L_c, each chunk normalised with its own batch statistics', async () => {
+    const { plan, w, data, chunk } = chunked;
+    for (const ref of chunked.grasp) {
+      const { g, hg } = await hessianGradientProduct(plan, w, data, ref.temperature, { chunk });
+      const errG = worst(g, ref.g);
+      const errHg = worst(hg, ref.hg);
+      // One chunk (the whole sample's statistics) is another function: chunking changes the maths under batch norm.
+      const whole = worst((await hessianGradientProduct(plan, w, data, ref.temperature)).hg, ref.hg);
+      console.log(`[${backend}] GraSP T = ${ref.temperature} in chunks of ${chunk} of ${data.count}: g max error ${errG.toExponential(2)}, Hg max error ${errHg.toExponential(2)} (one chunk: ${whole.toExponential(2)} off)`);
+      expect(errG).toBeLessThan(1e-4);
+      expect(errHg).toBeLessThan(2e-3);
+      expect(whole).toBeGreaterThan(1e-2);
+    }
+  });
+
+  it("SynFlow is |θ ⊙ ∂R/∂θ| of Synaptic-Flow's linearised network in evaluation mode (|γ|, |β|, |running mean|, |running variance|), survivors only", async () => {
     for (const c of cases) {
-      const got = normalised(synflowScores(c.plan, c.w, c.synflowMask), c.synflow);
+      const got = normalised(await synflowScores(c.plan, c.w, c.synflowMask), c.synflow);
       const err = worst(got, c.synflow);
       console.log(`[${backend}] SynFlow ${c.name}: max error ${err.toExponential(2)} (scores normalised to sum 1)`);
       expect(err).toBeLessThan(1e-4);
@@ -429,15 +481,15 @@ describe('masks on deep networks', () => {
     expect(await maskOf('grasp', 0.1, a)).not.toEqual(await maskOf('grasp', 0.1, b));
   });
 
-  it('ResNet-20 at θ0 (Kaiming): finite SynFlow, SNIP and GraSP scores, every layer scored, no tensor left behind', () => {
+  it('ResNet-20 at θ0 (Kaiming): finite SynFlow, SNIP and GraSP scores, every layer scored, no tensor left behind', async () => {
     const deep = planNetwork({ conv: [], dense: [], dropout: 0, residual: { widths: [16, 32, 64], blocks: 3 }, batchNorm: true }, [32, 32, 3], 10);
     const w = initialWeights(deep.layers, 1, 'kaiming');
     const size = 32 * 32 * 3;
     const data = (n: number): ScoreData => ({ pixels: gaussian(n * size, 1, 3), oneHot: new Float32Array(n * 10).map((_, i) => (i % 11 === 0 ? 1 : 0)), count: n });
     const before = tf.memory().numTensors;
-    const syn = synflowScores(deep, w, denseMask(deep.layers));
-    const snip = snipScores(deep, w, data(10));
-    const { hg } = hessianGradientProduct(deep, w, data(4));
+    const syn = await synflowScores(deep, w, denseMask(deep.layers));
+    const snip = await snipScores(deep, w, data(10));
+    const { hg } = await hessianGradientProduct(deep, w, data(4));
     expect(tf.memory().numTensors).toBe(before);
     for (const scores of [syn, snip, hg])
       scores.forEach((s, l) => {
@@ -447,40 +499,76 @@ describe('masks on deep networks', () => {
   });
 });
 
-/** 8x8 RGB images: the class is the bright quadrant, brightest in one channel per class; noise everywhere. */
-function rgbQuadrants(train: number, test: number, seed: number): LoadedDataset {
-  const r = mulberry32(seed);
-  const make = (n: number) => {
-    const images = new Uint8Array(n * 192);
-    const labels = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      const label = r.int(4);
-      labels[i] = label;
-      for (let y = 0; y < 8; y++)
-        for (let x = 0; x < 8; x++)
-          for (let c = 0; c < 3; c++) {
-            const q = (y >= 4 ? 2 : 0) + (x >= 4 ? 1 : 0);
-            images[i * 192 + (y * 8 + x) * 3 + c] = Math.min(255, (q === label ? (c === label % 3 ? 200 : 120) : 30) + r.int(60));
-          }
+describe('GraSP in chunks', () => {
+  beforeAll(async () => {
+    await initBackend('wasm');
+  });
+
+  const RESNET20: NetworkSpec = { conv: [], dense: [], dropout: 0, residual: { widths: [16, 32, 64], blocks: 3 }, batchNorm: true };
+
+  it('chunk sizes from the memory estimate: small networks keep the default 100 examples in one chunk, ResNet-20 and VGG-19 on 32x32x3 do not', () => {
+    const lenet = planNetwork({ conv: [], dense: [300, 100], dropout: 0 }, [28, 28, 1], 10);
+    const conv2 = planNetwork({ conv: [64, 64, 'pool'], dense: [256, 256], dropout: 0 }, [32, 32, 3], 10);
+    const vgg19 = planNetwork({ conv: [64, 64, 'pool', 128, 128, 'pool', 256, 256, 256, 256, 'pool', 512, 512, 512, 512, 'pool', 512, 512, 512, 512], dense: [], dropout: 0, batchNorm: true, pooling: 'average' }, [32, 32, 3], 10);
+    expect(graspChunkSize(lenet)).toBeGreaterThan(1000);
+    expect(graspChunkSize(conv2)).toBeGreaterThanOrEqual(100);
+    expect(graspChunkSize(planNetwork(RESNET20, [32, 32, 3], 10))).toBe(36);
+    expect(graspChunkSize(vgg19)).toBe(8);
+    for (const spec of [RESIDUAL, VGG]) expect(graspChunkSize(planNetwork(spec, SHAPE, CLASSES))).toBeGreaterThan(1000);
+    const data = sample(100, 1);
+    expect(sampleChunks(data, 36).map((p) => p.count)).toEqual([34, 33, 33]);
+    expect(sampleChunks(data, 100)).toEqual([data]);
+  });
+
+  it('without batch norm chunking does not change the maths: g and Hg in chunks of 1, 3 and 4 equal one chunk of 10 up to float error', async () => {
+    for (const [name, spec] of [
+      ['residual', { ...RESIDUAL, batchNorm: false }],
+      ['VGG-style (max-pool)', { ...VGG, batchNorm: false }],
+    ] as const) {
+      const plan = planNetwork(spec, SHAPE, CLASSES);
+      const w = weightsFor(plan, 7);
+      const data = sample(10, 8);
+      const whole = await hessianGradientProduct(plan, w, data, GRASP_TEMPERATURE);
+      for (const chunk of [1, 3, 4]) {
+        const { g, hg } = await hessianGradientProduct(plan, w, data, GRASP_TEMPERATURE, { chunk });
+        const [errG, errHg] = [worst(g, whole.g), worst(hg, whole.hg)];
+        console.log(`GraSP ${name} without batch norm, chunks of ${chunk} of 10 against one chunk: g ${errG.toExponential(2)}, Hg ${errHg.toExponential(2)} of the layer's largest`);
+        expect(errG).toBeLessThan(1e-5);
+        expect(errHg).toBeLessThan(1e-5);
+      }
     }
-    return { images, labels };
-  };
-  const tr = make(train);
-  const te = make(test);
-  return {
-    id: 'quadrants',
-    hash: 'synthetic-rgb',
-    shape: [8, 8, 3],
-    numClasses: 4,
-    classNames: ['tl', 'tr', 'bl', 'br'],
-    trainImages: tr.images,
-    trainLabels: tr.labels,
-    testImages: te.images,
-    testLabels: te.labels,
-    mean: [0.3, 0.3, 0.3],
-    std: [0.25, 0.25, 0.25],
-  };
-}
+  });
+
+  it('stops between chunks when its signal aborts', async () => {
+    const plan = planNetwork(RESIDUAL, SHAPE, CLASSES);
+    const stop = new AbortController();
+    stop.abort();
+    const before = tf.memory().numTensors;
+    await expect(graspScores(plan, weightsFor(plan, 7), sample(4, 8), GRASP_TEMPERATURE, { chunk: 2, signal: stop.signal })).rejects.toBeInstanceOf(AbortedError);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('ResNet-20 at θ0 with the default 100 scoring examples: three chunks on wasm, peak tensor memory under the budget, exact count, no tensor left behind', async () => {
+    const deep = planNetwork(RESNET20, [32, 32, 3], 10);
+    const init = initialWeights(deep.layers, 1, 'kaiming');
+    const n = 100;
+    const data: ScoreData = { pixels: gaussian(n * 32 * 32 * 3, 1, 3), oneHot: new Float32Array(n * 10).map((_, i) => (i % 11 === 0 ? 1 : 0)), count: n };
+    const spec = tinySpec({ network: RESNET20, pruning: { strategy: 'global', globalRate: 0.2, rates: { conv: 0.2, dense: 0.2, output: 0 }, rounds: 1, rewindIteration: 0, method: 'grasp', densities: [0.2] } });
+    const pool = prunablePool(deep.layers, spec);
+    const before = tf.memory().numTensors;
+    const t0 = performance.now();
+    let mask: Mask | undefined;
+    const profile = await tf.profile(async () => {
+      mask = await AT_INIT_METHODS.grasp.mask({ spec, plan: deep, layers: deep.layers, init, density: 0.2, pool, data, seed: 1 });
+    });
+    console.log(`GraSP ResNet-20, ${n} examples in chunks of ${sampleChunks(data, graspChunkSize(deep)).map((p) => p.count).join(', ')} on wasm: ${((performance.now() - t0) / 1000).toFixed(1)} s, peak tensor memory ${(profile.peakBytes / 1e9).toFixed(2)} GB`);
+    expect(profile.peakBytes).toBeLessThan(GRASP_CHUNK_BYTES);
+    expect(tf.memory().numTensors).toBe(before);
+    const counts = maskCounts(mask!);
+    expect(pool.reduce((a, i) => a + counts[i]!, 0)).toBe(keepCount(deep.layers, pool, 0.2));
+    deep.layers.forEach((l, i) => pool.includes(i) || expect(counts[i]).toBe(l.weights));
+  });
+});
 
 describe('runAtInit with SNIP on a residual network with batch norm', () => {
   beforeAll(async () => {
@@ -488,7 +576,7 @@ describe('runAtInit with SNIP on a residual network with batch norm', () => {
   });
 
   it('prunes θ0 to each density exactly and trains every network', async () => {
-    const data = rgbQuadrants(400, 200, 1);
+    const data = colourDataset(400, 200, 1); // 8x8 RGB, 3 classes: a bright 3x3 patch in the class's channel
     const spec = tinySpec({
       network: { ...RESIDUAL, init: 'kaiming' },
       training: { optimizer: 'adam', learningRate: 0.01, batchSize: 20, iterations: 60, evalInterval: 20, validationSize: 100 },
@@ -523,7 +611,7 @@ describe('runAtInit with SNIP on a residual network with batch norm', () => {
       console.log(`round ${r.round}: ${(100 * r.weightsRemaining).toFixed(1)}% of weights, test accuracy ${r.finalTestAccuracy.toFixed(3)}, val loss ${r.valLoss.toFixed(3)}`);
       expect(Number.isFinite(r.valLoss)).toBe(true);
       expect(r.iterations).toBe(60);
-      expect(r.finalTestAccuracy).toBeGreaterThan(0.5); // chance is 0.25
+      expect(r.finalTestAccuracy).toBeGreaterThan(0.6); // chance is 1/3
     }
   });
 });

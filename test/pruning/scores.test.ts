@@ -67,17 +67,17 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rel
 }
 
 describe('pruning-at-init scores on a tiny network', () => {
-  it('SNIP is |∂L/∂w ⊙ w| (finite differences in float64)', () => {
+  it('SNIP is |∂L/∂w ⊙ w| (finite differences in float64)', async () => {
     const { plan, w, data } = tiny();
-    const got = snipScores(plan, w, data);
+    const got = await snipScores(plan, w, data);
     const g = grad64(as64(w), data);
     got.forEach((s, l) => expectClose(s, g[l]!.map((gi, j) => Math.abs(gi * w.kernels[l]![j]!)), 2e-3));
   });
 
-  it("GraSP's Hessian-gradient product matches finite differences of the gradient along g, and its score is θ ⊙ Hg", () => {
+  it("GraSP's Hessian-gradient product matches finite differences of the gradient along g, and its score is θ ⊙ Hg", async () => {
     const { plan, w, data } = tiny();
     for (const temperature of [1, 200]) {
-      const { g, hg } = hessianGradientProduct(plan, w, data, temperature);
+      const { g, hg } = await hessianGradientProduct(plan, w, data, temperature);
       const w64 = as64(w);
       const g64 = grad64(w64, data, temperature);
       g.forEach((gl, l) => expectClose(gl, g64[l]!, 2e-3));
@@ -89,35 +89,37 @@ describe('pruning-at-init scores on a tiny network', () => {
       const fd = gp.map((k, l) => k.map((v, j) => (v - gm[l]![j]!) / (2 * eps)));
       hg.forEach((h, l) => expectClose(h, fd[l]!, 2e-2));
     }
-    const scores = graspScores(plan, w, data, 1);
-    const { hg } = hessianGradientProduct(plan, w, data, 1);
+    const scores = await graspScores(plan, w, data, 1);
+    const { hg } = await hessianGradientProduct(plan, w, data, 1);
     scores.forEach((s, l) => expectClose(s, Array.from(hg[l]!, (h, j) => h * w.kernels[l]![j]!), 1e-6));
   });
 
-  it("GraSP on a conv net (conv, max-pool, dense): Hg matches central differences of the gradient; SNIP's conv gradient matches GraSP's first pass", () => {
+  it("GraSP on a conv net (conv, max-pool, dense): Hg matches central differences of the gradient; SNIP's conv gradient matches GraSP's first pass", async () => {
     const spec = tinySpec({ network: { conv: [3, 'pool', 2], dense: [5], dropout: 0 } });
     const data = quadrantDataset(160, 10, 3);
     const plan = planNetwork(spec.network, data.shape, data.numClasses);
     const w = glorotInit(plan.layers, 4);
     const sample = scoreData(spec, data, 0, 3);
-    const { g, hg } = hessianGradientProduct(plan, w, sample, 1);
+    const { g, hg } = await hessianGradientProduct(plan, w, sample, 1);
     // SNIP's first-order path (the engine's conv3x3 and tfjs max-pool) gives the same gradient as GraSP's twice-differentiable one.
-    snipScores(plan, w, sample).forEach((s, l) => expectClose(s, Array.from(g[l]!, (gi, j) => Math.abs(gi * w.kernels[l]![j]!)), 1e-4));
+    (await snipScores(plan, w, sample)).forEach((s, l) => expectClose(s, Array.from(g[l]!, (gi, j) => Math.abs(gi * w.kernels[l]![j]!)), 1e-4));
     const norm = Math.sqrt(g.reduce((a, gl) => a + gl.reduce((b, v) => b + v * v, 0), 0));
     const eps = 3e-4 / norm; // small: a larger step crosses ReLU and max-pool switches
     const at = (sign: number): WeightSet => ({ kernels: w.kernels.map((k, l) => k.map((v, j) => v + sign * eps * g[l]![j]!)), biases: w.biases });
-    const gp = hessianGradientProduct(plan, at(1), sample, 1).g;
-    const gm = hessianGradientProduct(plan, at(-1), sample, 1).g;
+    const gp = (await hessianGradientProduct(plan, at(1), sample, 1)).g;
+    const gm = (await hessianGradientProduct(plan, at(-1), sample, 1)).g;
     hg.forEach((h, l) => expectClose(h, Array.from(gp[l]!, (v, j) => (v - gm[l]![j]!) / (2 * eps)), 3e-2));
   });
 
-  it('SynFlow is |θ| ⊙ ∂R/∂|θ| with R = 1ᵀ|W1||W2|1 (hand computation), up to one common factor', () => {
+  it('SynFlow is |θ| ⊙ ∂R/∂|θ| with R = 1ᵀ(|W2|ᵀ(|W1|ᵀ1 + |b1|) + |b2|) (hand computation: every entry |·|, biases too), up to one common factor', async () => {
     const { plan, w } = tiny();
     const mask = denseMask(plan.layers);
-    const got = synflowScores(plan, w, mask);
+    const got = await synflowScores(plan, w, mask);
     const [k1, k2] = w.kernels.map((k) => Array.from(k, Math.abs)) as [number[], number[]];
-    // Input ones: unit j of fc1 carries a_j = Σ_i |W1_ij|; output c gets Σ_j a_j |W2_jc|.
-    const a = [0, 1, 2, 3, 4].map((j) => [0, 1, 2, 3].reduce((s, i) => s + k1[i * 5 + j]!, 0));
+    const b1 = Array.from(w.biases[0]!, Math.abs);
+    expect(Math.min(...b1)).toBeGreaterThan(0); // non-zero biases: |b1| is part of what the output layer's scores see
+    // Input ones: unit j of fc1 carries a_j = Σ_i |W1_ij| + |b1_j|; output c gets Σ_j a_j |W2_jc| + |b2_c|.
+    const a = [0, 1, 2, 3, 4].map((j) => [0, 1, 2, 3].reduce((s, i) => s + k1[i * 5 + j]!, b1[j]!));
     const out = [0, 1, 2, 3, 4].map((j) => [0, 1, 2].reduce((s, c) => s + k2[j * 3 + c]!, 0));
     const s1 = k1.map((v, idx) => v * out[idx % 5]!);
     const s2 = k2.map((v, idx) => v * a[Math.floor(idx / 3)]!);

@@ -126,6 +126,21 @@ export function conv3x3TwiceDifferentiable(x: tf.Tensor4D, w: tf.Tensor4D, strid
 }
 
 /**
+ * f(...xs) as a constant of the tape: its value computed where no gradient is recorded (a customGrad's forward is
+ * one opaque node), its gradient zero with respect to every input, and that zero (zeros) again differentiable. It
+ * stands in for reading a value back and making a fresh tensor of it, which the WebGPU backend cannot do
+ * synchronously inside a gradient; the values are the same bits (x + 0 = x where the zero gradient accumulates).
+ */
+export function constantOf(xs: tf.Tensor[], f: (...xs: tf.Tensor[]) => tf.Tensor): tf.Tensor {
+  const shapes = xs.map((x) => x.shape);
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+    value: f(...(args.slice(0, xs.length) as tf.Tensor[])),
+    gradFunc: () => shapes.map((s) => tf.zeros(s)),
+  }));
+  return op(...xs);
+}
+
+/**
  * 2x2 max-pooling whose gradient is a product with a constant 0/1 mask of the window maxima, so it can be
  * differentiated again (tfjs has no gradient for MaxPoolGrad). Ties send the gradient to every maximum; at a
  * ReLU output a tie is almost always a window of zeros, whose upstream gradient is zero anyway.
@@ -145,7 +160,8 @@ export const maxPool2x2TwiceDifferentiable = tf.customGrad((...args: (tf.Tensor 
         return tf.reshape(tf.concat([wide, wide], 2), [b, 2 * h, 2 * w, c]);
       };
       const crop = tf.slice(xs, [0, 0, 0, 0], [b, 2 * h, 2 * w, c]);
-      const isMax = tf.tensor(tf.cast(tf.equal(crop, up(ys)), 'float32').dataSync(), [b, 2 * h, 2 * w, c]);
+      // A constant mask (tfjs has no gradient of Equal): computed off the tape, no readback.
+      const isMax = constantOf([crop, ys], (cr, yv) => tf.cast(tf.equal(cr, up(yv)), 'float32'));
       const g = tf.mul(up(dy), isMax);
       return tf.pad(g, [[0, 0], [0, xs.shape[1] - 2 * h], [0, xs.shape[2] - 2 * w], [0, 0]]);
     },
@@ -178,26 +194,22 @@ export interface ScoreForwardOptions {
   secondOrder?: boolean;
   /**
    * SynFlow on non-negative weights: outside residual blocks, after each conv, join and dense step, the activation is
-   * divided by its mean (read back, a constant) and every later offset (bias, β, running mean) by the product P of
-   * those divisors. Positive scaling commutes with ReLU, max-pooling, averaging, residual adds (both branches carry
-   * the same P: nothing is divided inside a block) and batch norm's affine map in evaluation mode, so the logits are
-   * exactly the network's divided by P, every gradient too, and the ranking of |θ ⊙ ∂R/∂θ| is unchanged, while
-   * R stays finite in float32 however deep the network.
+   * divided by a positive constant (its mean, found beforehand by `rescaleDivisors`; 1 where the mean was 0 or not
+   * finite) and every later offset (bias, β, running mean) by the product P of those divisors. Positive scaling
+   * commutes with ReLU, max-pooling, averaging, residual adds (both branches carry the same P: nothing is divided
+   * inside a block) and batch norm's affine map in evaluation mode, so the logits are exactly the network's divided
+   * by P, every gradient too, and the ranking of |θ ⊙ ∂R/∂θ| is unchanged, while R stays finite in float32 however
+   * deep the network. One divisor per such point, in order.
    */
-  rescale?: boolean;
+  rescale?: readonly number[];
 }
 
 /**
- * Logits [batch, classes] of the network, as plain differentiable tfjs ops: scores need gradients with respect to
- * the kernels (and GraSP a gradient of a gradient), with no dropout. Every step of the plan, as the trainer's
- * `forward` (src/main/engine/model.ts) runs it, with the trainer's own helpers where the order of derivatives
- * allows: `convolve` (3x3 through the engine's conv3x3 whose gradient is forward convolutions; stride 2 as the
- * stride-1 conv sampled by `subsample`; 1x1 as one matMul over pixels) and `batchNorm`. With `secondOrder`, 3x3
- * convs are conv3x3TwiceDifferentiable and pools maxPool2x2TwiceDifferentiable; 1x1 convs, subsample, batch norm
- * (mean, square, rsqrt, mul, add: tfjs computes each of their gradients from inputs, not saved outputs) and the
- * global average are differentiable twice as they are.
+ * The forward pass as a generator: with `rescale`, at every renormalisation point (see ScoreForwardOptions.rescale)
+ * it yields the activation and divides by the number it is sent back (1: leave it). Nothing else is live between
+ * yields (no residual block is open there), which is what lets `rescaleDivisors` run it piecewise in tf.tidy.
  */
-export function scoreForward(plan: NetworkPlan, net: ScoreNetwork, x: tf.Tensor2D, options: ScoreForwardOptions = {}): tf.Tensor2D {
+function* forwardSteps(plan: NetworkPlan, net: ScoreNetwork, x: tf.Tensor2D, options: { batchStats?: BatchStats[] | undefined; secondOrder?: boolean | undefined; rescale?: boolean | undefined }): Generator<tf.Tensor, tf.Tensor2D, number> {
   const { batchStats, secondOrder = false, rescale = false } = options;
   const [h, w, c] = plan.inputShape;
   const isConv = plan.steps[0]?.op !== 'dense';
@@ -218,19 +230,11 @@ export function scoreForward(plan: NetworkPlan, net: ScoreNetwork, x: tf.Tensor2
     } else out = tf.add(z, offset(net.biases[step.layer]!)) as tf.Tensor4D;
     return step.relu ? tf.relu(out) : out;
   };
-  const renormalise = () => {
-    if (!rescale || forks.length > 0) return;
-    const m = tf.mean(act).dataSync()[0]!;
-    if (!(m > 0) || !Number.isFinite(m)) return;
-    act = tf.div(act, m);
-    scale *= m;
-  };
   for (const step of plan.steps) {
     switch (step.op) {
       case 'conv':
         act = conv(step, act as tf.Tensor4D, first);
         first = false;
-        renormalise();
         break;
       case 'pool':
         act = secondOrder ? maxPool2x2TwiceDifferentiable(act as tf.Tensor4D) : tf.maxPool(act as tf.Tensor4D, 2, 2, 'valid');
@@ -248,19 +252,96 @@ export function scoreForward(plan: NetworkPlan, net: ScoreNetwork, x: tf.Tensor2
         const input = forks.pop()!;
         const shortcut = step.projection ? conv(step.projection, input, false) : input;
         act = tf.relu(tf.add(act, shortcut));
-        renormalise();
         break;
       }
       case 'dense': {
         const z = tf.add(tf.matMul(act as tf.Tensor2D, net.kernels[step.layer] as tf.Tensor2D), offset(net.biases[step.layer]!));
         first = false;
         act = step.relu ? tf.relu(z) : z;
-        renormalise();
         break;
+      }
+    }
+    if (rescale && forks.length === 0 && (step.op === 'conv' || step.op === 'join' || step.op === 'dense')) {
+      const m = yield act;
+      if (m !== 1) {
+        act = tf.div(act, m);
+        scale *= m;
       }
     }
   }
   return act as tf.Tensor2D;
+}
+
+/**
+ * Logits [batch, classes] of the network, as plain differentiable tfjs ops: scores need gradients with respect to
+ * the kernels (and GraSP a gradient of a gradient), with no dropout. Every step of the plan, as the trainer's
+ * `forward` (src/main/engine/model.ts) runs it, with the trainer's own helpers where the order of derivatives
+ * allows: `convolve` (3x3 through the engine's conv3x3 whose gradient is forward convolutions; stride 2 as the
+ * stride-1 conv sampled by `subsample`; 1x1 as one matMul over pixels) and `batchNorm`. With `secondOrder`, 3x3
+ * convs are conv3x3TwiceDifferentiable and pools maxPool2x2TwiceDifferentiable; 1x1 convs, subsample, batch norm
+ * (mean, square, rsqrt, mul, add: tfjs computes each of their gradients from inputs, not saved outputs) and the
+ * global average are differentiable twice as they are. Reads nothing back: it runs inside tf.grads on every backend.
+ */
+export function scoreForward(plan: NetworkPlan, net: ScoreNetwork, x: tf.Tensor2D, options: ScoreForwardOptions = {}): tf.Tensor2D {
+  const { rescale, ...rest } = options;
+  const steps = forwardSteps(plan, net, x, { ...rest, rescale: rescale !== undefined });
+  let k = 0;
+  for (let r = steps.next(); ; ) {
+    if (r.done) {
+      if (rescale && k !== rescale.length) throw new Error(`scoreForward: ${rescale.length} divisors for ${k} renormalisation points`);
+      return r.value;
+    }
+    if (!rescale || k >= rescale.length) throw new Error(`scoreForward: more renormalisation points than the ${rescale?.length ?? 0} divisors given`);
+    r = steps.next(rescale[k++]!);
+  }
+}
+
+/**
+ * The divisors of ScoreForwardOptions.rescale for this network and input: a forward pass (no gradient) that reads
+ * each renormalised activation's mean back with an awaited data() (the WebGPU backend has no synchronous readback)
+ * and divides by it, 1 where the mean is 0 or not finite (nothing to renormalise). The pass that differentiates
+ * then runs the same ops with these constants, so its activations, and these means, are the same numbers.
+ */
+export async function rescaleDivisors(plan: NetworkPlan, net: ScoreNetwork, x: tf.Tensor2D): Promise<number[]> {
+  const divisors: number[] = [];
+  const steps = forwardSteps(plan, net, x, { rescale: true });
+  // Each piece between two renormalisation points runs in tf.tidy; what the generator holds across a yield is the
+  // activation it yielded (kept: tidy's result), disposed once the next piece has used it.
+  const advance = (d?: number): { done: boolean; act: tf.Tensor } => {
+    let done = false;
+    const act = tf.tidy(() => {
+      const r = d === undefined ? steps.next() : steps.next(d);
+      done = r.done === true;
+      return r.value;
+    });
+    return { done, act };
+  };
+  let held: tf.Tensor | null = null;
+  try {
+    for (let r = advance(); ; r = advance(divisors[divisors.length - 1])) {
+      if (held && held !== r.act) held.dispose();
+      held = r.act;
+      if (r.done) break;
+      const mean = tf.tidy(() => tf.mean(r.act));
+      const m = (await mean.data())[0]!;
+      mean.dispose();
+      divisors.push(m > 0 && Number.isFinite(m) ? m : 1);
+    }
+  } finally {
+    if (held && !held.isDisposed) held.dispose();
+  }
+  return divisors;
+}
+
+/** Reads tensors back with awaited data() (every backend, WebGPU included), as copies, and disposes them. */
+export async function readAll(tensors: readonly tf.Tensor[]): Promise<Float32Array[]> {
+  try {
+    const values = await Promise.all(tensors.map((t) => t.data()));
+    // A copy: the cpu backend hands out its own backing array.
+    return values.map((v) => (v as Float32Array).slice());
+  } finally {
+    tf.dispose(tensors as tf.Tensor[]);
+  }
 }
 
 /**
@@ -275,19 +356,6 @@ export function normTensors(layers: readonly LayerInfo[], weights: WeightSet, ma
     const c = n.length / 3;
     return { gamma: tf.tensor1d(n.subarray(0, c)), mean: tf.tensor1d(n.subarray(c, 2 * c)), variance: tf.tensor1d(n.subarray(2 * c)) };
   });
-}
-
-/**
- * tf.tidy for a computation that reads its result back to plain arrays. tf.tidy walks whatever its function returns
- * looking for tensors, key by key, typed arrays included: handing it VGG-19's 20M scores took 30 s. Here the
- * function returns nothing to tidy, and the arrays are carried out beside it.
- */
-export function tidyRead<T>(fn: () => T): T {
-  let out: T | undefined;
-  tf.tidy(() => {
-    out = fn();
-  });
-  return out as T;
 }
 
 /** A WeightSet's kernels as tensors shaped like the layers (dense [in, out], conv [3, 3, in, out]). */

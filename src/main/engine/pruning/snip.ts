@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { denseMask } from '../weights';
-import { biasTensors, keepCount, keepTopScores, kernelTensors, normTensors, scoreForward, tidyRead, type ScoreNetwork } from './common';
+import { biasTensors, constantOf, keepCount, keepTopScores, kernelTensors, normTensors, readAll, scoreForward, type ScoreNetwork } from './common';
 import type { BatchStats } from '../model';
 import type { AtInitContext, AtInitMethod, ScoreData } from './types';
 import type { NetworkPlan } from '../network';
@@ -18,10 +18,11 @@ const twiceDifferentiableExp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveF
 }) as (x: tf.Tensor) => tf.Tensor;
 
 /**
- * Mean softmax cross-entropy of the scoring sample, from logits (divided by `temperature`, GraSP's T). The network
- * is scored as it trains: batch norm normalises with the statistics of the scoring sample, one batch (pushed to
- * `batchStats`, kept; the caller disposes them: `withBatchStats`). GraSP's reference implementation scores in
- * training mode too (alecwangcq/GraSP at f17d87a, pruner/GraSP.py: `net = copy.deepcopy(net)  # .eval()`, eval left out);
+ * Mean softmax cross-entropy of the examples given, from logits (divided by `temperature`, GraSP's T). The network
+ * is scored as it trains: batch norm normalises with the statistics of these examples as one batch (SNIP: the whole
+ * scoring sample; GraSP: each chunk of it), pushed to `batchStats`, kept; the caller disposes them: `withBatchStats`.
+ * GraSP's reference implementation scores in training mode too (alecwangcq/GraSP at f17d87a, pruner/GraSP.py:
+ * `net = copy.deepcopy(net)  # .eval()`, eval left out);
  * Synaptic-Flow's prune loop puts the model in evaluation mode unless --prune-train-mode (prune.py), not followed here.
  */
 export function sampleLoss(plan: NetworkPlan, net: ScoreNetwork, data: ScoreData, batchStats: BatchStats[], temperature = 1, secondOrder = false): tf.Scalar {
@@ -32,8 +33,8 @@ export function sampleLoss(plan: NetworkPlan, net: ScoreNetwork, data: ScoreData
   let z = scoreForward(plan, net, x, { batchStats, secondOrder });
   if (temperature !== 1) z = tf.div(z, temperature);
   // log-softmax written out from exp, sum and log, so that GraSP can differentiate its gradient (tfjs has no second
-  // derivative of max); the per-example max that keeps exp finite is read back as a constant.
-  const shift = tf.tensor(tf.max(z, 1, true).dataSync(), [data.count, 1]);
+  // derivative of max); the per-example max that keeps exp finite is a constant of the tape (no readback).
+  const shift = constantOf([z], (t) => tf.max(t, 1, true));
   const zs = tf.sub(z, shift);
   const logp = tf.sub(zs, tf.log(tf.sum(twiceDifferentiableExp(zs), 1, true)));
   return tf.neg(tf.mean(tf.sum(tf.mul(y, logp), 1))) as tf.Scalar;
@@ -60,24 +61,25 @@ export function scoreNetwork(plan: NetworkPlan, weights: WeightSet): ScoreNetwor
  * ∂L/∂w_j · w_j. Per weight, |∂L/∂w ⊙ w|; the normalisation does not change the ranking and is left out. Only
  * kernels are scored: biases and batch norm's γ and β are never pruned.
  */
-export function snipScores(plan: NetworkPlan, weights: WeightSet, data: ScoreData): Float32Array[] {
-  return withBatchStats((stats) =>
-    tidyRead(() => {
+export async function snipScores(plan: NetworkPlan, weights: WeightSet, data: ScoreData): Promise<Float32Array[]> {
+  const scores = tf.tidy(() =>
+    withBatchStats((stats) => {
       const net = scoreNetwork(plan, weights);
       const ks = net.kernels as tf.Tensor[];
       const grads = tf.grads((...k: tf.Tensor[]) => sampleLoss(plan, { ...net, kernels: k }, data, stats))(ks);
-      return grads.map((g, i) => Float32Array.from(tf.abs(tf.mul(g, ks[i]!)).dataSync() as Float32Array));
+      return grads.map((g, i) => tf.abs(tf.mul(g, ks[i]!)));
     }),
   );
+  return readAll(scores);
 }
 
 export const snip: AtInitMethod = {
   name: 'snip',
   description: 'SNIP (Lee et al. 2019): keep the weights of highest |∂L/∂w ⊙ w| on a labelled sample, globally, in one shot',
   needsData: true,
-  mask(ctx: AtInitContext) {
+  async mask(ctx: AtInitContext) {
     if (!ctx.data) throw new Error('SNIP scores on labelled examples: none were given');
-    const scores = snipScores(ctx.plan, ctx.init, ctx.data);
+    const scores = await snipScores(ctx.plan, ctx.init, ctx.data);
     return keepTopScores(scores, denseMask(ctx.layers), ctx.pool, keepCount(ctx.layers, ctx.pool, ctx.density));
   },
 };
