@@ -45,6 +45,7 @@ export async function runAtInit(ctx: ImpContext): Promise<void> {
     // θ0 is the "rewind point" of every mask here: stored once, as IMP stores it, so tickets can be saved and exported.
     if (!resume.rewindWeights.has(trial)) sink.saveRewindWeights(trial, init0);
     let sample: ScoreData | null = null;
+    const memo = new Map<string, Promise<Float32Array[]>>();
     const runs: Promise<unknown>[] = [];
     for (let round = 0; round <= densities.length; round++) {
       if (stopped.aborted) break;
@@ -54,7 +55,7 @@ export async function runAtInit(ctx: ImpContext): Promise<void> {
         else {
           if (method.needsData) sample ??= scoreData(spec, data, trial);
           try {
-            mask = await method.mask({ spec, plan, layers, init: init0, density: densities[round - 1]!, pool, data: method.needsData ? sample : null, seed: deriveSeed(trialSeed, 'at-init', round), signal: stopped });
+            mask = await method.mask({ spec, plan, layers, init: init0, density: densities[round - 1]!, pool, data: method.needsData ? sample : null, seed: deriveSeed(trialSeed, 'at-init', round), signal: stopped, memo });
           } catch (err) {
             if (err instanceof AbortedError) throw err;
             stopAll();

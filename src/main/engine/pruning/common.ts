@@ -7,7 +7,7 @@ import { batchNorm, convolve, subsample, type BatchStats, type NormParams } from
 import type { NetworkPlan, Step } from '../network';
 import { trialSeed as seedOfTrial } from '../random';
 import type { Mask, WeightSet } from '../types';
-import type { ScoreData } from './types';
+import type { AtInitContext, ScoreData } from './types';
 
 /** The layers a pruning-at-init method prunes: those whose kind has a non-zero rate, as IMP's global strategy. */
 export function prunablePool(layers: readonly LayerInfo[], spec: Pick<ExperimentSpec, 'pruning'>): number[] {
@@ -410,4 +410,16 @@ export function scoreData(spec: ExperimentSpec, data: LoadedDataset, trial: numb
   const oneHot = new Float32Array(picked.length * data.numClasses);
   fillBatch(data, picked, pixels, oneHot, 'train', lut);
   return { pixels, oneHot, count: picked.length };
+}
+
+/** `compute()` once per trial and key when the context carries a memo; a failed scoring is not remembered. */
+export function memoScores(ctx: AtInitContext, key: string, compute: () => Promise<Float32Array[]>): Promise<Float32Array[]> {
+  if (!ctx.memo) return compute();
+  let p = ctx.memo.get(key);
+  if (!p) {
+    p = compute();
+    ctx.memo.set(key, p);
+    p.catch(() => ctx.memo?.delete(key));
+  }
+  return p;
 }

@@ -4,7 +4,7 @@ import { totalWeights, type NetworkPlan } from '../network';
 import { AbortedError } from '../trainer';
 import type { WeightSet } from '../types';
 import { denseMask } from '../weights';
-import { keepCount, keepTopScores, readAll } from './common';
+import { keepCount, keepTopScores, memoScores, readAll } from './common';
 import { sampleLoss, scoreNetwork, withBatchStats } from './snip';
 import type { AtInitContext, AtInitMethod, ScoreData } from './types';
 
@@ -154,7 +154,8 @@ export const grasp: AtInitMethod = {
     if (!ctx.data) throw new Error('GraSP scores on labelled examples: none were given');
     let scores: Float32Array[];
     try {
-      scores = await graspScores(ctx.plan, ctx.init, ctx.data, GRASP_TEMPERATURE, { signal: ctx.signal });
+      const data = ctx.data;
+      scores = await memoScores(ctx, 'grasp', () => graspScores(ctx.plan, ctx.init, data, GRASP_TEMPERATURE, { signal: ctx.signal }));
     } catch (err) {
       if (err instanceof AbortedError) throw err;
       const message = (err as Error).message;

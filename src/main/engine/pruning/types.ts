@@ -27,6 +27,11 @@ export interface AtInitContext {
   seed: number;
   /** Long (iterative) methods yield to the event loop between steps and stop when this aborts. */
   signal?: AbortSignal;
+  /**
+   * Per-trial memo of density-independent scores (SNIP's, GraSP's): one scoring serves every density of the
+   * trial (GraSP on VGG-19 takes minutes on wasm). See `memoScores`.
+   */
+  memo?: Map<string, Promise<Float32Array[]>>;
 }
 
 /** A method of pruning at initialisation: adding one is one file plus one line in index.ts. */
