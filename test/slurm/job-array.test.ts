@@ -144,8 +144,14 @@ describe.skipIf(skip !== null)('Slurm: a real job array on a local one-node clus
     expect(last.status).toBe('completed');
     expect(polls).toBeGreaterThan(2);
 
-    // Per-trial state from Slurm (scontrol; no accounting here), shown by `lth experiments show`.
-    const detail = json(lth(['experiments', 'show', id, '--json'], home, env));
+    // Per-trial state from Slurm (scontrol; no accounting here), shown by `lth experiments show`. A trial whose
+    // runs are all home is completed at once; Slurm itself may report its task RUNNING for a moment while it exits.
+    let detail = json(lth(['experiments', 'show', id, '--json'], home, env));
+    for (const settle = Date.now(); detail.slurm.trials.some((t: any) => t.slurmState !== 'COMPLETED') && Date.now() - settle < 60_000; ) {
+      expect(detail.slurm.trials.map((t: any) => t.state)).toEqual(['completed', 'completed']);
+      await sleep(500);
+      detail = json(lth(['experiments', 'show', id, '--json'], home, env));
+    }
     expect(detail.status).toBe('completed');
     expect(detail.backend).toBe('wasm');
     expect(detail.slurm.trials).toEqual([
