@@ -222,40 +222,34 @@ export function updateRunningStats(params: Params, stats: BatchStats[]): void {
   stats.length = 0;
 }
 
+type ConvStep = Extract<Step, { op: 'conv' }>;
+type DenseStep = Extract<Step, { op: 'dense' }>;
+
+/** What differs between the step interpreters (the trainer's forward, the scorers'): the layers themselves. */
+export interface StepOps {
+  conv(step: ConvStep, input: tf.Tensor4D, first: boolean): tf.Tensor4D;
+  pool(act: tf.Tensor4D): tf.Tensor4D;
+  dense(step: DenseStep, act: tf.Tensor, first: boolean): tf.Tensor;
+}
+
 /**
- * Logits [batch, classes] for a batch given as [batch, height * width * channels] (NHWC flattened). Pruned
- * kernel entries are exactly zero in the variables themselves (the optimizer never moves them), so no mask
- * multiply is needed here. `options` may be a bare dropout seed (null = evaluation).
+ * The plan's steps over a batch [batch, height * width * channels] (NHWC flattened): the shared part of every
+ * forward pass (input reshape, flatten, global average, residual fork and join), the layers from `ops`. After each
+ * step it yields the activation and whether a residual block is open; a caller may send back a replacement.
  */
-export function forward(plan: NetworkPlan, params: Params, x: tf.Tensor2D, options: ForwardOptions | number | null): tf.Tensor2D {
-  const { dropoutSeed, batchStats } = typeof options === 'object' && options !== null ? options : { dropoutSeed: options, batchStats: undefined };
+export function* walkSteps(plan: NetworkPlan, x: tf.Tensor2D, ops: StepOps): Generator<{ step: Step; act: tf.Tensor; inBlock: boolean }, tf.Tensor, tf.Tensor | undefined> {
   const [h, w, c] = plan.inputShape;
-  const first0 = plan.steps[0]?.op;
-  const isConv = first0 !== 'dense';
-  let act: tf.Tensor = isConv ? tf.reshape(x, [-1, h, w, c]) : x;
-  let featureMajor = false;
+  let act: tf.Tensor = plan.steps[0]?.op !== 'dense' ? tf.reshape(x, [-1, h, w, c]) : x;
   let first = true;
   const forks: tf.Tensor4D[] = [];
-  const conv = (step: Extract<Step, { op: 'conv' }>, input: tf.Tensor4D, isFirst: boolean): tf.Tensor4D => {
-    const z = convolve(step, input, params.kernels[step.layer]!, isFirst);
-    const norm = params.norms[step.layer];
-    const beta = params.biases[step.layer]!;
-    const [b, h, w] = z.shape;
-    const out = !norm
-      ? (tf.add(z, beta) as tf.Tensor4D)
-      : batchStats
-        ? batchNormTraining(z, norm.gamma, beta, (mean, variance) => batchStats.push({ layer: step.layer, mean, variance, count: b * h * w }))
-        : batchNorm(z, norm, beta, step.layer, undefined);
-    return step.relu ? tf.relu(out) : out;
-  };
   for (const step of plan.steps) {
     switch (step.op) {
       case 'conv':
-        act = conv(step, act as tf.Tensor4D, first);
+        act = ops.conv(step, act as tf.Tensor4D, first);
         first = false;
         break;
       case 'pool':
-        act = tf.maxPool(act as tf.Tensor4D, 2, 2, 'valid');
+        act = ops.pool(act as tf.Tensor4D);
         break;
       case 'flatten':
         act = tf.reshape(act, [act.shape[0]!, -1]);
@@ -268,23 +262,60 @@ export function forward(plan: NetworkPlan, params: Params, x: tf.Tensor2D, optio
         break;
       case 'join': {
         const input = forks.pop()!;
-        const shortcut = step.projection ? conv(step.projection, input, false) : input;
+        const shortcut = step.projection ? ops.conv(step.projection, input, false) : input;
         act = tf.relu(tf.add(act, shortcut));
         break;
       }
-      case 'dense': {
-        if (!featureMajor) {
-          act = tf.transpose(act);
-          featureMajor = true;
-        }
-        const bias = tf.reshape(params.biases[step.layer]!, [-1, 1]);
-        const z = tf.add(denseFeatureMajor(params.kernels[step.layer]!, act as tf.Tensor2D, !first), bias);
+      case 'dense':
+        act = ops.dense(step, act, first);
         first = false;
-        act = step.relu ? tf.relu(z) : z;
-        if (step.dropout > 0 && dropoutSeed !== null) act = tf.dropout(act, step.dropout, undefined, dropoutSeed + step.layer);
         break;
-      }
     }
+    act = (yield { step, act, inBlock: forks.length > 0 }) ?? act;
   }
+  return act;
+}
+
+/** Runs walkSteps to the end, replacing nothing. */
+export function runSteps(plan: NetworkPlan, x: tf.Tensor2D, ops: StepOps): tf.Tensor {
+  const walk = walkSteps(plan, x, ops);
+  for (let r = walk.next(); ; r = walk.next(undefined)) if (r.done) return r.value;
+}
+
+/**
+ * Logits [batch, classes] for a batch given as [batch, height * width * channels] (NHWC flattened). Pruned
+ * kernel entries are exactly zero in the variables themselves (the optimizer never moves them), so no mask
+ * multiply is needed here. `options` may be a bare dropout seed (null = evaluation).
+ */
+export function forward(plan: NetworkPlan, params: Params, x: tf.Tensor2D, options: ForwardOptions | number | null): tf.Tensor2D {
+  const { dropoutSeed, batchStats } = typeof options === 'object' && options !== null ? options : { dropoutSeed: options, batchStats: undefined };
+  let featureMajor = false;
+  const act = runSteps(plan, x, {
+    conv(step, input, first) {
+      const z = convolve(step, input, params.kernels[step.layer]!, first);
+      const norm = params.norms[step.layer];
+      const beta = params.biases[step.layer]!;
+      const [b, h, w] = z.shape;
+      const out = !norm
+        ? (tf.add(z, beta) as tf.Tensor4D)
+        : batchStats
+          ? batchNormTraining(z, norm.gamma, beta, (mean, variance) => batchStats.push({ layer: step.layer, mean, variance, count: b * h * w }))
+          : batchNorm(z, norm, beta, step.layer, undefined);
+      return step.relu ? tf.relu(out) : out;
+    },
+    pool: (act) => tf.maxPool(act, 2, 2, 'valid'),
+    dense(step, input, first) {
+      let act = input;
+      if (!featureMajor) {
+        act = tf.transpose(act);
+        featureMajor = true;
+      }
+      const bias = tf.reshape(params.biases[step.layer]!, [-1, 1]);
+      const z = tf.add(denseFeatureMajor(params.kernels[step.layer]!, act as tf.Tensor2D, !first), bias);
+      act = step.relu ? tf.relu(z) : z;
+      if (step.dropout > 0 && dropoutSeed !== null) act = tf.dropout(act, step.dropout, undefined, dropoutSeed + step.layer);
+      return act;
+    },
+  });
   return tf.transpose(act) as tf.Tensor2D;
 }

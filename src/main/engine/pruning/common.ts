@@ -3,7 +3,7 @@ import type { ExperimentSpec } from '../../../shared/spec';
 import type { LayerInfo } from '../../../shared/results';
 import type { LoadedDataset } from '../data/types';
 import { exampleOrder, fillBatch, splitNormalizationTable, normalizationTable, splitTrainValidation } from '../data/batches';
-import { batchNorm, convolve, subsample, type BatchStats, type NormParams } from '../model';
+import { batchNorm, convolve, subsample, walkSteps, type BatchStats, type NormParams } from '../model';
 import type { NetworkPlan, Step } from '../network';
 import { trialSeed as seedOfTrial } from '../random';
 import type { Mask, WeightSet } from '../types';
@@ -211,65 +211,40 @@ export interface ScoreForwardOptions {
  */
 function* forwardSteps(plan: NetworkPlan, net: ScoreNetwork, x: tf.Tensor2D, options: { batchStats?: BatchStats[] | undefined; secondOrder?: boolean | undefined; rescale?: boolean | undefined }): Generator<tf.Tensor, tf.Tensor2D, number> {
   const { batchStats, secondOrder = false, rescale = false } = options;
-  const [h, w, c] = plan.inputShape;
-  const isConv = plan.steps[0]?.op !== 'dense';
-  let act: tf.Tensor = isConv ? tf.reshape(x, [-1, h, w, c]) : x;
-  let first = true;
-  const forks: tf.Tensor4D[] = [];
   let scale = 1;
   const offset = (t: tf.Tensor): tf.Tensor => (scale === 1 ? t : tf.div(t, scale));
-  const conv = (step: Extract<Step, { op: 'conv' }>, input: tf.Tensor4D, isFirst: boolean): tf.Tensor4D => {
-    const k = net.kernels[step.layer]!;
-    const z = secondOrder && step.kernel === 3 ? conv3x3TwiceDifferentiable(input, k as tf.Tensor4D, step.stride) : convolve(step, input, k, isFirst);
-    const norm = net.norms[step.layer];
-    let out: tf.Tensor4D;
-    if (norm) {
-      // model.ts's batchNorm reads γ, mean and variance only: plain tensors stand in for the trainer's variables.
-      const state = { gamma: norm.gamma, mean: offset(norm.mean), variance: norm.variance } as unknown as NormParams;
-      out = batchNorm(z, state, offset(net.biases[step.layer]!), step.layer, batchStats);
-    } else out = tf.add(z, offset(net.biases[step.layer]!)) as tf.Tensor4D;
-    return step.relu ? tf.relu(out) : out;
-  };
-  for (const step of plan.steps) {
-    switch (step.op) {
-      case 'conv':
-        act = conv(step, act as tf.Tensor4D, first);
-        first = false;
-        break;
-      case 'pool':
-        act = secondOrder ? maxPool2x2TwiceDifferentiable(act as tf.Tensor4D) : tf.maxPool(act as tf.Tensor4D, 2, 2, 'valid');
-        break;
-      case 'flatten':
-        act = tf.reshape(act, [act.shape[0]!, -1]);
-        break;
-      case 'average':
-        act = tf.mean(act, [1, 2]);
-        break;
-      case 'fork':
-        forks.push(act as tf.Tensor4D);
-        break;
-      case 'join': {
-        const input = forks.pop()!;
-        const shortcut = step.projection ? conv(step.projection, input, false) : input;
-        act = tf.relu(tf.add(act, shortcut));
-        break;
-      }
-      case 'dense': {
-        const z = tf.add(tf.matMul(act as tf.Tensor2D, net.kernels[step.layer] as tf.Tensor2D), offset(net.biases[step.layer]!));
-        first = false;
-        act = step.relu ? tf.relu(z) : z;
-        break;
-      }
-    }
-    if (rescale && forks.length === 0 && (step.op === 'conv' || step.op === 'join' || step.op === 'dense')) {
+  const walk = walkSteps(plan, x, {
+    conv(step, input, first) {
+      const k = net.kernels[step.layer]!;
+      const z = secondOrder && step.kernel === 3 ? conv3x3TwiceDifferentiable(input, k as tf.Tensor4D, step.stride) : convolve(step, input, k, first);
+      const norm = net.norms[step.layer];
+      let out: tf.Tensor4D;
+      if (norm) {
+        // model.ts's batchNorm reads γ, mean and variance only: plain tensors stand in for the trainer's variables.
+        const state = { gamma: norm.gamma, mean: offset(norm.mean), variance: norm.variance } as unknown as NormParams;
+        out = batchNorm(z, state, offset(net.biases[step.layer]!), step.layer, batchStats);
+      } else out = tf.add(z, offset(net.biases[step.layer]!)) as tf.Tensor4D;
+      return step.relu ? tf.relu(out) : out;
+    },
+    pool: (act) => (secondOrder ? maxPool2x2TwiceDifferentiable(act) : tf.maxPool(act, 2, 2, 'valid')),
+    dense(step, act) {
+      const z = tf.add(tf.matMul(act as tf.Tensor2D, net.kernels[step.layer] as tf.Tensor2D), offset(net.biases[step.layer]!));
+      return step.relu ? tf.relu(z) : z;
+    },
+  });
+  for (let r = walk.next(); ; ) {
+    if (r.done) return r.value as tf.Tensor2D;
+    const { step, act, inBlock } = r.value;
+    let replaced: tf.Tensor | undefined;
+    if (rescale && !inBlock && (step.op === 'conv' || step.op === 'join' || step.op === 'dense')) {
       const m = yield act;
       if (m !== 1) {
-        act = tf.div(act, m);
+        replaced = tf.div(act, m);
         scale *= m;
       }
     }
+    r = walk.next(replaced);
   }
-  return act as tf.Tensor2D;
 }
 
 /**
