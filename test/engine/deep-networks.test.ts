@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/main/engine/backend';
-import { createParams, disposeParams, forward, updateRunningStats, type BatchStats } from '../../src/main/engine/model';
+import { updateRunningStats, type BatchStats } from '../../src/main/engine/batch-norm';
+import { createParams, disposeParams, forward } from '../../src/main/engine/model';
 import { gradientsOn, maxRelDiff, tinyResidual } from './deep-reference';
 import { planNetwork } from '../../src/main/engine/network';
 import { createOptimizer } from '../../src/main/engine/optimizer';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/main/engine/backend';
-import { BN_EPSILON, createParams, disposeParams, forward, type BatchStats, type Params } from '../../src/main/engine/model';
+import { BN_EPSILON, type BatchStats } from '../../src/main/engine/batch-norm';
+import { createParams, disposeParams, forward, type Params } from '../../src/main/engine/model';
 import { planNetwork, type NetworkPlan, type Step } from '../../src/main/engine/network';
 import { gaussian } from '../../src/main/engine/random';
 import { denseMask, initialWeights } from '../../src/main/engine/weights';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/main/engine/backend';
-import { conv3x3, denseFeatureMajor } from '../../src/main/engine/model';
+import { conv3x3, denseFeatureMajor } from '../../src/main/engine/ops';
 import { gaussian } from '../../src/main/engine/random';
 
 /** The hand-written gradients must equal tfjs's own autodiff (run on the cpu backend, which has every kernel). */

@@ -4,7 +4,7 @@ import { initBackend } from '../../src/main/engine/backend';
 import { runAtInit } from '../../src/main/engine/at-init';
 import { mulberry32 } from '../../src/main/engine/data/rng';
 import { inlineExecutor } from '../../src/main/engine/executor';
-import { BN_EPSILON } from '../../src/main/engine/model';
+import { BN_EPSILON } from '../../src/main/engine/batch-norm';
 import { planNetwork, type NetworkPlan } from '../../src/main/engine/network';
 import { AT_INIT_METHODS, keepCount, prunablePool, type ScoreData } from '../../src/main/engine/pruning';
 import { GRASP_CHUNK_BYTES, GRASP_TEMPERATURE, graspChunkSize, graspScores, hessianGradientProduct, sampleChunks } from '../../src/main/engine/pruning/grasp';

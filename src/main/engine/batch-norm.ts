@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { Params } from './model';
 
 /** PyTorch's BatchNorm2d defaults, so that runs compare with open_lth's. */
 export const BN_EPSILON = 1e-5;
@@ -36,3 +37,54 @@ export function batchNormTraining(z: tf.Tensor4D, gamma: tf.Tensor, beta: tf.Ten
   });
   return op(z, gamma, beta) as tf.Tensor4D;
 }
+
+/** A layer's batch norm on the backend: γ trains with the weights; the running statistics do not. */
+export interface NormParams {
+  gamma: tf.Variable;
+  mean: tf.Variable;
+  variance: tf.Variable;
+}
+
+
+/** Batch statistics of one training forward pass, per batch-norm layer: folded into the running averages after the step. */
+export interface BatchStats {
+  layer: number;
+  mean: tf.Tensor1D;
+  variance: tf.Tensor1D;
+  /** Values per channel (batch x height x width): the unbiased running variance scales by count / (count - 1). */
+  count: number;
+}
+
+/**
+ * Batch norm from composed ops: with `stats`, the batch's statistics (pushed there), else the running averages.
+ * Twice differentiable, which GraSP's scoring needs; training uses batchNormTraining's closed-form gradient.
+ */
+export function batchNorm(z: tf.Tensor4D, norm: NormParams, beta: tf.Tensor, layer: number, stats: BatchStats[] | undefined): tf.Tensor4D {
+  let mean: tf.Tensor;
+  let variance: tf.Tensor;
+  if (stats) {
+    mean = tf.mean(z, [0, 1, 2]);
+    variance = tf.mean(tf.square(tf.sub(z, mean)), [0, 1, 2]);
+    const [b, h, w] = z.shape;
+    stats.push({ layer, mean: tf.keep(mean) as tf.Tensor1D, variance: tf.keep(variance) as tf.Tensor1D, count: b * h * w });
+  } else {
+    mean = norm.mean;
+    variance = norm.variance;
+  }
+  const scale = tf.mul(tf.rsqrt(tf.add(variance, BN_EPSILON)), norm.gamma);
+  return tf.add(tf.mul(tf.sub(z, mean), scale), beta) as tf.Tensor4D;
+}
+
+/** running ← (1 − m)·running + m·batch, the variance unbiased (PyTorch's rule); disposes the batch statistics. */
+export function updateRunningStats(params: Params, stats: BatchStats[]): void {
+  tf.tidy(() => {
+    for (const s of stats) {
+      const n = params.norms[s.layer]!;
+      n.mean.assign(tf.add(tf.mul(n.mean, 1 - BN_MOMENTUM), tf.mul(s.mean, BN_MOMENTUM)));
+      n.variance.assign(tf.add(tf.mul(n.variance, 1 - BN_MOMENTUM), tf.mul(s.variance, (BN_MOMENTUM * s.count) / Math.max(1, s.count - 1))));
+    }
+  });
+  tf.dispose(stats.flatMap((s) => [s.mean, s.variance]));
+  stats.length = 0;
+}
+

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerInfo } from '../../shared/results';
-import { BN_EPSILON, BN_MOMENTUM, batchNormTraining } from './batch-norm';
-import type { NetworkPlan, Step } from './network';
+import { batchNorm, batchNormTraining, type BatchStats, type NormParams } from './batch-norm';
+import { convolve, denseFeatureMajor } from './ops';
+import { runSteps } from './steps';
+import type { NetworkPlan } from './network';
 import type { Mask, WeightSet } from './types';
 
 /**
@@ -18,14 +20,6 @@ export interface Params {
   /** Per layer, its batch norm (null without): γ trains with the weights; the running statistics do not. */
   norms: (NormParams | null)[];
 }
-
-export interface NormParams {
-  gamma: tf.Variable;
-  mean: tf.Variable;
-  variance: tf.Variable;
-}
-
-export { BN_EPSILON, BN_MOMENTUM } from './batch-norm';
 
 /** [rows, cols] row-major -> [cols, rows] row-major. */
 function transposed(a: ArrayLike<number>, rows: number, cols: number): Float32Array {
@@ -93,69 +87,6 @@ export function disposeParams(params: Params): void {
   tf.dispose([...params.kernels, ...params.biases, ...params.masks, ...params.norms.flatMap((n) => (n ? [n.gamma, n.mean, n.variance] : []))]);
 }
 
-/**
- * W^T @ a^T (feature-major dense layer) with a hand-written gradient built only from non-transposed matMuls:
- * wasm's fast matMul path takes no transposed operand and falls back to a naive loop 10x slower, which is
- * what autodiff's transposeA/transposeB products hit. Explicit transposes are cheap. The input gradient of
- * the first layer is skipped (nothing upstream needs it).
- */
-export function denseFeatureMajor(wT: tf.Tensor, aT: tf.Tensor2D, needInputGrad: boolean): tf.Tensor2D {
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [wi, ai, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
-    save([wi, ai]);
-    return {
-      value: tf.matMul(wi, ai) as tf.Tensor,
-      gradFunc: (dzT: tf.Tensor, saved: tf.Tensor[]) => {
-        const [ws, as] = saved as [tf.Tensor2D, tf.Tensor2D];
-        const dW = tf.matMul(dzT as tf.Tensor2D, tf.transpose(as));
-        const dA = needInputGrad ? tf.matMul(tf.transpose(ws), dzT as tf.Tensor2D) : tf.zerosLike(as);
-        return [dW, dA];
-      },
-    };
-  });
-  return op(wT, aT) as tf.Tensor2D;
-}
-
-/**
- * A 3x3 'same' convolution with its own gradient, built from kernels that are fast on every backend. tfjs's
- * wasm backend has no Conv2DBackpropFilter kernel (autodiff of conv2d cannot train there) and its
- * Conv2DBackpropInput is a naive loop (57% of a Conv-2 step; bench/FINDINGS.md). So:
- * - the input gradient is a forward conv2d of dy with the filter rotated 180 degrees and its in/out channels
- *   swapped (exact for stride 1, 'same', odd kernel), skipped for the first layer (nothing upstream needs it);
- * - the filter gradient is one forward conv2d too, with batch and channels swapped (2.5-3.5x faster on wasm
- *   than 9 shifted-input matMuls, whose slices and transposes copy the activations 18 times).
- */
-export function conv3x3(x: tf.Tensor4D, w: tf.Tensor4D, needInputGrad = true): tf.Tensor4D {
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [xi, wi, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
-    save([xi, wi]);
-    return {
-      value: tf.conv2d(xi, wi, 1, 'same'),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
-        const dx = needInputGrad ? tf.conv2d(dy as tf.Tensor4D, tf.transpose(tf.reverse(ws, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D, 1, 'same') : tf.zerosLike(xs);
-        // dW[ky, kx, ci, f] = sum over b, y, x of padded[b, y + ky, x + kx, ci] * dy[b, y, x, f]: a 'valid' conv2d with
-        // batch and channels swapped, the padded input [c, h+2, w+2, b] as the image and dy [h, w, b, f] as the filter.
-        const padded = tf.pad(xs, [[0, 0], [1, 1], [1, 1], [0, 0]]);
-        const image = tf.transpose(padded, [3, 1, 2, 0]) as tf.Tensor4D;
-        const filter = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D;
-        const dW = tf.transpose(tf.conv2d(image, filter, 1, 'valid'), [1, 2, 0, 3]); // [c, 3, 3, f] -> [3, 3, c, f]
-        return [dx, dW];
-      },
-    };
-  });
-  return op(x, w) as tf.Tensor4D;
-}
-
-/** Batch statistics of one training forward pass, per batch-norm layer: folded into the running averages after the step. */
-export interface BatchStats {
-  layer: number;
-  mean: tf.Tensor1D;
-  variance: tf.Tensor1D;
-  /** Values per channel (batch x height x width): the unbiased running variance scales by count / (count - 1). */
-  count: number;
-}
-
 export interface ForwardOptions {
   /** Seed of this step's dropout masks; null in evaluation. */
   dropoutSeed: number | null;
@@ -164,122 +95,6 @@ export interface ForwardOptions {
    * them after `updateRunningStats`). Absent: evaluation, normalising with the running averages.
    */
   batchStats?: BatchStats[];
-}
-
-/** Every other row and column, from the first: a stride-2 sample of a stride-1 map (PyTorch's alignment with padding 1). */
-export function subsample(x: tf.Tensor4D): tf.Tensor4D {
-  const [b, h, w, c] = x.shape;
-  // [b, h, w, c] -> [b·h/2, 2, w/2, 2c]: row parity on axis 1, column parity in the channel axis; keep both even.
-  const pairs = tf.reshape(x, [b * (h / 2), 2, w / 2, 2 * c]);
-  return tf.reshape(tf.slice(pairs, [0, 0, 0, 0], [-1, 1, -1, c]), [b, h / 2, w / 2, c]);
-}
-
-/**
- * A 1x1 convolution as one matMul over pixels. A stride-2 3x3 convolution is the stride-1 one sampled (4x the
- * arithmetic of that layer, two layers of a ResNet): it keeps conv3x3's gradients, which run on every backend.
- */
-export function convolve(step: Extract<Step, { op: 'conv' }>, x: tf.Tensor4D, w: tf.Tensor, first: boolean): tf.Tensor4D {
-  if (step.kernel === 1) {
-    const input = step.stride === 2 ? subsample(x) : x;
-    const [b, h, wd, c] = input.shape;
-    const z = tf.matMul(tf.reshape(input, [b * h * wd, c]), tf.reshape(w, [c, step.filters]));
-    return tf.reshape(z, [b, h, wd, step.filters]);
-  }
-  const z = conv3x3(x, w as tf.Tensor4D, !first);
-  return step.stride === 2 ? subsample(z) : z;
-}
-
-/**
- * Batch norm from composed ops: with `stats`, the batch's statistics (pushed there), else the running averages.
- * Twice differentiable, which GraSP's scoring needs; training uses batchNormTraining's closed-form gradient.
- */
-export function batchNorm(z: tf.Tensor4D, norm: NormParams, beta: tf.Tensor, layer: number, stats: BatchStats[] | undefined): tf.Tensor4D {
-  let mean: tf.Tensor;
-  let variance: tf.Tensor;
-  if (stats) {
-    mean = tf.mean(z, [0, 1, 2]);
-    variance = tf.mean(tf.square(tf.sub(z, mean)), [0, 1, 2]);
-    const [b, h, w] = z.shape;
-    stats.push({ layer, mean: tf.keep(mean) as tf.Tensor1D, variance: tf.keep(variance) as tf.Tensor1D, count: b * h * w });
-  } else {
-    mean = norm.mean;
-    variance = norm.variance;
-  }
-  const scale = tf.mul(tf.rsqrt(tf.add(variance, BN_EPSILON)), norm.gamma);
-  return tf.add(tf.mul(tf.sub(z, mean), scale), beta) as tf.Tensor4D;
-}
-
-/** running ← (1 − m)·running + m·batch, the variance unbiased (PyTorch's rule); disposes the batch statistics. */
-export function updateRunningStats(params: Params, stats: BatchStats[]): void {
-  tf.tidy(() => {
-    for (const s of stats) {
-      const n = params.norms[s.layer]!;
-      n.mean.assign(tf.add(tf.mul(n.mean, 1 - BN_MOMENTUM), tf.mul(s.mean, BN_MOMENTUM)));
-      n.variance.assign(tf.add(tf.mul(n.variance, 1 - BN_MOMENTUM), tf.mul(s.variance, (BN_MOMENTUM * s.count) / Math.max(1, s.count - 1))));
-    }
-  });
-  tf.dispose(stats.flatMap((s) => [s.mean, s.variance]));
-  stats.length = 0;
-}
-
-type ConvStep = Extract<Step, { op: 'conv' }>;
-type DenseStep = Extract<Step, { op: 'dense' }>;
-
-/** What differs between the step interpreters (the trainer's forward, the scorers'): the layers themselves. */
-export interface StepOps {
-  conv(step: ConvStep, input: tf.Tensor4D, first: boolean): tf.Tensor4D;
-  pool(act: tf.Tensor4D): tf.Tensor4D;
-  dense(step: DenseStep, act: tf.Tensor, first: boolean): tf.Tensor;
-}
-
-/**
- * The plan's steps over a batch [batch, height * width * channels] (NHWC flattened): the shared part of every
- * forward pass (input reshape, flatten, global average, residual fork and join), the layers from `ops`. After each
- * step it yields the activation and whether a residual block is open; a caller may send back a replacement.
- */
-export function* walkSteps(plan: NetworkPlan, x: tf.Tensor2D, ops: StepOps): Generator<{ step: Step; act: tf.Tensor; inBlock: boolean }, tf.Tensor, tf.Tensor | undefined> {
-  const [h, w, c] = plan.inputShape;
-  let act: tf.Tensor = plan.steps[0]?.op !== 'dense' ? tf.reshape(x, [-1, h, w, c]) : x;
-  let first = true;
-  const forks: tf.Tensor4D[] = [];
-  for (const step of plan.steps) {
-    switch (step.op) {
-      case 'conv':
-        act = ops.conv(step, act as tf.Tensor4D, first);
-        first = false;
-        break;
-      case 'pool':
-        act = ops.pool(act as tf.Tensor4D);
-        break;
-      case 'flatten':
-        act = tf.reshape(act, [act.shape[0]!, -1]);
-        break;
-      case 'average':
-        act = tf.mean(act, [1, 2]);
-        break;
-      case 'fork':
-        forks.push(act as tf.Tensor4D);
-        break;
-      case 'join': {
-        const input = forks.pop()!;
-        const shortcut = step.projection ? ops.conv(step.projection, input, false) : input;
-        act = tf.relu(tf.add(act, shortcut));
-        break;
-      }
-      case 'dense':
-        act = ops.dense(step, act, first);
-        first = false;
-        break;
-    }
-    act = (yield { step, act, inBlock: forks.length > 0 }) ?? act;
-  }
-  return act;
-}
-
-/** Runs walkSteps to the end, replacing nothing. */
-export function runSteps(plan: NetworkPlan, x: tf.Tensor2D, ops: StepOps): tf.Tensor {
-  const walk = walkSteps(plan, x, ops);
-  for (let r = walk.next(); ; r = walk.next(undefined)) if (r.done) return r.value;
 }
 
 /**

@@ -126,7 +126,7 @@ function mm(a: tf.Tensor3D, b: tf.Tensor3D, mode: MatMulMode): tf.Tensor3D {
 }
 
 /**
- * Z = K @ A per run ([R, out, in] @ [R, in, batch]), with the gradient of model.ts's denseFeatureMajor per run:
+ * Z = K @ A per run ([R, out, in] @ [R, in, batch]), with the gradient of ops.ts's denseFeatureMajor per run:
  * dK = dZ @ A^T, dA = K^T @ dZ (skipped for the first layer), explicit transposes and non-transposed products.
  */
 export function packedDense(k: tf.Tensor3D, a: tf.Tensor3D, needInputGrad: boolean, mode: MatMulMode): tf.Tensor3D {

@@ -3,7 +3,9 @@ import type { ExperimentSpec } from '../../../shared/spec';
 import type { LayerInfo } from '../../../shared/results';
 import type { LoadedDataset } from '../data/types';
 import { exampleOrder, fillBatch, splitNormalizationTable, normalizationTable, splitTrainValidation } from '../data/batches';
-import { batchNorm, convolve, subsample, walkSteps, type BatchStats, type NormParams } from '../model';
+import { batchNorm, type BatchStats, type NormParams } from '../batch-norm';
+import { convolve, subsample } from '../ops';
+import { walkSteps } from '../steps';
 import type { NetworkPlan, Step } from '../network';
 import { trialSeed as seedOfTrial } from '../random';
 import type { Mask, WeightSet } from '../types';
@@ -79,7 +81,7 @@ function convFull(dy: tf.Tensor4D, f: tf.Tensor4D): tf.Tensor4D {
  * A stride-1 'valid' convolution whose gradients are again convValid and filterGradient calls, whose gradients are
  * the same two ops: it can be differentiated any number of times on every backend with forward Conv2D kernels of
  * small filters only (GraSP's gradient of a gradient). tfjs has no gradient of Conv2DBackpropFilter on any backend,
- * and tfjs-wasm no Conv2DBackpropFilter kernel at all. The gradients are the engine's conv3x3's (model.ts): the input
+ * and tfjs-wasm no Conv2DBackpropFilter kernel at all. The gradients are the engine's conv3x3's (ops.ts): the input
  * gradient is the full correlation of dy with the rotated filter, the filter gradient a valid convolution with batch
  * and channels swapped. The tape keeps each convolution's input and filter only, as training's does (an im2col
  * formulation kept nine shifted copies of every activation through both passes and ran tfjs-wasm out of memory on
@@ -220,7 +222,7 @@ function* forwardSteps(plan: NetworkPlan, net: ScoreNetwork, x: tf.Tensor2D, opt
       const norm = net.norms[step.layer];
       let out: tf.Tensor4D;
       if (norm) {
-        // model.ts's batchNorm reads γ, mean and variance only: plain tensors stand in for the trainer's variables.
+        // batch-norm.ts's batchNorm reads γ, mean and variance only: plain tensors stand in for the trainer's variables.
         const state = { gamma: norm.gamma, mean: offset(norm.mean), variance: norm.variance } as unknown as NormParams;
         out = batchNorm(z, state, offset(net.biases[step.layer]!), step.layer, batchStats);
       } else out = tf.add(z, offset(net.biases[step.layer]!)) as tf.Tensor4D;

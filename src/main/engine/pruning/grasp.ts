@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { BatchStats } from '../model';
+import type { BatchStats } from '../batch-norm';
 import { totalWeights, type NetworkPlan } from '../network';
 import { AbortedError } from '../trainer';
 import type { WeightSet } from '../types';

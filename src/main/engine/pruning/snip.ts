@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { denseMask } from '../weights';
 import { biasTensors, constantOf, keepCount, keepTopScores, kernelTensors, memoScores, normTensors, readAll, scoreForward, type ScoreNetwork } from './common';
-import type { BatchStats } from '../model';
+import type { BatchStats } from '../batch-norm';
 import type { AtInitContext, AtInitMethod, ScoreData } from './types';
 import type { NetworkPlan } from '../network';
 import type { WeightSet } from '../types';
