@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -159,6 +159,16 @@ describe.skipIf(skip !== null)('Slurm: a real job array on a local one-node clus
       expect.objectContaining({ trial: 1, state: 'completed', slurmState: 'COMPLETED', jobId: `${sub.jobId}_1`, runsSynced: 3, runsPlanned: 3 }),
     ]);
     expect(lth(['experiments', 'show', id], home, env).stdout).toMatch(new RegExp(`trial  1  completed +${sub.jobId}_1 +3/3 runs home`));
+    // A completed experiment whose last look at Slurm caught a task still exiting asks again when shown, rather than
+    // showing RUNNING for good (CI run 18 failed on exactly that).
+    const recordFile = join(home, 'slurm', `${id}.json`);
+    const rec = JSON.parse(readFileSync(recordFile, 'utf8'));
+    rec.states['1'] = { ...rec.states['1'], state: 'running', slurmState: 'RUNNING', detail: null };
+    rec.checkedAt = new Date(Date.now() - 60_000).toISOString();
+    writeFileSync(recordFile, JSON.stringify(rec));
+    expect(json(lth(['experiments', 'show', id, '--json'], home, env)).slurm.trials[1]).toEqual(
+      expect.objectContaining({ state: 'completed', slurmState: 'COMPLETED' }),
+    );
 
     // Merging twice changes nothing.
     const before = storeDump(home, id);

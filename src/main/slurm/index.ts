@@ -21,6 +21,8 @@ export { SyncRefusedError } from './sync';
 export { isOnSlurm, readRecord } from './record';
 
 const ACTIVE: readonly SlurmTaskState[] = ['submitted', 'pending', 'running'];
+/** When this process last asked Slurm about an experiment, per id (throttles asking, answered or not). */
+const lastAsked = new Map<string, number>();
 
 /**
  * How the nodes start this same lth: this node binary and the script this process was started with (bin/lth.js),
@@ -269,8 +271,14 @@ export function cancelOnSlurm(store: Store, id: string): void {
 export function slurmInfo(store: Store, id: string, live = false): SlurmExperimentInfo | null {
   if (!isOnSlurm(store, id)) return null;
   let rec = need(store, id);
-  // At most every few seconds: a window asks for the detail often, and a controller that does not answer costs a timeout.
-  if (live && (!rec.checkedAt || Date.now() - Date.parse(rec.checkedAt) > 5000)) {
+  // A finished experiment still asks while Slurm last showed a task waiting or running (it may have been exiting
+  // when the last run came home); otherwise "RUNNING" would stay on show for good.
+  const unsettled = Object.values(rec.states).some((s) => s && ACTIVE.includes(s.state));
+  // At most every few seconds, answered or not: a window asks for the detail often, and a controller that does not
+  // answer costs a timeout.
+  const now = Date.now();
+  if ((live || unsettled) && now - (lastAsked.get(id) ?? 0) > 5000 && (!rec.checkedAt || now - Date.parse(rec.checkedAt) > 5000)) {
+    lastAsked.set(id, now);
     try {
       rec = refreshStates(store, id);
     } catch {
