@@ -50,7 +50,25 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** What a shell reports for a command killed by SIGPIPE (128 + 13). */
+export const EXIT_CLOSED_PIPE = 141;
+
+/**
+ * `lth experiments list --json | head` closes the pipe before lth has written everything: stop quietly, as a
+ * Unix tool killed by SIGPIPE does, instead of Node's unhandled 'error' stack trace. Progress goes to stderr and
+ * results to stdout only once a run has finished, so nothing that still trains is cut short by this.
+ */
+function quietOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(EXIT_CLOSED_PIPE);
+      throw err;
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
+  quietOnClosedPipe();
   try {
     await buildProgram().parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
