@@ -2,12 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { EvalPoint, RunResult } from '../../shared/results';
 import type { LoadedDataset } from './data/types';
 import { augmentBatch } from './data/augment';
-import { exampleOrder, fillBatch, normalizationTable, splitNormalizationTable, splitTrainValidation } from './data/batches';
+import { exampleOrder, fillBatch } from './data/batches';
+import { trialData } from './trial-data';
 import { updateRunningStats, type BatchStats } from './batch-norm';
 import { createParams, disposeParams, forward, gammas, readWeights, type Params } from './model';
 import { planNetwork, type NetworkPlan } from './network';
 import { createOptimizer } from './optimizer';
-import { deriveSeed, trialSeed as seedOfTrial } from './random';
+import { deriveSeed } from './random';
 import type { Checkpoint, TrainJob, TrainOutcome, TrainProgress, WeightSet } from './types';
 import { applyMask, density } from './weights';
 import { finalLearningRate, learningRateAt } from '../../shared/schedule';
@@ -122,9 +123,7 @@ export async function evaluateWeights(
   on: 'validation' | 'test',
 ): Promise<Evaluation> {
   const plan = planNetwork(spec.network, data.shape, data.numClasses);
-  const seed = seedOfTrial(spec, trial);
-  const split = splitTrainValidation(data.trainLabels.length, spec.training.validationSize, seed);
-  const lut = (spec.engineVersion ?? 1) >= 2 ? splitNormalizationTable(data, split.trainIdx, `${seed}:${spec.training.validationSize}`) : normalizationTable(data);
+  const { split, lut } = trialData(spec, trial, data);
   const params = createParams(plan, applyMask(weights, mask), mask);
   try {
     return on === 'validation'
@@ -139,11 +138,7 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
   if (hooks.signal?.aborted) throw new AbortedError();
   const t = job.spec.training;
   const plan = planNetwork(job.spec.network, data.shape, data.numClasses);
-  const trialSeed = seedOfTrial(job.spec, job.trial);
-  const split = splitTrainValidation(data.trainLabels.length, t.validationSize, trialSeed);
-  // Engine version 1 normalised with statistics over every training image, the validation split included.
-  const lut =
-    (job.spec.engineVersion ?? 1) >= 2 ? splitNormalizationTable(data, split.trainIdx, `${trialSeed}:${t.validationSize}`) : normalizationTable(data);
+  const { seed: trialSeed, split, lut } = trialData(job.spec, job.trial, data);
   const testIdx = Uint32Array.from({ length: data.testLabels.length }, (_, i) => i);
   // The instability analysis trains copies that differ only in SGD noise: their own data order and dropout.
   const noiseSeed = job.orderSeed ?? trialSeed;

@@ -2,10 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { EvalPoint } from '../../../shared/results';
 import { finalLearningRate, learningRateAt } from '../../../shared/schedule';
 import { augmentBatch } from '../data/augment';
-import { exampleOrder, fillBatch, normalizationTable, splitNormalizationTable, splitTrainValidation, type BatchOrder } from '../data/batches';
+import { exampleOrder, fillBatch, type BatchOrder } from '../data/batches';
 import type { LoadedDataset } from '../data/types';
 import { planNetwork, type NetworkPlan } from '../network';
-import { deriveSeed, trialSeed as seedOfTrial } from '../random';
+import { deriveSeed } from '../random';
+import { trialData } from '../trial-data';
 import { AbortedError, EVAL_CHUNK, YIELD_MS, runResultOf, type TrainHooks } from '../trainer';
 import type { Checkpoint, TrainJob, TrainOutcome, WeightSet } from '../types';
 import { applyMask } from '../weights';
@@ -82,10 +83,7 @@ export async function trainPacked(members: PackMember[], data: LoadedDataset, op
         if (m.hooks.signal?.aborted) throw new AbortedError();
         const { job, hooks } = m;
         const t = job.spec.training;
-        const trialSeed = seedOfTrial(job.spec, job.trial);
-        const split = splitTrainValidation(data.trainLabels.length, t.validationSize, trialSeed);
-        const v2 = (job.spec.engineVersion ?? 1) >= 2;
-        const lut = v2 ? splitNormalizationTable(data, split.trainIdx, `${trialSeed}:${t.validationSize}`) : normalizationTable(data);
+        const { seed: trialSeed, split, lut } = trialData(job.spec, job.trial, data);
         const noiseSeed = orderSeedOf(job) ?? trialSeed;
         const stale = hooks.restore && job.captureAt !== null && hooks.restore.iteration > job.captureAt && !hooks.restore.captured;
         const restore = stale ? undefined : hooks.restore;
@@ -101,7 +99,7 @@ export async function trainPacked(members: PackMember[], data: LoadedDataset, op
           noiseSeed,
           valIdx: split.valIdx,
           lut,
-          valKey: `${trialSeed}:${t.validationSize}:${v2 ? 2 : 1}`,
+          valKey: `${trialSeed}:${t.validationSize}:${(job.spec.engineVersion ?? 1) >= 2 ? 2 : 1}`,
           orderKey: `${trialSeed}:${t.validationSize}:${noiseSeed}`,
           order: exampleOrder(split.trainIdx, noiseSeed, batchSize),
           finalLr: finalLearningRate(t),

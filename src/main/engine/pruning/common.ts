@@ -2,12 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ExperimentSpec } from '../../../shared/spec';
 import type { LayerInfo } from '../../../shared/results';
 import type { LoadedDataset } from '../data/types';
-import { exampleOrder, fillBatch, splitNormalizationTable, normalizationTable, splitTrainValidation } from '../data/batches';
+import { exampleOrder, fillBatch } from '../data/batches';
+import { trialData } from '../trial-data';
 import { batchNorm, type BatchStats, type NormParams } from '../batch-norm';
 import { convolve, subsample } from '../ops';
 import { walkSteps } from '../steps';
-import type { NetworkPlan, Step } from '../network';
-import { trialSeed as seedOfTrial } from '../random';
+import type { NetworkPlan } from '../network';
 import type { Mask, WeightSet } from '../types';
 import type { AtInitContext, ScoreData } from './types';
 
@@ -363,9 +363,7 @@ export const SCORE_EXAMPLES_PER_CLASS = 10;
  */
 export function scoreData(spec: ExperimentSpec, data: LoadedDataset, trial: number, perClass = SCORE_EXAMPLES_PER_CLASS): ScoreData {
   const t = spec.training;
-  const seed = seedOfTrial(spec, trial);
-  const split = splitTrainValidation(data.trainLabels.length, t.validationSize, seed);
-  const lut = (spec.engineVersion ?? 1) >= 2 ? splitNormalizationTable(data, split.trainIdx, `${seed}:${t.validationSize}`) : normalizationTable(data);
+  const { seed, split, lut } = trialData(spec, trial, data);
   const order = exampleOrder(split.trainIdx, seed, t.batchSize);
   const counts = new Array<number>(data.numClasses).fill(0);
   const present = new Set<number>();
