@@ -13,5 +13,7 @@ export default defineConfig({
     // Training tests saturate a core each; two files at once keep a 2-core machine honest.
     maxWorkers: 2,
     pool: 'forks',
+    // expect.poll waits 1 s by default: too short for a server round-trip and a Chromium render under load.
+    expect: { poll: { timeout: 15_000 } },
   },
 });

@@ -21,12 +21,13 @@ export interface LthResult {
 }
 
 /** Runs the real `lth` binary, as a user would, with its own data directory. */
-export function lth(args: string[], home: string, env: Record<string, string> = {}): LthResult {
+/** `timeoutMs`: when the call is killed (default 5 minutes; a slow backend's run under CI load may need more). */
+export function lth(args: string[], home: string, env: Record<string, string> = {}, timeoutMs = 300_000): LthResult {
   checkBuilt();
   const r = spawnSync(process.execPath, [CLI, ...args], {
     env: { ...process.env, LTH_HOME: home, LTH_DB: '', ...env },
     encoding: 'utf8',
-    timeout: 300_000,
+    timeout: timeoutMs,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -161,7 +161,8 @@ describe('fillBatch', () => {
     for (let i = 0; i < 2000; i++) fillBatch(ds, idx, out, labels);
     const perBatch = (performance.now() - t0) / 2000;
     console.log(`fillBatch 60x784: ${(perBatch * 1000).toFixed(1)} µs per batch`);
-    expect(perBatch).toBeLessThan(1);
+    // About 0.2 ms on CI; the bound catches an accidental per-pixel allocation or a quadratic copy, not load.
+    expect(perBatch).toBeLessThan(5);
     // Example idx[1] = 17 starts at pixel 17*784; pixel j of it holds (17*784 + j) % 256.
     expect(out[784 + 5]).toBeCloseTo(((17 * 784 + 5) % 256 / 255 - 0.13) / 0.31, 5);
     expect(labels[1]).toBe(7);

