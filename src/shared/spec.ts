@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BATCH_NORM_STATS } from './analyses/stability';
 
 /**
  * The experiment spec: everything needed to re-run an experiment bit for bit on the same backend.
@@ -149,6 +150,8 @@ export const StabilitySpecSchema = z.object({
   /** Stable when the mean error barrier is below this (the paper's 2%). */
   threshold: z.number().gt(0).lt(1).default(0.02),
   sourceExperimentId: z.string().min(1).max(64).optional(),
+  /** Batch norm's running statistics along the path (absent: interpolated like the weights). Batch-norm networks only. */
+  batchNormStats: z.enum(BATCH_NORM_STATS).optional(),
 });
 export type StabilitySpec = z.infer<typeof StabilitySpecSchema>;
 
@@ -210,6 +213,9 @@ export const ExperimentSpecSchema = z
     });
     if (spec.stability && new Set(spec.stability.rewindPoints).size !== spec.stability.rewindPoints.length) {
       ctx.addIssue({ code: 'custom', path: ['stability', 'rewindPoints'], message: 'each rewind point may be listed once' });
+    }
+    if (spec.stability?.batchNormStats === 'reestimate' && spec.network.batchNorm !== true) {
+      ctx.addIssue({ code: 'custom', path: ['stability', 'batchNormStats'], message: 'the network has no batch norm: there are no running statistics to re-estimate' });
     }
     if (spec.stability?.sourceExperimentId && spec.sourceTicketId) {
       ctx.addIssue({ code: 'custom', path: ['stability', 'sourceExperimentId'], message: 'start from a ticket or from an experiment, not both' });

@@ -87,4 +87,27 @@ describe('deep networks through the CLI', () => {
     }
     expect(json(lth(['experiments', 'list', '--json'], home))).toEqual([]);
   });
+
+  it('an instability analysis of a batch-norm network re-estimates the statistics along the path with --bn-stats reestimate; LeNet refuses it', () => {
+    const home = freshHome();
+    const dir = mkdtempSync(join(tmpdir(), 'lth-cifar-'));
+    writeColourCifar(dir, 40);
+    const dataset = json(lth(['datasets', 'import', 'cifar10', dir, '--json'], home));
+    const preset = json(lth(['presets', '--json'], home)).find((p: any) => p.id === 'resnet20-cifar10');
+    const specFile = join(dir, 'resnet-small.json');
+    writeFileSync(specFile, JSON.stringify({ ...preset.spec, dataset: dataset.id, network: { ...preset.spec.network, preset: undefined, residual: { widths: [4, 8], blocks: 1 } }, training: { ...preset.spec.training, schedule: { warmupIterations: 5, milestones: [], gamma: 0.1 } } }));
+    const args = ['analyze', 'stability', '--spec', specFile, '--iterations', '20', '--batch-size', '16', '--validation-size', '40', '--eval-interval', '20', '--trials', '1', '--alphas', '2', '--backend', 'wasm'];
+    const out = json(lth([...args, '--bn-stats', 'reestimate', '--json'], home));
+    expect(out.status).toBe('completed');
+    expect(out.stability.points[0].testError).toHaveLength(3);
+    const shown = lth(['experiments', 'show', out.experimentId], home).stdout;
+    expect(shown).toMatch(/Batch-norm statistics re-estimated for each network on the path from 4,096 training examples/);
+    expect(json(lth(['experiments', 'show', out.experimentId, '--json'], home)).spec.stability.batchNormStats).toBe('reestimate');
+
+    const refused = lth(['analyze', 'stability', '--preset', 'lenet300-mnist', '--bn-stats', 'reestimate', '--iterations', '10'], home);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/--bn-stats: the network has no batch norm/);
+    expect(lth(['analyze', 'stability', '--spec', specFile, '--bn-stats', 'reset'], home).stderr).toMatch(/--bn-stats.*'reset'.*interpolate, reestimate/);
+    expect(json(lth(['experiments', 'list', '--json'], home))).toHaveLength(1);
+  });
 });

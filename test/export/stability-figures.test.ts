@@ -77,6 +77,24 @@ describe('instability figures', () => {
     expect(tex).toMatch(/k = 100 & 100 & 100\.0 & 2 &/);
     const md = readFileSync(join(out, 'stability-barrier.md'), 'utf8');
     expect(md.split('\n')[0]).toBe('| Starting point | k | Weights remaining (%) | Trials | Barrier (%) | Min–max (%) | Stable |');
+    // Without batch norm the caption says nothing of its statistics.
+    expect(tex).not.toMatch(/Batch-norm/);
+  });
+
+  it("a batch-norm network's LaTeX caption says how the statistics on the path were taken", async () => {
+    const base = stabilityExperiment(false);
+    const bn = (stats?: 'reestimate'): ExperimentDetail => ({
+      ...base,
+      spec: { ...base.spec, network: { ...base.spec.network, batchNorm: true }, stability: { rewindPoints: [0, 100, 500], interpolationPoints: 2, threshold: 0.02, ...(stats ? { batchNormStats: stats } : {}) } },
+    });
+    const caption = async (ds: ExperimentDetail[]) => {
+      const out = mkdtempSync(join(tmpdir(), 'lth-stab-'));
+      await exportFigures(ds, { figure: 'stability-barrier', formats: ['tex'], widthInches: 3.5, outDir: out });
+      return /\\caption\{(.*)\}$/m.exec(readFileSync(join(out, 'stability-barrier.tex'), 'utf8'))![1]!;
+    };
+    expect(await caption([bn('reestimate')])).toMatch(/Batch-norm statistics re-estimated for each network on the path from 4,096 training examples\.$/);
+    expect(await caption([bn()])).toMatch(/Batch-norm statistics interpolated like the weights\.$/);
+    expect(await caption([bn(), { ...bn('reestimate'), id: 'e_other', name: 'other' }])).toMatch(/differ between the experiments/);
   });
 });
 

@@ -26,6 +26,19 @@ describe('the wizard\'s analysis fields (issue 12)', () => {
     expect(s.earlyBird).toBeUndefined();
   });
 
+  it('batch-norm statistics on the path: re-estimation reaches the spec of a batch-norm network, and is dropped for one without', () => {
+    const resnet = PRESETS.find((p) => p.id === 'resnet20-cifar10')!;
+    const f = formFromPreset(resnet);
+    expect(f.analysis.bnStats).toBe('interpolate');
+    f.analysis = { ...f.analysis, kind: 'stability', bnStats: 'reestimate' };
+    expect(parseSpec({ ...specFromForm(f, resnet).spec, dataset: 'cifar10' }).stability?.batchNormStats).toBe('reestimate');
+    // Batch norm switched off after choosing: the choice no longer applies, and the spec stays valid.
+    f.network = { ...f.network, batchNorm: false };
+    const { spec } = specFromForm(f, resnet);
+    expect(spec.stability).not.toHaveProperty('batchNormStats');
+    expect(validate(spec)).toEqual({});
+  });
+
   it('retraining mode, schedule and early bird reach the spec; bad text and out-of-range values name their field', () => {
     const f = formFromPreset(preset);
     f.analysis = { ...f.analysis, retrain: 'lr-rewind', warmupIterations: 100, milestonesText: '20000, 40000', earlyBird: 'track', ebEpsilon: 0.05 };

@@ -204,6 +204,25 @@ describe('the wizard window with deep networks', () => {
     expect(w.find('input[name="augment"]').exists()).toBe(false);
   });
 
+  it('an instability analysis offers batch-norm statistics for a batch-norm network only, with the reason', async () => {
+    const w = await mountWizard();
+    await w.find('button[data-step="pruning"]').trigger('click');
+    await w.find('select[name="kind"]').setValue('stability');
+    // LeNet: no batch norm, no choice.
+    expect(w.find('select[name="bnStats"]').exists()).toBe(false);
+    const r = await mountWizard();
+    await r.find('select[name="dataset"]').setValue('cifar10');
+    await choosePreset(r, 'resnet20-cifar10');
+    await r.find('button[data-step="pruning"]').trigger('click');
+    await r.find('select[name="kind"]').setValue('stability');
+    const select = r.find('select[name="bnStats"]');
+    expect((select.element as HTMLSelectElement).value).toBe('interpolate');
+    await select.setValue('reestimate');
+    expect(select.element.closest('label')!.textContent).toContain('4,096 training examples');
+    await r.find('button[data-step="review"]').trigger('click');
+    expect(JSON.parse(r.find('[data-testid="spec-json"] pre').text()).stability.batchNormStats).toBe('reestimate');
+  });
+
   it('names the deep-network fields when a preset change would replace them', async () => {
     const w = await mountWizard();
     await w.find('select[name="dataset"]').setValue('cifar10');

@@ -1,4 +1,5 @@
 import { aggregateRuns, type Stat } from '../../shared/aggregate';
+import { batchNormStatsNote } from '../../shared/analyses/stability';
 import type { ExperimentDetail, WinningTicket } from '../../shared/results';
 
 const pct = (x: number, digits = 2) => `${(x * 100).toFixed(digits)}%`;
@@ -68,4 +69,24 @@ export function winningTicketLine(ticket: WinningTicket | null, reason: string |
     `(${(1 / ticket.weightsRemaining).toFixed(2)}x smaller): val ${pct(ticket.valAccuracy)}, test ${pct(ticket.testAccuracy)}, ` +
     `early stop at iteration ${Math.round(ticket.earlyStopIteration)}`
   );
+}
+
+/** An instability analysis's barrier per starting point, its verdict and how batch norm's statistics were taken. */
+export function stabilityTable(d: ExperimentDetail): string {
+  const s = d.stability!;
+  const rows = [['point', 'start', 'weights', 'trials', 'barrier (test error)', 'stable']];
+  for (const p of s.summary) {
+    const b = p.trials > 1 ? `${pct(p.barrier.mean)} [${pct(p.barrier.min)}, ${pct(p.barrier.max)}]` : pct(p.barrier.mean);
+    rows.push([p.label, String(p.startIteration), `${(p.weightsRemaining * 100).toFixed(1)}%`, String(p.trials), b, p.stable ? 'yes' : 'no']);
+  }
+  const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  const table = rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(w[c]!) : cell.padStart(w[c]!))).join('  ')).join('\n');
+  const k = s.suggestedRewindPoint;
+  const verdict =
+    k === null
+      ? `No starting point is stable (barrier under ${pct(s.threshold)} from it on).`
+      : `Stable (barrier under ${pct(s.threshold)}) from iteration ${k} on${k > 0 ? `: rewind to k = ${k} (lth run --rewind ${k})` : ': the network is stable at initialisation'}.`;
+  const note = batchNormStatsNote(d.spec);
+  const bn = note ? `\n${note}${d.spec.stability?.batchNormStats === 'reestimate' ? '' : ' (--bn-stats reestimate recomputes them)'}` : '';
+  return `${table}\n\n${verdict}${bn}`;
 }

@@ -76,3 +76,23 @@ export function suggestedRewindPoint(summary: readonly StabilitySummary[]): numb
   for (let i = 0; i < sorted.length; i++) if (sorted.slice(i).every((s) => s.stable)) return sorted[i]!.startIteration;
   return null;
 }
+
+/**
+ * What the running statistics of batch norm are along the path: 'interpolate' mixes them like the weights
+ * (the default, and the only choice without batch norm); 'reestimate' recomputes them for each network on the
+ * path from REESTIMATE_EXAMPLES training examples, as an interpolated network's own statistics are not the
+ * mix of its ends' (Jordan et al. 2023, "REPAIR", reset the statistics the same way).
+ */
+export const BATCH_NORM_STATS = ['interpolate', 'reestimate'] as const;
+export type BatchNormStats = (typeof BATCH_NORM_STATS)[number];
+
+/** Training examples whose batch statistics replace a path network's running averages (whole batches, rounded up). */
+export const REESTIMATE_EXAMPLES = 4096;
+
+/** One sentence on batch norm's statistics along the path, for captions and summaries; null without batch norm. */
+export function batchNormStatsNote(spec: { network: { batchNorm?: boolean | undefined }; stability?: { batchNormStats?: BatchNormStats | undefined } | undefined }): string | null {
+  if (spec.network.batchNorm !== true) return null;
+  return spec.stability?.batchNormStats === 'reestimate'
+    ? `Batch-norm statistics re-estimated for each network on the path from ${REESTIMATE_EXAMPLES.toLocaleString('en-US')} training examples.`
+    : 'Batch-norm statistics interpolated like the weights.';
+}

@@ -1,10 +1,12 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { BATCH_NORM_STATS, REESTIMATE_EXAMPLES, type BatchNormStats } from '../../../shared/analyses/stability';
 import type { ExperimentDetail } from '../../../shared/results';
 import { parseSpec, SpecError, type ExperimentSpec, type ExperimentSpecInput } from '../../../shared/spec';
 import type { LabRuntime } from '../../services';
 import { printJson, withServices } from '../context';
 import { CliError } from '../errors';
 import { followExperiment } from '../follow';
+import { stabilityTable } from '../table';
 import { integer, list, number } from '../parse';
 import { specFromFlags, type SpecFlags } from '../spec-from-flags';
 
@@ -13,6 +15,7 @@ interface StabilityFlags extends SpecFlags {
   from?: string;
   alphas?: number;
   threshold?: number;
+  bnStats?: BatchNormStats;
   json?: boolean;
 }
 
@@ -74,6 +77,7 @@ export function stabilitySpec(services: LabRuntime, flags: StabilityFlags): Expe
       interpolationPoints: flags.alphas ?? 30,
       threshold: flags.threshold ?? 0.02,
       ...(src.experimentId ? { sourceExperimentId: src.experimentId } : {}),
+      ...(flags.bnStats ? { batchNormStats: flags.bnStats } : {}),
     },
   };
   // The experiment list shows points done / planned through the rounds count.
@@ -83,29 +87,12 @@ export function stabilitySpec(services: LabRuntime, flags: StabilityFlags): Expe
     return parseSpec(input);
   } catch (e) {
     if (e instanceof SpecError) {
-      throw new CliError(e.issues.map((i) => `${i.path === 'stability.rewindPoints' || i.path.startsWith('stability.rewindPoints.') ? '--rewind-points' : i.path}: ${i.message}`).join('; '));
+      const flag = (path: string) =>
+        path === 'stability.rewindPoints' || path.startsWith('stability.rewindPoints.') ? '--rewind-points' : path === 'stability.batchNormStats' ? '--bn-stats' : path;
+      throw new CliError(e.issues.map((i) => `${flag(i.path)}: ${i.message}`).join('; '));
     }
     throw e;
   }
-}
-
-const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
-
-export function stabilityTable(d: ExperimentDetail): string {
-  const s = d.stability!;
-  const rows = [['point', 'start', 'weights', 'trials', 'barrier (test error)', 'stable']];
-  for (const p of s.summary) {
-    const b = p.trials > 1 ? `${pct(p.barrier.mean)} [${pct(p.barrier.min)}, ${pct(p.barrier.max)}]` : pct(p.barrier.mean);
-    rows.push([p.label, String(p.startIteration), `${(p.weightsRemaining * 100).toFixed(1)}%`, String(p.trials), b, p.stable ? 'yes' : 'no']);
-  }
-  const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const table = rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(w[c]!) : cell.padStart(w[c]!))).join('  ')).join('\n');
-  const k = s.suggestedRewindPoint;
-  const verdict =
-    k === null
-      ? `No starting point is stable (barrier under ${pct(s.threshold)} from it on).`
-      : `Stable (barrier under ${pct(s.threshold)}) from iteration ${k} on${k > 0 ? `: rewind to k = ${k} (lth run --rewind ${k})` : ': the network is stable at initialisation'}.`;
-  return `${table}\n\n${verdict}`;
 }
 
 export function stabilityJson(d: ExperimentDetail) {
@@ -119,6 +106,9 @@ export function analyzeCommand(): Command {
     .option('--rewind-points <list>', 'dense starting points: iterations k, e.g. 0,100,500,1000,2000 (default 0)', list)
     .option('--alphas <n>', 'N: evaluate the path at alpha = 0, 1/N, ..., 1 (default 30)', integer)
     .option('--threshold <x>', 'stable when the mean barrier is below this fraction (default 0.02, the paper\'s 2%)', number)
+    .addOption(
+      new Option('--bn-stats <mode>', `batch-norm networks: running statistics along the path, interpolated like the weights or re-estimated for each network from ${REESTIMATE_EXAMPLES} training examples (default interpolate)`).choices([...BATCH_NORM_STATS]),
+    )
     .option('--preset <id>', 'network and training from a paper preset (default lenet300-mnist)')
     .option('--spec <file>', 'network and training from a spec file')
     .option('--name <text>', 'experiment name')

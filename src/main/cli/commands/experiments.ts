@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { ExperimentSummary } from '../../../shared/results';
 import { printJson, withServices } from '../context';
-import { resultsTable, winningTicketLine } from '../table';
+import { resultsTable, stabilityTable, winningTicketLine } from '../table';
 import { slurmTable } from './slurm';
 
 const kb = (bytes: number) => (bytes > 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${(bytes / 1024).toFixed(0)} kB`);
@@ -39,9 +39,10 @@ export function experimentsCommand(): Command {
             `spec hash ${d.specHash.slice(0, 16)}…; layers ${d.layers.map((l) => `${l.name} ${l.shape.join('x')}`).join(', ')}`,
             d.error ? `error: ${d.error}` : '',
             '',
-            d.runs.length ? resultsTable(d) : 'no finished runs yet',
+            // An instability analysis has copy pairs, not rounds: its barrier table is its result.
+            d.stability ? (d.stability.summary.length ? stabilityTable(d) : 'no finished starting point yet') : d.runs.length ? resultsTable(d) : 'no finished runs yet',
             '',
-            winningTicketLine(d.winningTicket, d.winningTicketReason),
+            d.stability ? '' : winningTicketLine(d.winningTicket, d.winningTicketReason),
           ]
             .filter((l, i) => l !== '' || i > 3)
             .join('\n') + '\n' + (d.slurm ? `\n${slurmTable(d.slurm)}\n` : ''),

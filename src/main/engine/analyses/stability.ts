@@ -3,6 +3,7 @@ import type { ExperimentSpec } from '../../../shared/spec';
 import type { LoadedDataset } from '../data/types';
 import type { Executor } from '../executor';
 import { planNetwork } from '../network';
+import { reestimateNorms } from './norm-stats';
 import { deriveSeed, trialSeed } from '../random';
 import { AbortedError, evaluateWeights } from '../trainer';
 import type { Mask, TrainJob, TrainProgress, WeightSet } from '../types';
@@ -43,16 +44,21 @@ export function interpolateWeights(a: WeightSet, b: WeightSet, alpha: number): W
     for (let i = 0; i < x.length; i++) out[i] = alpha === 0 ? x[i]! : alpha === 1 ? y[i]! : (1 - alpha) * x[i]! + alpha * y[i]!;
     return out;
   };
-  // Batch norm's γ and running statistics are interpolated like the weights (not re-estimated on the data).
+  // Batch norm's γ and running statistics are interpolated like the weights; pathErrors may re-estimate the statistics.
   const norms = a.norms && b.norms ? { norms: a.norms.map((n, i) => mix(n, b.norms![i]!)) } : {};
   return { kernels: a.kernels.map((k, i) => mix(k, b.kernels[i]!)), biases: a.biases.map((k, i) => mix(k, b.biases[i]!)), ...norms };
 }
 
-/** Test error along the path; the ends are the two networks themselves, bit for bit. */
+/**
+ * Test error along the path; the ends are the two networks themselves, bit for bit, unless batch norm's
+ * statistics are re-estimated: then every network on the path, ends included, gets its own (norm-stats.ts).
+ */
 export async function pathErrors(spec: ExperimentSpec, trial: number, data: LoadedDataset, a: WeightSet, b: WeightSet, mask: Mask, alphas: readonly number[]): Promise<number[]> {
   const errors: number[] = [];
   for (const alpha of alphas) {
-    const e = await evaluateWeights(spec, trial, data, interpolateWeights(a, b, alpha), mask, 'test');
+    const mixed = interpolateWeights(a, b, alpha);
+    const w = spec.stability?.batchNormStats === 'reestimate' ? await reestimateNorms(spec, trial, data, mixed, mask) : mixed;
+    const e = await evaluateWeights(spec, trial, data, w, mask, 'test');
     errors.push(1 - e.accuracy);
   }
   return errors;

@@ -1,4 +1,5 @@
 import type { ExperimentSpecInput, RetrainMode } from '../../../shared/spec';
+import { REESTIMATE_EXAMPLES, type BatchNormStats } from '../../../shared/analyses/stability';
 
 /** The wizard's fields for the issue-12 experiment kinds, schedules and early birds. */
 export interface AnalysisForm {
@@ -15,6 +16,8 @@ export interface AnalysisForm {
   rewindPointsText: string;
   interpolationPoints: number;
   threshold: number;
+  /** Batch-norm networks only: the running statistics along the path. */
+  bnStats: BatchNormStats;
 }
 
 export const KIND_INFO = {
@@ -27,6 +30,14 @@ export const RETRAIN_INFO: Record<RetrainMode, { label: string; sentence: string
   rewind: { label: 'weight rewinding (LTH)', sentence: 'Survivors reset to θk and retrained T−k iterations: the lottery ticket experiment.' },
   'lr-rewind': { label: 'learning-rate rewinding', sentence: 'Trained weights kept; the learning-rate schedule replayed from k for T−k iterations (Renda et al. 2020).' },
   finetune: { label: 'fine-tuning', sentence: 'Trained weights kept; T−k more iterations at the final learning rate (Renda et al. 2020).' },
+};
+
+export const BN_STATS_INFO: Record<BatchNormStats, { label: string; sentence: string }> = {
+  interpolate: { label: 'interpolate like the weights', sentence: "Each network on the path uses the mix of its ends' running statistics, as the weights are mixed." },
+  reestimate: {
+    label: 're-estimate for each network',
+    sentence: `Each network on the path gets its own statistics from ${REESTIMATE_EXAMPLES.toLocaleString('en-US')} training examples: a mixed network's activations are not the mix of its ends', so interpolated statistics can inflate the barrier.`,
+  },
 };
 
 export const EARLY_BIRD_SENTENCE = 'You et al. 2020: track how much the next round\'s mask still changes between evaluations; “prune” prunes each round once it has settled.';
@@ -46,6 +57,7 @@ export function analysisFromSpec(s: Partial<ExperimentSpecInput>): AnalysisForm 
     rewindPointsText: (s.stability?.rewindPoints ?? [0]).join(', '),
     interpolationPoints: s.stability?.interpolationPoints ?? 30,
     threshold: s.stability?.threshold ?? 0.02,
+    bnStats: s.stability?.batchNormStats ?? 'interpolate',
   };
 }
 
@@ -60,7 +72,8 @@ function numbers(text: string, field: string): { values: number[]; error?: strin
 }
 
 /** The spec pieces; list fields typed as text report their own errors under the spec path they fill. */
-export function analysisSpec(f: AnalysisForm): {
+/** `batchNorm`: whether the network has batch norm (the statistics choice applies only then). */
+export function analysisSpec(f: AnalysisForm, batchNorm = false): {
   training: { schedule: { warmupIterations: number; milestones: number[]; gamma: number }; weightDecay: number };
   pruning: { retrain: RetrainMode };
   extra: Pick<ExperimentSpecInput, 'earlyBird' | 'stability'>;
@@ -72,7 +85,14 @@ export function analysisSpec(f: AnalysisForm): {
   const points = numbers(f.rewindPointsText, 'rewind points');
   if (points.error) errors['stability.rewindPoints'] = points.error;
   const extra: Pick<ExperimentSpecInput, 'earlyBird' | 'stability'> = {};
-  if (f.kind === 'stability') extra.stability = { rewindPoints: points.values.length ? points.values : [0], interpolationPoints: f.interpolationPoints, threshold: f.threshold };
+  if (f.kind === 'stability') {
+    extra.stability = {
+      rewindPoints: points.values.length ? points.values : [0],
+      interpolationPoints: f.interpolationPoints,
+      threshold: f.threshold,
+      ...(batchNorm && f.bnStats === 'reestimate' ? { batchNormStats: 'reestimate' as const } : {}),
+    };
+  }
   else if (f.earlyBird !== 'off') extra.earlyBird = { epsilon: f.ebEpsilon, patience: f.ebPatience, prune: f.earlyBird === 'prune' };
   return {
     training: { schedule: { warmupIterations: f.warmupIterations, milestones: milestones.values, gamma: f.gamma }, weightDecay: f.weightDecay },

@@ -108,7 +108,7 @@ export function specFromForm(f: WizardForm, preset?: Preset): { spec: Experiment
   const { augment, ...training } = f.training;
   const atInit = atInitSpec(f.atInit);
   if (atInit.error) localErrors['pruning.densities'] = atInit.error;
-  const analysis = analysisSpec(f.analysis);
+  const analysis = analysisSpec(f.analysis, deep.fields.batchNorm === true);
   Object.assign(localErrors, analysis.errors);
   const spec: ExperimentSpecInput = {
     ...(f.name.trim() ? { name: f.name.trim() } : preset ? { name: preset.title } : {}),
