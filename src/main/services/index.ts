@@ -73,7 +73,8 @@ export async function createLabServices(opts: LabServicesOptions = {}): Promise<
     const queue = new ExperimentQueue(store, runner, emit);
     // A window or server picks up what was waiting when it last closed; the CLI runs only what it is told to.
     if (opts.runner === 'child') {
-      for (const e of store.experiments.list()) if (e.status === 'queued') queue.enqueue(e.id);
+      // Not one that another live process (lth run in a terminal) holds in its own queue.
+      for (const e of store.experiments.list()) if (e.status === 'queued' && runningElsewhere(store, e.id) === null) queue.enqueue(e.id);
     }
 
     const createExperiment = (input: ExperimentSpecInput) => {

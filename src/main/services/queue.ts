@@ -39,7 +39,8 @@ export class ExperimentQueue {
 
   enqueue(id: string): void {
     if (this.has(id)) return;
-    this.store.experiments.setStatus(id, 'queued');
+    // Owned from now on: if this process dies before the experiment starts, others see it interrupted.
+    this.store.experiments.setQueued(id, process.pid);
     this.emit({ type: 'status', experimentId: id, status: 'queued', error: null });
     this.pending.push(id);
     // Deferred so the caller (an IPC handler, a WebSocket message) gets its answer before training starts.
@@ -65,6 +66,8 @@ export class ExperimentQueue {
   /** Interrupts the running experiment (Ctrl-C, quitting); waiting ones stay queued for the next start. */
   async interruptAll(): Promise<void> {
     const running = this.current;
+    // Released, not abandoned: the next window or server picks them up.
+    for (const id of this.pending) this.store.experiments.setQueued(id, null);
     this.pending.length = 0;
     if (!running) return;
     const done = this.waitFor(running.id);

@@ -17,9 +17,13 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-/** Whether a 'running' experiment is really being trained by a live process right now. */
+/**
+ * The live process that trains a 'running' experiment right now, or holds a 'queued' one in its queue (another
+ * process than this one: a queued experiment has no heartbeat, the process being alive is the test); else null.
+ */
 export function runningElsewhere(store: Store, id: string): number | null {
   const l = store.experiments.liveness(id);
+  if (l.status === 'queued') return l.ownerPid !== null && l.ownerPid !== process.pid && processAlive(l.ownerPid) ? l.ownerPid : null;
   if (l.status !== 'running' || l.ownerPid === null) return null;
   const fresh = l.heartbeatAt !== null && Date.now() - Date.parse(l.heartbeatAt) < STALE_HEARTBEAT_MS;
   return processAlive(l.ownerPid) && fresh ? l.ownerPid : null;
@@ -36,6 +40,12 @@ export function markDeadRunsInterrupted(store: Store): string[] {
     if (e.status === 'running' && runningElsewhere(store, e.id) === null && !isOnSlurm(store, e.id)) {
       store.experiments.setStatus(e.id, 'interrupted', 'the process running it stopped before it finished');
       fixed.push(e.id);
+    } else if (e.status === 'queued') {
+      const owner = store.experiments.liveness(e.id).ownerPid;
+      if (owner !== null && owner !== process.pid && !processAlive(owner)) {
+        store.experiments.setStatus(e.id, 'interrupted', 'the process that queued it stopped before it started');
+        fixed.push(e.id);
+      }
     }
   }
   return fixed;

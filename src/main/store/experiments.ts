@@ -274,6 +274,15 @@ export class ExperimentRepo {
     return { status: row.status, ownerPid: row.owner_pid, heartbeatAt: row.heartbeat_at };
   }
 
+  /**
+   * Waiting in a process's queue: `ownerPid` is that process (null: waiting for whichever window or server
+   * starts next). A queued experiment whose owner died before starting it is interrupted, not left waiting.
+   */
+  setQueued(id: string, ownerPid: number | null): void {
+    const r = this.db.prepare("UPDATE experiments SET status = 'queued', error = NULL, owner_pid = ? WHERE id = ?").run(ownerPid, id);
+    if (r.changes === 0) throw notFound('experiment', id);
+  }
+
   /** Any status other than 'running' releases the owner; terminal ones stamp finished_at. */
   setStatus(id: string, status: ExperimentStatus, error: string | null = null): void {
     const running = status === 'running';
