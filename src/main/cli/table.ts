@@ -87,6 +87,6 @@ export function stabilityTable(d: ExperimentDetail): string {
       ? `No starting point is stable (barrier under ${pct(s.threshold)} from it on).`
       : `Stable (barrier under ${pct(s.threshold)}) from iteration ${k} on${k > 0 ? `: rewind to k = ${k} (lth run --rewind ${k})` : ': the network is stable at initialisation'}.`;
   const note = batchNormStatsNote(d.spec);
-  const bn = note ? `\n${note}${d.spec.stability?.batchNormStats === 'reestimate' ? '' : ' (--bn-stats reestimate recomputes them)'}` : '';
+  const bn = note ? `\n${d.spec.stability?.batchNormStats === 'reestimate' ? note : note.replace(/\.$/, ' (--bn-stats reestimate recomputes them).')}` : '';
   return `${table}\n\n${verdict}${bn}`;
 }

@@ -106,7 +106,8 @@ export function specFromForm(f: WizardForm, preset?: Preset): { spec: Experiment
   const network = { conv: conv.layers, dense: dense.layers as number[], dropout: f.dropout, ...deep.fields };
   const pname = presetName(preset, network);
   const { augment, ...training } = f.training;
-  const atInit = atInitSpec(f.atInit);
+  // An instability analysis trains copy pairs: no pruning method, ablations or supermasks (the fields are hidden).
+  const atInit = atInitSpec(f.analysis.kind === 'stability' ? { ...f.atInit, method: 'magnitude', ablations: { shuffle: false, reinit: false, sign: false }, supermasks: false } : f.atInit);
   if (atInit.error) localErrors['pruning.densities'] = atInit.error;
   const analysis = analysisSpec(f.analysis, deep.fields.batchNorm === true);
   Object.assign(localErrors, analysis.errors);
