@@ -53,6 +53,8 @@ describe('instability figures', () => {
     const first = (path.config.data.datasets[0]!.data as { x: number; y: number }[]).map((p) => p.y);
     expect(first[1]).toBeCloseTo((0.09 + 0.092) / 2 * 100, 10);
     expect(path.csv.rows).toHaveLength(2 * 3 * 3);
+    // Errors start at 0% (a flat path at 0% was drawn from -1 to 1).
+    expect((path.config.options!.scales!.y as { suggestedMin?: number }).suggestedMin).toBe(0);
     const barrier = describeFigure('stability-barrier', { experiments: [d] }, { widthInches: 3.5 });
     expect(barrier.title).toMatch(/rewind point/);
     expect(barrier.series).toEqual(['Error barrier', 'Stable below 2%']);

@@ -90,7 +90,8 @@ export function stabilityPathFigure(input: readonly ExperimentDetail[], options:
     undefined,
     datasets,
     axis(fig, 'Interpolation α (copy A → copy B)', { type: 'linear', min: 0, max: 1, ticks: { color: fig.ink, font: fig.font(fig.size.tickFont), stepSize: 0.25, callback: (v: number) => String(Math.round(v * 100) / 100) } }),
-    axis(fig, 'Test error (%)', { type: 'linear' }),
+    // An error is never negative: a flat path (every α at 0%) would otherwise be centred on 0, from -1 to 1.
+    axis(fig, 'Test error (%)', { type: 'linear', suggestedMin: 0 }),
   );
   return { kind: 'stability-path', title: 'Error along the linear path between two copies', widthInches: fig.size.widthInches, heightInches: fig.size.heightInches, config, csv: stabilityCsv(details, names), series };
 }
