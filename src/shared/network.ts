@@ -125,6 +125,13 @@ export function totalWeights(layers: readonly LayerInfo[]): number {
   return layers.reduce((a, l) => a + l.weights, 0);
 }
 
+/** Floats of activation per example: the input and the output of every conv and dense layer. */
+export function activationFloats(plan: Pick<NetworkPlan, 'inputShape' | 'layers'>): number {
+  const [h, w, c] = plan.inputShape;
+  // A layer's outputs per example: its multiply-adds over the multiply-adds of one output (kernel entries per filter).
+  return plan.layers.reduce((a, l) => a + (l.macsPerExample * l.shape[l.shape.length - 1]!) / l.weights, h * w * c);
+}
+
 const PRESET_NAMES: Record<string, string> = { lenet300: 'LeNet-300-100', conv2: 'Conv-2', conv4: 'Conv-4', conv6: 'Conv-6', resnet20: 'ResNet-20', vgg19: 'VGG-19' };
 
 /** Batch-norm state kept per layer beside its kernel and bias (β): γ, running mean, running variance. */

@@ -6,7 +6,7 @@ import { exampleOrder, fillBatch } from './data/batches';
 import { trialData } from './trial-data';
 import { updateRunningStats, type BatchStats } from './batch-norm';
 import { createParams, disposeParams, forward, gammas, readWeights, type Params } from './model';
-import { planNetwork, type NetworkPlan } from './network';
+import { activationFloats, planNetwork, type NetworkPlan } from './network';
 import { createOptimizer } from './optimizer';
 import { deriveSeed } from './random';
 import type { Checkpoint, TrainJob, TrainOutcome, TrainProgress, WeightSet } from './types';
@@ -43,14 +43,33 @@ export interface Evaluation {
   accuracy: number;
 }
 
+/**
+ * Tensor bytes of one evaluation chunk: tfjs-wasm's heap is 4 GB. Evaluation runs in one tidy, so every
+ * intermediate of the forward pass is held until the chunk is done: measured with tf.profile on wasm, per example,
+ * 3.1-3.3x the activation floats without batch norm (Conv-2/4/6) and 5.1-6.1x with it (VGG-19, ResNet-20).
+ */
+export const EVAL_CHUNK_BYTES = 3.3e9;
+const EVAL_FLOATS_PER_ACTIVATION = { batchNorm: 6.5, plain: 3.5 } as const;
+
+/**
+ * Examples per evaluation chunk: EVAL_CHUNK, unless the network's intermediates would not fit EVAL_CHUNK_BYTES
+ * (ResNet-20 at 1000 took 5.0 GB and aborted wasm; now 622; VGG-19 414). LeNet and Conv-2/4/6 keep 1000 (Conv-6:
+ * 2.9 GB measured), so their evaluations sum exactly as before. Backend-independent: the same numbers everywhere.
+ */
+export function evalChunk(plan: NetworkPlan): number {
+  const perActivation = plan.layers.some((l) => l.batchNorm) ? EVAL_FLOATS_PER_ACTIVATION.batchNorm : EVAL_FLOATS_PER_ACTIVATION.plain;
+  return Math.max(1, Math.min(EVAL_CHUNK, Math.floor(EVAL_CHUNK_BYTES / (4 * perActivation * activationFloats(plan)))));
+}
+
 async function evaluate(plan: NetworkPlan, params: Params, data: LoadedDataset, split: 'train' | 'test', indices: Uint32Array, lut: Float32Array): Promise<Evaluation> {
   const size = data.shape[0] * data.shape[1] * data.shape[2];
-  const pixels = new Float32Array(EVAL_CHUNK * size);
-  const labels = new Int32Array(EVAL_CHUNK);
+  const step = evalChunk(plan);
+  const pixels = new Float32Array(step * size);
+  const labels = new Int32Array(step);
   let lossSum = 0;
   let correct = 0;
-  for (let from = 0; from < indices.length; from += EVAL_CHUNK) {
-    const chunk = indices.subarray(from, Math.min(from + EVAL_CHUNK, indices.length));
+  for (let from = 0; from < indices.length; from += step) {
+    const chunk = indices.subarray(from, Math.min(from + step, indices.length));
     const n = chunk.length;
     fillBatch(data, chunk, pixels, labels, split, lut);
     const lossAndHits = tf.tidy(() => {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BatchStats } from '../batch-norm';
-import { totalWeights, type NetworkPlan } from '../network';
+import { activationFloats, totalWeights, type NetworkPlan } from '../network';
 import { AbortedError } from '../trainer';
 import type { WeightSet } from '../types';
 import { denseMask } from '../weights';
@@ -25,13 +25,6 @@ export const GRASP_FLOATS_PER_WEIGHT = 24;
  * fitted while 60 (4.8 GB) did not. Backend-independent, so a spec scores the same maths on every backend.
  */
 export const GRASP_CHUNK_BYTES = 3e9;
-
-/** Floats of activation per example: the input and the output of every conv and dense layer. */
-export function activationFloats(plan: NetworkPlan): number {
-  const [h, w, c] = plan.inputShape;
-  // A layer's outputs per example: its multiply-adds over the multiply-adds of one output (kernel entries per filter).
-  return plan.layers.reduce((a, l) => a + (l.macsPerExample * l.shape[l.shape.length - 1]!) / l.weights, h * w * c);
-}
 
 /**
  * The most examples one GraSP chunk holds under GRASP_CHUNK_BYTES, from the measured footprint above (at least 1).
