@@ -26,6 +26,18 @@ beforeEach(() => {
   lab = installFakeLab();
 });
 
+describe('export panel for instability analyses only', () => {
+  it('starts on the instability path figure rather than an IMP figure they do not have', async () => {
+    const w = await mountPanel({ experimentIds: ['e1'], tickets: [], stabilityOnly: true } as never);
+    expect((w.find('select[name="exportFigure"]').element as HTMLSelectElement).value).toBe('stability-path');
+    const plain = await mountPanel({ experimentIds: ['e1'], tickets: [] } as never);
+    expect((plain.find('select[name="exportFigure"]').element as HTMLSelectElement).value).toBe('stability-path');
+    useExportsStore().form.figure = 'accuracy';
+    await settle();
+    expect((plain.find('select[name="exportFigure"]').element as HTMLSelectElement).value).toBe('accuracy');
+  });
+});
+
 describe('exports store', () => {
   it('sends the form as one exports.figures request and keeps the written files', async () => {
     const store = useExportsStore();
