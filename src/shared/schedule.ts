@@ -19,3 +19,21 @@ export function learningRateAt(training: Pick<TrainingSpec, 'learningRate'> & { 
 export function finalLearningRate(training: Pick<TrainingSpec, 'learningRate' | 'iterations'> & { schedule?: ScheduleSpec }): number {
   return learningRateAt(training, training.iterations - 1);
 }
+
+/**
+ * A schedule for a run of `to` iterations instead of `from`. open_lth states warmup and milestones in epochs of
+ * the training length, so a shortened preset keeps their place in it: x' = round(x · to / from), at least 1.
+ * Milestones that land on the same iteration merge into one; one that reaches `to` would never apply and is
+ * dropped, as is a warmup that would (warmup 0 = none).
+ */
+export function scaleSchedule(s: Partial<ScheduleSpec>, from: number, to: number): ScheduleSpec {
+  const scale = (x: number) => Math.max(1, Math.round((x * to) / from));
+  const milestones: number[] = [];
+  for (const m of s.milestones ?? []) {
+    const x = scale(m);
+    if (x < to && x !== milestones.at(-1)) milestones.push(x);
+  }
+  const w = s.warmupIterations ?? 0;
+  const warmupIterations = w > 0 && scale(w) < to ? scale(w) : 0;
+  return { warmupIterations, milestones, gamma: s.gamma ?? NO_SCHEDULE.gamma };
+}

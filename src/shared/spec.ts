@@ -34,6 +34,11 @@ export const NetworkSpecSchema = z.object({
   residual: z.object({ widths: z.array(int(1, 4096)).min(1).max(8), blocks: int(1, 64) }).optional(),
   /** Batch norm after every conv (training: batch statistics; evaluation: running averages); its β is the conv's bias. */
   batchNorm: z.boolean().optional(),
+  /**
+   * Batch norm's initial γ: absent = 1 (PyTorch's BatchNorm2d); 'uniform' draws it in [0, 1) from the trial's seed,
+   * as open_lth does for its ResNets and VGGs. γ trains and is part of θ0, so rewinding restores the draw.
+   */
+  bnInit: z.enum(['ones', 'uniform']).optional(),
   /** How conv features reach the dense layers: 'flatten' (the paper's Conv-2/4/6, the default) or 'average' (global average pooling). */
   pooling: z.enum(['flatten', 'average']).optional(),
   /** Kernel init: 'glorot' (Gaussian Glorot, the paper's, the default) or 'kaiming' (He normal, fan-in: open_lth's default for its ResNets and VGGs). */
@@ -65,7 +70,7 @@ export const TrainingSpecSchema = z.object({
   /** Training examples held out for validation (early stopping, ticket choice). */
   validationSize: int(1, 1_000_000).default(5000),
   schedule: ScheduleSpecSchema.default({ warmupIterations: 0, milestones: [], gamma: 0.1 }),
-  /** L2 penalty added to every gradient (PyTorch's weight_decay): ResNet-20 and VGG-19 use 1e-4 and 5e-4. */
+  /** L2 penalty added to every gradient (PyTorch's weight_decay): the ResNet-20 and VGG-19 presets use 1e-4, the LTH paper's. */
   weightDecay: z.number().min(0).max(1).default(0),
   /**
    * CIFAR augmentation: each training image is shifted by a random crop of its 4-pixel zero-padded copy and
@@ -216,6 +221,9 @@ export const ExperimentSpecSchema = z
     }
     if (spec.stability?.batchNormStats === 'reestimate' && spec.network.batchNorm !== true) {
       ctx.addIssue({ code: 'custom', path: ['stability', 'batchNormStats'], message: 'the network has no batch norm: there are no running statistics to re-estimate' });
+    }
+    if (spec.network.bnInit !== undefined && spec.network.batchNorm !== true) {
+      ctx.addIssue({ code: 'custom', path: ['network', 'bnInit'], message: 'the network has no batch norm: there is no γ to initialise' });
     }
     if (spec.stability?.sourceExperimentId && spec.sourceTicketId) {
       ctx.addIssue({ code: 'custom', path: ['stability', 'sourceExperimentId'], message: 'start from a ticket or from an experiment, not both' });

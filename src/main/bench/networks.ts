@@ -97,7 +97,7 @@ export function withTinyTestSet(data: LoadedDataset): LoadedDataset {
  */
 export function maskedJob(spec: ExperimentSpec, data: LoadedDataset, trial = 0): TrainJob {
   const plan = planNetwork(spec.network, data.shape, data.numClasses);
-  const init = initialWeights(plan.layers, spec.seed + trial, spec.network.init ?? 'glorot');
+  const init = initialWeights(plan.layers, spec.seed + trial, spec.network);
   const dense = denseMask(plan.layers);
   const mask = magnitudeMask(plan.layers, init, dense, dense, 1, spec.pruning);
   return { spec, trial, variant: 'ticket', round: 1, init, mask, startIteration: 0, captureAt: null };

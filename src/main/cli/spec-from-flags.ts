@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { findPreset, PRESETS } from '../../shared/presets';
+import { findPreset, PRESETS, type Preset } from '../../shared/presets';
+import { scaleSchedule } from '../../shared/schedule';
 import { ExperimentSpecSchema, type ExperimentSpec, type ExperimentSpecInput } from '../../shared/spec';
 import { CliError } from './errors';
 
@@ -41,6 +42,7 @@ export interface SpecFlags {
   /** Issue 14: deep networks. */
   residual?: { widths: number[]; blocks: number };
   batchNorm?: boolean;
+  bnInit?: 'ones' | 'uniform';
   pooling?: 'flatten' | 'average';
   init?: 'glorot' | 'kaiming';
   augment?: boolean;
@@ -89,6 +91,7 @@ const FLAG_OF: Record<string, string> = {
   'network.dropout': '--dropout',
   'network.residual': '--residual',
   'network.batchNorm': '--batch-norm',
+  'network.bnInit': '--bn-init',
   'network.pooling': '--pooling',
   'network.init': '--init',
   'training.augment': '--augment',
@@ -119,15 +122,25 @@ function readSpecFile(path: string): unknown {
   return spec;
 }
 
-/** Starts from --spec or --preset and applies every other flag on top; validates with the shared schema. */
-export function specFromFlags(flags: SpecFlags): ExperimentSpec {
+/** How to clear a schedule value the run's length does not reach, beside the schema's message. */
+const PAST_T_HINT: Record<string, string> = {
+  'training.schedule.milestones': 'give milestones below it, or --lr-milestones none for no decay',
+  'training.schedule.warmupIterations': 'give a shorter one, or --warmup 0 for none',
+};
+
+/**
+ * Starts from --spec or --preset and applies every other flag on top; validates with the shared schema.
+ * `note` receives what the user should know about values the command line did not give (a scaled schedule).
+ */
+export function specFromFlags(flags: SpecFlags, note?: (line: string) => void): ExperimentSpec {
   if (flags.spec && flags.preset) throw new CliError('give either --spec FILE or --preset ID, not both');
   let base: ExperimentSpecInput;
+  let preset: Preset | undefined;
   if (flags.spec) {
     base = readSpecFile(flags.spec) as ExperimentSpecInput;
   } else {
     const id = flags.preset ?? 'lenet300-mnist';
-    const preset = findPreset(id);
+    preset = findPreset(id);
     if (!preset) throw new CliError(`unknown preset '${id}': choose one of ${PRESETS.map((p) => p.id).join(', ')}`);
     base = structuredClone(preset.spec);
   }
@@ -175,12 +188,14 @@ export function specFromFlags(flags: SpecFlags): ExperimentSpec {
     set(s.earlyBird, 'epsilon', flags.ebEpsilon);
     set(s.earlyBird, 'patience', flags.ebPatience);
   }
+  const scaled = preset ? scalePresetSchedule(s, preset, flags) : null;
   if (flags.warmup !== undefined || flags.lrMilestones !== undefined || flags.lrGamma !== undefined) {
     section(s.training, 'schedule', 'training.schedule');
     set(s.training.schedule, 'warmupIterations', flags.warmup);
     set(s.training.schedule, 'gamma', flags.lrGamma);
     if (flags.lrMilestones) {
-      s.training.schedule.milestones = flags.lrMilestones.map((m) => {
+      const none = flags.lrMilestones.length === 1 && flags.lrMilestones[0] === 'none';
+      s.training.schedule.milestones = none ? [] : flags.lrMilestones.map((m) => {
         const n = Number(m);
         if (!Number.isInteger(n) || n < 1) throw new CliError(`--lr-milestones: '${m}' is not a positive whole number of iterations`);
         return n;
@@ -195,6 +210,9 @@ export function specFromFlags(flags: SpecFlags): ExperimentSpec {
     // Conv stages and residual stages replace each other.
     if (flags.conv) delete s.network.residual;
     if (flags.residual) {
+      // A ResNet's head is the global pool and the output layer: the plain network's hidden layers (LeNet's 300-100
+      // by default) go with it unless --dense asks for some.
+      if (!s.network.residual && !flags.dense) s.network.dense = [];
       s.network.residual = flags.residual;
       if (!flags.conv) s.network.conv = [];
     }
@@ -205,6 +223,11 @@ export function specFromFlags(flags: SpecFlags): ExperimentSpec {
     else if (on === false) delete obj[key];
   };
   toggle(s.network, 'batchNorm', flags.batchNorm);
+  if (flags.bnInit) {
+    // γ = 1 is absent: stored specs without the field keep their hash.
+    if (flags.bnInit === 'ones') delete s.network.bnInit;
+    else s.network.bnInit = flags.bnInit;
+  }
   toggle(s.training, 'augment', flags.augment);
   if (flags.pooling) {
     if (flags.pooling === 'flatten') delete s.network.pooling;
@@ -242,9 +265,33 @@ export function specFromFlags(flags: SpecFlags): ExperimentSpec {
         .filter((k) => path === k || path.startsWith(`${k}.`))
         .sort((a, b) => b.length - a.length)[0];
       const flag = owner ? FLAG_OF[owner] : flags.spec ? `spec field ${path}` : path || 'spec';
-      return `${flag}: ${issue.message}`;
+      const hint = PAST_T_HINT[path] && /training\.iterations/.test(issue.message) ? ` (${PAST_T_HINT[path]})` : '';
+      return `${flag}: ${issue.message}${hint}`;
     });
     throw new CliError(lines.join('; '));
   }
+  if (scaled) note?.(scaled);
   return parsed.data;
+}
+
+/**
+ * --iterations on a preset with a learning-rate schedule: the warmup and milestones the command line did not give
+ * follow the training length (scaleSchedule). Returns the line that says what they became, or null.
+ */
+function scalePresetSchedule(s: Record<string, any>, preset: Preset, flags: SpecFlags): string | null {
+  const from = preset.spec.training.iterations;
+  const to = flags.iterations;
+  const given = preset.spec.training.schedule;
+  if (to === undefined || to === from || !given || !Number.isInteger(to) || to < 1) return null;
+  const scaled = scaleSchedule(given, from, to);
+  const parts: string[] = [];
+  if (flags.warmup === undefined && (given.warmupIterations ?? 0) > 0) {
+    s.training.schedule.warmupIterations = scaled.warmupIterations;
+    parts.push(`warmup ${given.warmupIterations} -> ${scaled.warmupIterations || 'none'}`);
+  }
+  if (flags.lrMilestones === undefined && (given.milestones ?? []).length > 0) {
+    s.training.schedule.milestones = scaled.milestones;
+    parts.push(`lr milestones ${given.milestones!.join(',')} -> ${scaled.milestones.join(',') || 'none'}`);
+  }
+  return parts.length ? `${preset.id} at ${to} of its ${from} iterations: ${parts.join(', ')} (scaled with the training length; --warmup and --lr-milestones set them)` : null;
 }

@@ -45,7 +45,7 @@ export function controlJob(spec: ExperimentSpec, layers: readonly LayerInfo[], t
   const base = { spec, trial: at.trial, variant, round: at.round, captureAt: null };
   switch (variant) {
     case 'reinit':
-      return { ...base, init: initialWeights(layers, deriveSeed(trialSeed, 'reinit', at.round), spec.network.init), mask: at.mask, startIteration: reinitStart };
+      return { ...base, init: initialWeights(layers, deriveSeed(trialSeed, 'reinit', at.round), spec.network), mask: at.mask, startIteration: reinitStart };
     case 'random':
       return { ...base, init: at.init, mask: randomMask(at.mask, deriveSeed(trialSeed, 'random', at.round)), startIteration: at.start };
     case 'shuffle':

@@ -41,7 +41,7 @@ export async function runAtInit(ctx: ImpContext): Promise<void> {
 
   const runTrial = async (trial: number): Promise<void> => {
     const trialSeed = seedOfTrial(spec, trial);
-    const init0 = initialWeights(layers, trialSeed, spec.network.init);
+    const init0 = initialWeights(layers, trialSeed, spec.network);
     // θ0 is the "rewind point" of every mask here: stored once, as IMP stores it, so tickets can be saved and exported.
     if (!resume.rewindWeights.has(trial)) sink.saveRewindWeights(trial, init0);
     let sample: ScoreData | null = null;

@@ -80,7 +80,7 @@ export async function runImp(ctx: ImpContext): Promise<void> {
 
   const runTrial = async (trial: number): Promise<void> => {
     const trialSeed = seedOfTrial(spec, trial);
-    const init0 = ctx.source?.weights ?? initialWeights(layers, trialSeed, ctx.spec.network.init);
+    const init0 = ctx.source?.weights ?? initialWeights(layers, trialSeed, ctx.spec.network);
     const mask0 = ctx.source?.mask ?? denseMask(layers);
     let rewind = resume.rewindWeights.get(trial) ?? null;
     if (!rewind && k === 0) {

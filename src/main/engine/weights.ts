@@ -1,15 +1,22 @@
 import type { LayerInfo } from '../../shared/results';
 import { biasSize, normSize } from './network';
+import type { NetworkSpec } from '../../shared/spec';
+import { mulberry32 } from './data/rng';
 import { deriveSeed, gaussian } from './random';
 import type { Mask, WeightSet } from './types';
 
 export type InitScheme = 'glorot' | 'kaiming';
+/** A network's init choices: the kernel scheme and batch norm's γ. */
+export type InitChoice = Pick<NetworkSpec, 'init' | 'bnInit'>;
 
 /**
  * Gaussian Glorot (the paper's init), N(0, 2 / (fan_in + fan_out)), or Kaiming normal with fan-in (open_lth's
- * for ResNets and VGGs), N(0, 2 / fan_in); biases start at zero; batch norm at γ = 1, running mean 0, variance 1.
+ * for ResNets and VGGs), N(0, 2 / fan_in); biases start at zero; batch norm at running mean 0, variance 1 and
+ * γ = 1, or γ uniform in [0, 1) with bnInit 'uniform'. Every draw comes from `seed`, one stream per layer, so the
+ * kernels do not depend on the γ choice and a resumed or repeated trial draws the same θ0.
  */
-export function initialWeights(layers: readonly LayerInfo[], seed: number, scheme: InitScheme = 'glorot'): WeightSet {
+export function initialWeights(layers: readonly LayerInfo[], seed: number, choice: InitScheme | InitChoice = 'glorot'): WeightSet {
+  const { init: scheme = 'glorot', bnInit } = typeof choice === 'string' ? { init: choice } : choice;
   const w: WeightSet = {
     kernels: layers.map((l, i) => {
       const receptive = l.kind === 'conv' ? l.shape[0]! * l.shape[1]! : 1;
@@ -20,18 +27,26 @@ export function initialWeights(layers: readonly LayerInfo[], seed: number, schem
     }),
     biases: layers.map((l) => new Float32Array(biasSize(l))),
   };
-  if (layers.some((l) => l.batchNorm)) w.norms = layers.map(initialNorm);
+  if (layers.some((l) => l.batchNorm)) w.norms = layers.map((l, i) => initialNorm(l, bnInit === 'uniform' ? deriveSeed(seed, 'gamma', i) : null));
   return w;
 }
 
 /** The paper's init; what every network without an `init` choice uses. */
 export const glorotInit = (layers: readonly LayerInfo[], seed: number): WeightSet => initialWeights(layers, seed, 'glorot');
 
-/** γ = 1, running mean 0, running variance 1 (PyTorch's BatchNorm2d at construction); empty for a layer without. */
-function initialNorm(l: LayerInfo): Float32Array {
+/**
+ * γ = 1 (or uniform in [0, 1) drawn from `gammaSeed`), running mean 0, running variance 1 (PyTorch's BatchNorm2d at
+ * construction); empty for a layer without.
+ */
+function initialNorm(l: LayerInfo, gammaSeed: number | null): Float32Array {
   const out = new Float32Array(normSize(l));
   const c = out.length / 3;
-  out.fill(1, 0, c);
+  if (gammaSeed === null) out.fill(1, 0, c);
+  else {
+    const r = mulberry32(gammaSeed);
+    // 24 bits, exact in float32: r.next() can round up to 1 when stored.
+    for (let j = 0; j < c; j++) out[j] = (r.nextUint32() >>> 8) / 16777216;
+  }
   out.fill(1, 2 * c);
   return out;
 }

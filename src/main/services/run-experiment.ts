@@ -135,7 +135,7 @@ export async function runExperiment(store: Store, id: string, opts: RunExperimen
         sink: store.sinkFor(id),
         masks: store.resumeState(id).masks,
         done: store.runs.list(id, false),
-        initOf: (trial) => source?.weights ?? initialWeights(plan.layers, trialSeed(spec, trial), spec.network.init),
+        initOf: (trial) => source?.weights ?? initialWeights(plan.layers, trialSeed(spec, trial), spec.network),
         signal: opts.signal,
         onRun: (result) => emit({ type: 'run-complete', experimentId: id, result }),
       });

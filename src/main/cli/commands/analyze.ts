@@ -63,7 +63,7 @@ function withTrainingFlags(spec: ExperimentSpec, f: StabilityFlags): ExperimentS
 export function stabilitySpec(services: LabRuntime, flags: StabilityFlags): ExperimentSpec {
   const src = fromSource(services, flags.from);
   // With a source, the network, dataset and training are the source's; flags still override training fields.
-  const base = src.base ? withTrainingFlags(src.base, flags) : specFromFlags(flags);
+  const base = src.base ? withTrainingFlags(src.base, flags) : specFromFlags(flags, (line) => process.stderr.write(`${line}\n`));
   const ks = points(flags);
   if (ks && (src.ticketId || src.experimentId)) throw new CliError('--rewind-points: a ticket or an experiment brings its own starting points; give one or the other');
   const input: ExperimentSpecInput = {

@@ -34,7 +34,7 @@ export function runCommand(): Command {
     .option('--validation-size <n>', 'training examples held out for validation', integer)
     .option('--rate-conv <x>', 'fraction of conv weights pruned per round', number)
     .option('--rate-dense <x>', 'fraction of hidden dense weights pruned per round', number)
-    .option('--rate-output <x>', 'fraction of output-layer weights pruned per round', number)
+    .option('--rate-output <x>', 'fraction of output-layer weights pruned per round; pruning at init: above 0 lets the method prune the output layer too (the deep presets give 0)', number)
     .option('--global-rate <x>', 'fraction pruned per round across layers (with --strategy global)', number)
     .option('--one-shot', 'prune each round straight from the dense network instead of iteratively')
     .option('--tolerance <x>', 'winning ticket: accuracy within this fraction of the dense network (0.002 = 0.2 points)', number)
@@ -44,6 +44,7 @@ export function runCommand(): Command {
     .option('--residual <shape>', 'a CIFAR ResNet instead of conv stages: stage widths x blocks per stage, e.g. 16,32,64x3 (ResNet-20)', residualShape)
     .option('--batch-norm', 'batch norm after every conv (training: batch statistics; evaluation: running averages)')
     .option('--no-batch-norm', 'no batch norm')
+    .addOption(new Option('--bn-init <how>', "batch norm's initial γ: ones (PyTorch's, the default) or uniform in [0, 1) (open_lth's ResNets), drawn from the trial's seed").choices(['ones', 'uniform']))
     .addOption(new Option('--pooling <how>', 'conv features to the dense layers: flatten (Conv-2/4/6) or average (global average pooling)').choices(['flatten', 'average']))
     .addOption(new Option('--init <scheme>', "kernel init: glorot (Gaussian Glorot, the paper's) or kaiming (He normal, open_lth's for ResNet/VGG)").choices(['glorot', 'kaiming']))
     .option('--augment', 'CIFAR augmentation: random crop with 4-pixel padding and horizontal flip, seeded per trial and iteration')
@@ -53,7 +54,7 @@ export function runCommand(): Command {
     .option('--eb-patience <n>', 'early bird: consecutive evaluations below ε (default 5)', integer)
     .option('--retrain <modes>', 'how pruned rounds retrain: rewind (weights to θk, the LTH), lr-rewind (trained weights, schedule replayed from k), finetune (trained weights, final rate); several = one experiment each', list)
     .option('--warmup <n>', 'linear learning-rate warmup over the first n iterations; several, e.g. 0,20000 = one experiment each', integers)
-    .option('--lr-milestones <list>', 'multiply the learning rate by --lr-gamma at these iterations, e.g. 20000,25000', list)
+    .option('--lr-milestones <list>', "multiply the learning rate by --lr-gamma at these iterations, e.g. 20000,25000 ('none' for no decay)", list)
     .option('--lr-gamma <x>', 'step-decay factor at each milestone (default 0.1)', number)
     .option('--weight-decay <x>', 'L2 weight decay added to every gradient', number)
     .addOption(
@@ -107,7 +108,7 @@ export type RunFlags = Omit<SpecFlags, 'rewind' | 'warmup'> & { retrain?: string
 /** Every experiment one `lth run` command line asks for: one, or one per retraining mode, rewind point and warmup. */
 export function specsFromRunFlags(raw: RunFlags): ExperimentSpec[] {
   const flags: SpecFlags = { ...raw, rewind: raw.rewind?.[0], warmup: raw.warmup?.[0] };
-  return sweepOf(retrainSpecs(specFromFlags(flags), raw.retrain), raw.rewind, raw.warmup);
+  return sweepOf(retrainSpecs(specFromFlags(flags, (line) => process.stderr.write(`${line}\n`)), raw.retrain), raw.rewind, raw.warmup);
 }
 
 /** `--retrain a,b,c`: the same experiment once per mode (named for it), for the side-by-side figure. */

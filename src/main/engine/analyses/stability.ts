@@ -104,7 +104,7 @@ export async function runStability(ctx: StabilityContext): Promise<void> {
     const seed = trialSeed(spec, trial);
     let init = start.init;
     if (!init) {
-      const theta0 = initialWeights(layers, seed, spec.network.init);
+      const theta0 = initialWeights(layers, seed, spec.network);
       if (start.startIteration === 0) init = theta0;
       else {
         // The parent: the trial's own dense run, stopped at k (the schedule is a function of the iteration).

@@ -14,6 +14,7 @@ export const FIELD_LABELS: Record<string, string> = {
   'network.residual.widths': 'Stage widths',
   'network.residual.blocks': 'Blocks per stage',
   'network.batchNorm': 'Batch norm',
+  'network.bnInit': 'Batch-norm γ init',
   'network.pooling': 'Pooling',
   'network.init': 'Initialisation',
   'training.optimizer': 'Optimizer',

@@ -10,6 +10,8 @@ export interface NetworkForm {
   widthsText: string;
   blocks: number;
   batchNorm: boolean;
+  /** Batch norm's initial γ; reaches the spec only as 'uniform'. */
+  bnInit: 'ones' | 'uniform';
   pooling: 'flatten' | 'average';
   init: 'glorot' | 'kaiming';
 }
@@ -29,6 +31,11 @@ export const INIT_INFO = {
   kaiming: 'Kaiming (He) normal, fan-in: open_lth\'s default for its ResNets and VGGs.',
 } as const;
 
+export const BN_INIT_INFO = {
+  ones: 'γ = 1, as PyTorch constructs batch norm: every channel starts at the scale of its normalised input.',
+  uniform: 'γ uniform in [0, 1), drawn from the trial\'s seed: open_lth\'s ResNets, whose tickets the paper reports.',
+} as const;
+
 export const BATCH_NORM_SENTENCE = 'After every conv: batch statistics in training, running averages in evaluation; its parameters are never pruned (ResNet-20, VGG-19).';
 
 export function networkFromSpec(n: Partial<NetworkSpecInput> | undefined): NetworkForm {
@@ -37,13 +44,14 @@ export function networkFromSpec(n: Partial<NetworkSpecInput> | undefined): Netwo
     widthsText: (n?.residual?.widths ?? [16, 32, 64]).join(', '),
     blocks: n?.residual?.blocks ?? 3,
     batchNorm: n?.batchNorm === true,
+    bnInit: n?.bnInit ?? 'ones',
     pooling: n?.pooling ?? 'flatten',
     init: n?.init ?? 'glorot',
   };
 }
 
 /** Only the options that are on: an absent field keeps the hash of a spec that never had it. */
-type DeepFields = Pick<NetworkSpecInput, 'residual' | 'batchNorm' | 'pooling' | 'init'>;
+type DeepFields = Pick<NetworkSpecInput, 'residual' | 'batchNorm' | 'bnInit' | 'pooling' | 'init'>;
 
 /**
  * The spec's deep-network fields. A residual network has its own conv stages (its conv list is sent empty) and
@@ -66,6 +74,7 @@ export function networkSpec(f: NetworkForm, hasPlainConv: boolean): { fields: De
   }
   const convs = residual || hasPlainConv;
   if (convs && f.batchNorm) fields.batchNorm = true;
+  if (fields.batchNorm && f.bnInit === 'uniform') fields.bnInit = 'uniform';
   if (!residual && hasPlainConv && f.pooling === 'average') fields.pooling = 'average';
   if (f.init === 'kaiming') fields.init = 'kaiming';
   return { fields, errors };
@@ -74,7 +83,7 @@ export function networkSpec(f: NetworkForm, hasPlainConv: boolean): { fields: De
 /** Whether two networks are the same architecture, whatever fields were left absent (preset names follow this). */
 export function sameArchitecture(a: Partial<NetworkSpecInput>, b: Partial<NetworkSpecInput>): boolean {
   const norm = (n: Partial<NetworkSpecInput>) =>
-    JSON.stringify([n.conv ?? [], n.dense ?? [], n.residual ? [n.residual.widths, n.residual.blocks] : null, n.batchNorm === true, n.pooling ?? 'flatten', n.init ?? 'glorot']);
+    JSON.stringify([n.conv ?? [], n.dense ?? [], n.residual ? [n.residual.widths, n.residual.blocks] : null, n.batchNorm === true, n.bnInit ?? 'ones', n.pooling ?? 'flatten', n.init ?? 'glorot']);
   return norm(a) === norm(b);
 }
 
