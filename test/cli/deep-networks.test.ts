@@ -5,6 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { encodeCifarBatch } from '../../src/main/engine/data/cifar10';
 import { mulberry32 } from '../../src/main/engine/data/rng';
 import { CIFAR_FILES } from '../data/fixtures';
+import { planNetwork } from '../../src/main/engine/network';
+import { trialSeed } from '../../src/main/engine/random';
+import { initialWeights } from '../../src/main/engine/weights';
+import { openStore } from '../../src/main/store';
 import { freshHome, json, lth } from './lth';
 
 /**
@@ -72,6 +76,40 @@ describe('deep networks through the CLI', () => {
       expect(ticket.layerDensity.at(-1)).toBe(1);
       expect(ticket.layerDensity[0]).toBeLessThan(1);
     }
+  });
+
+  it('the ResNet-20 preset shortened to 4 iterations runs: its warmup and milestones scale with T (said on stderr), θ0 holds the seeded uniform γ of --bn-init uniform', () => {
+    const home = freshHome();
+    const dir = mkdtempSync(join(tmpdir(), 'lth-cifar-'));
+    writeColourCifar(dir, 20);
+    const dataset = json(lth(['datasets', 'import', 'cifar10', dir, '--json'], home));
+    const args = ['run', '--preset', 'resnet20-cifar10', '--dataset', dataset.id, '--iterations', '4', '--trials', '1', '--rounds', '1', '--batch-size', '8', '--validation-size', '20', '--controls', 'none', '--backend', 'wasm'];
+    const r = lth([...args, '--bn-init', 'uniform', '--json'], home);
+    expect(r.stderr).toContain('resnet20-cifar10 at 4 of its 30000 iterations: warmup 20000 -> 3, lr milestones 20000,25000 -> 3');
+    const out = json(r);
+    expect(out.status).toBe('completed');
+    const shown = json(lth(['experiments', 'show', out.experimentId, '--json'], home));
+    expect(shown.spec.training).toMatchObject({ iterations: 4, schedule: { warmupIterations: 3, milestones: [3] } });
+    expect(shown.spec.network).toMatchObject({ preset: 'resnet20', bnInit: 'uniform' });
+    const store = openStore({ dataDir: home, dbPath: join(home, 'lth.sqlite') });
+    try {
+      const theta0 = store.resumeState(out.experimentId).rewindWeights.get(0)!;
+      const plan = planNetwork(shown.spec.network, [32, 32, 3], 10);
+      const expected = initialWeights(plan.layers, trialSeed(shown.spec, 0), shown.spec.network);
+      theta0.norms!.forEach((n, i) => {
+        const gamma = [...n.subarray(0, n.length / 3)];
+        if (!plan.layers[i]!.batchNorm) return expect(gamma).toEqual([]);
+        expect(gamma.every((g) => g >= 0 && g < 1)).toBe(true);
+        expect(gamma).toEqual([...expected.norms![i]!.subarray(0, n.length / 3)]);
+      });
+    } finally {
+      store.close();
+    }
+
+    const past = lth([...args, '--lr-milestones', '20000'], home);
+    expect(past.status).not.toBe(0);
+    expect(past.stderr).toMatch(/--lr-milestones: 20000 is not below training\.iterations \(4\).*--lr-milestones none/);
+    expect(json(lth(['experiments', 'list', '--json'], home))).toHaveLength(1);
   });
 
   it('refuses malformed residual shapes and odd stride-2 maps with the flag named, storing nothing', () => {
