@@ -138,9 +138,13 @@ const PRESET_NAMES: Record<string, string> = { lenet300: 'LeNet-300-100', conv2:
 export const normSize = (layer: LayerInfo): number => (layer.batchNorm ? 3 * layer.shape[layer.shape.length - 1]! : 0);
 
 /** How a network is named in lists, default experiment names and figures: the paper's name for a preset. */
-export function networkLabel(n: Pick<NetworkSpec, 'conv' | 'dense'> & { preset?: string | undefined; residual?: NetworkSpec['residual']; batchNorm?: boolean | undefined }): string {
-  if (n.preset && PRESET_NAMES[n.preset]) return PRESET_NAMES[n.preset]!;
-  if (n.residual) return `ResNet-${6 * n.residual.blocks + 2} ${n.residual.widths.join('-')}${n.batchNorm ? ' · BN' : ''}${n.dense.length ? ` · fc ${n.dense.join('-')}` : ''}`;
+export function networkLabel(
+  n: Pick<NetworkSpec, 'conv' | 'dense'> & { preset?: string | undefined; residual?: NetworkSpec['residual']; batchNorm?: boolean | undefined; bnInit?: NetworkSpec['bnInit'] },
+): string {
+  // γ's init changes the results: legends and names keep two otherwise equal networks apart.
+  const gamma = n.bnInit === 'uniform' ? ' · γ U[0,1)' : '';
+  if (n.preset && PRESET_NAMES[n.preset]) return PRESET_NAMES[n.preset]! + gamma;
+  if (n.residual) return `ResNet-${6 * n.residual.blocks + 2} ${n.residual.widths.join('-')}${n.batchNorm ? ` · BN${gamma}` : ''}${n.dense.length ? ` · fc ${n.dense.join('-')}` : ''}`;
   const conv = n.conv.length ? `conv ${n.conv.map((c) => (c === 'pool' ? 'P' : c)).join('-')} · ` : '';
-  return `${conv}fc ${n.dense.join('-') || '—'}`;
+  return `${conv}fc ${n.dense.join('-') || '—'}${gamma}`;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { specFromFlags } from '../../src/main/cli/spec-from-flags';
 import { findPreset } from '../../src/shared/presets';
+import { networkLabel } from '../../src/shared/network';
 import { scaleSchedule } from '../../src/shared/schedule';
 import { followIterations } from '../../src/renderer/src/lib/preset-schedule';
 import { formFromPreset, specFromForm, validate } from '../../src/renderer/src/lib/wizard-form';
@@ -101,5 +102,14 @@ describe('the wizard', () => {
     expect(specFromForm(f, resnet).spec.network.bnInit).toBe('uniform');
     f.network.batchNorm = false;
     expect(specFromForm(f, resnet).spec.network).not.toHaveProperty('bnInit');
+  });
+});
+
+describe("γ's init in names and legends", () => {
+  it('a network with uniform γ says so; one without keeps its label', () => {
+    const r = specFromFlags({ preset: 'resnet20-cifar10', bnInit: 'uniform' }).network;
+    expect(networkLabel(r)).toBe('ResNet-20 · γ U[0,1)');
+    expect(networkLabel(specFromFlags({ preset: 'resnet20-cifar10' }).network)).toBe('ResNet-20');
+    expect(networkLabel(specFromFlags({ residual: { widths: [4, 8], blocks: 1 }, batchNorm: true, bnInit: 'uniform' }).network)).toBe('ResNet-8 4-8 · BN · γ U[0,1)');
   });
 });

@@ -122,6 +122,26 @@ describe('the wizard window with deep networks', () => {
     expect(total(w)).toContain('20,024,000');
   });
 
+  it("shortening a preset's iterations shortens its untouched warmup and milestones; γ's init sits beside batch norm", async () => {
+    const w = await mountWizard();
+    await w.find('select[name="dataset"]').setValue('cifar10');
+    await choosePreset(w, 'resnet20-cifar10');
+    const bnInit = w.find('select[name="bnInit"]');
+    expect((bnInit.element as HTMLSelectElement).value).toBe('ones');
+    await bnInit.setValue('uniform');
+    expect(bnInit.element.closest('label')!.textContent).toContain("open_lth's ResNets");
+    await w.find('button[data-step="training"]').trigger('click');
+    await w.find('input[name="iterations"]').setValue('4');
+    expect((w.find('input[name="warmupIterations"]').element as HTMLInputElement).value).toBe('3');
+    expect((w.find('input[name="milestones"]').element as HTMLInputElement).value).toBe('3');
+    expect(w.find('button[data-step="training"] .errcount').exists()).toBe(false);
+    await w.find('button[data-step="review"]').trigger('click');
+    const json = JSON.parse(w.find('[data-testid="spec-json"] pre').text());
+    expect(json.training).toMatchObject({ iterations: 4, schedule: { warmupIterations: 3, milestones: [3] } });
+    expect(json.network.bnInit).toBe('uniform');
+    expect(w.find('[data-testid="review-network"]').text()).toContain('batch norm (γ uniform [0, 1))');
+  });
+
   it('a custom residual network: widths and blocks plan their layers, a bad width list is an inline error', async () => {
     const w = await mountWizard();
     await w.find('select[name="dataset"]').setValue('cifar10');

@@ -8,7 +8,7 @@ const n = (x: number) => x.toLocaleString('en-US');
 /** "batch norm · global average pooling · Kaiming init": the options that are on (a residual network always averages). */
 export function networkOptions(net: ExperimentSpecInput['network']): string {
   return [
-    net.batchNorm && 'batch norm',
+    net.batchNorm && (net.bnInit === 'uniform' ? 'batch norm (γ uniform [0, 1))' : 'batch norm'),
     (net.residual || net.pooling === 'average') && 'global average pooling',
     net.init === 'kaiming' ? 'Kaiming init' : 'Glorot init',
   ]
