@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { specFromFlags } from '../../src/main/cli/spec-from-flags';
 import { findPreset } from '../../src/shared/presets';
-import { networkLabel } from '../../src/shared/network';
+import { networkLabel, planNetwork } from '../../src/shared/network';
+import { prunablePool } from '../../src/main/engine/pruning/common';
 import { scaleSchedule } from '../../src/shared/schedule';
 import { followIterations } from '../../src/renderer/src/lib/preset-schedule';
 import { formFromPreset, specFromForm, validate } from '../../src/renderer/src/lib/wizard-form';
@@ -111,5 +112,17 @@ describe("γ's init in names and legends", () => {
     expect(networkLabel(r)).toBe('ResNet-20 · γ U[0,1)');
     expect(networkLabel(specFromFlags({ preset: 'resnet20-cifar10' }).network)).toBe('ResNet-20');
     expect(networkLabel(specFromFlags({ residual: { widths: [4, 8], blocks: 1 }, batchNorm: true, bnInit: 'uniform' }).network)).toBe('ResNet-8 4-8 · BN · γ U[0,1)');
+  });
+});
+
+describe('pruning at init and the output layer', () => {
+  it('a deep preset leaves the output layer out of an at-init method\'s pool; --rate-output above 0 puts it in, as SynFlow\'s paper prunes every layer', () => {
+    const poolKinds = (rateOutput?: number) => {
+      const spec = specFromFlags({ preset: 'resnet20-cifar10', method: 'synflow', densities: ['0.5'], ...(rateOutput === undefined ? {} : { rateOutput }) });
+      const plan = planNetwork(spec.network, [32, 32, 3], 10);
+      return new Set(prunablePool(plan.layers, spec).map((i) => plan.layers[i]!.kind));
+    };
+    expect(poolKinds()).toEqual(new Set(['conv']));
+    expect(poolKinds(0.2)).toEqual(new Set(['conv', 'output']));
   });
 });
