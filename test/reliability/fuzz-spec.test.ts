@@ -118,11 +118,12 @@ describe('experiment specs under fuzzing (fast-check, fixed seeds)', () => {
       '--momentum', '--batch-size', '--eval-interval', '--validation-size', '--rate-conv', '--rate-dense', '--rate-output', '--global-rate',
       '--one-shot', '--tolerance', '--conv', '--dense', '--dropout', '--json', '--bogus', '-x', '--',
       '--residual', '--batch-norm', '--no-batch-norm', '--pooling', '--init', '--augment', '--no-augment', '--warmup', '--retrain',
+      '--bn-init', '--lr-milestones',
     ];
     const bare = new Set(['--one-shot', '--json', '--batch-norm', '--no-batch-norm', '--augment', '--no-augment']);
     const values = fc.oneof(
       fc.constantFrom('0', '1', '-1', '1e999', 'NaN', '0.5', '1.5', '12abc', '', ' ', 'pool', '300,100', '64,pool,64', 'none', 'reinit,random', 'reinit,reinit', 'adam', 'global', 'lenet300-mnist', 'conv6-cifar10', '2147483648', '9'.repeat(400)),
-      fc.constantFrom('16,32,64x3', '4x1', 'x3', '16,32x0', '0,500,2000', '0,0', 'average', 'flatten', 'kaiming', 'glorot', 'resnet20-cifar10', 'vgg19-cifar10', 'rewind,finetune'),
+      fc.constantFrom('16,32,64x3', '4x1', 'x3', '16,32x0', '0,500,2000', '0,0', 'average', 'flatten', 'kaiming', 'glorot', 'resnet20-cifar10', 'vgg19-cifar10', 'rewind,finetune', 'uniform', 'ones'),
       fc.string({ maxLength: 12 }),
       fc.integer({ min: -5, max: 100_000 }).map(String),
       fc.double({ noNaN: false }).map(String),
