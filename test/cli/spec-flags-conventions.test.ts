@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { specFromFlags } from '../../src/main/cli/spec-from-flags';
 import { findPreset } from '../../src/shared/presets';
@@ -77,6 +80,12 @@ describe('--bn-init', () => {
     expect(specFromFlags({ preset: 'resnet20-cifar10', bnInit: 'ones' }).network).not.toHaveProperty('bnInit');
     expect(specFromFlags({ preset: 'resnet20-cifar10' }).network).not.toHaveProperty('bnInit');
     expect(() => specFromFlags({ bnInit: 'uniform' })).toThrow(/--bn-init: the network has no batch norm/);
+    // --no-batch-norm on a spec with uniform γ takes γ's init with it; asked for together, they contradict.
+    const file = join(mkdtempSync(join(tmpdir(), 'lth-spec-')), 'spec.json');
+    writeFileSync(file, JSON.stringify({ ...resnet.spec, network: { ...resnet.spec.network, bnInit: 'uniform' } }));
+    expect(specFromFlags({ spec: file }).network.bnInit).toBe('uniform');
+    expect(specFromFlags({ spec: file, batchNorm: false }).network).not.toHaveProperty('bnInit');
+    expect(() => specFromFlags({ preset: 'resnet20-cifar10', batchNorm: false, bnInit: 'uniform' })).toThrow(/--bn-init: the network has no batch norm/);
   });
 });
 

@@ -227,7 +227,7 @@ export function specFromFlags(flags: SpecFlags, note?: (line: string) => void): 
     // γ = 1 is absent: stored specs without the field keep their hash.
     if (flags.bnInit === 'ones') delete s.network.bnInit;
     else s.network.bnInit = flags.bnInit;
-  }
+  } else if (flags.batchNorm === false) delete s.network.bnInit;
   toggle(s.training, 'augment', flags.augment);
   if (flags.pooling) {
     if (flags.pooling === 'flatten') delete s.network.pooling;
