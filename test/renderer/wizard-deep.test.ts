@@ -142,6 +142,24 @@ describe('the wizard window with deep networks', () => {
     expect(w.find('[data-testid="review-network"]').text()).toContain('batch norm (γ uniform [0, 1))');
   });
 
+  it('pruning a deep preset at init offers the output rate (the preset leaves the output layer dense; above 0 the method may prune it)', async () => {
+    const w = await mountWizard();
+    await w.find('select[name="dataset"]').setValue('cifar10');
+    await choosePreset(w, 'resnet20-cifar10');
+    await w.find('button[data-step="pruning"]').trigger('click');
+    // IMP with the preset's global strategy: one global rate, no per-kind rates.
+    expect(w.find('input[name="rateOutput"]').exists()).toBe(false);
+    await w.find('select[name="method"]').setValue('synflow');
+    await w.find('input[name="densities"]').setValue('0.5');
+    const output = w.find('input[name="rateOutput"]');
+    expect((output.element as HTMLInputElement).value).toBe('0');
+    expect(output.element.closest('label')!.textContent).toContain("SynFlow's paper prunes every layer");
+    await output.setValue('0.2');
+    await w.find('button[data-step="review"]').trigger('click');
+    const json = JSON.parse(w.find('[data-testid="spec-json"] pre').text());
+    expect(json.pruning).toMatchObject({ method: 'synflow', densities: [0.5], rates: { output: 0.2 } });
+  });
+
   it('a custom residual network: widths and blocks plan their layers, a bad width list is an inline error', async () => {
     const w = await mountWizard();
     await w.find('select[name="dataset"]').setValue('cifar10');
