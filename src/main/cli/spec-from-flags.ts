@@ -234,17 +234,19 @@ export function specFromFlags(flags: SpecFlags): ExperimentSpec {
   }
 
   const parsed = ExperimentSpecSchema.safeParse(s);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
-      const path = issue.path.join('.');
-      // 'controls.1' is the second entry of --controls: name the flag the user typed.
-      const owner = Object.keys(FLAG_OF)
-        .filter((k) => path === k || path.startsWith(`${k}.`))
-        .sort((a, b) => b.length - a.length)[0];
-      const flag = owner ? FLAG_OF[owner] : flags.spec ? `spec field ${path}` : path || 'spec';
-      return `${flag}: ${issue.message}`;
-    });
-    throw new CliError(lines.join('; '));
-  }
+  if (!parsed.success) throw cliErrorOf(parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })), Boolean(flags.spec));
   return parsed.data;
+}
+
+/** Problems with spec fields, each named by the flag the user typed (or the spec file's field). */
+export function cliErrorOf(issues: readonly { path: string; message: string }[], fromSpecFile: boolean): CliError {
+  const lines = issues.map(({ path, message }) => {
+    // 'controls.1' is the second entry of --controls: name the flag the user typed.
+    const owner = Object.keys(FLAG_OF)
+      .filter((k) => path === k || path.startsWith(`${k}.`))
+      .sort((a, b) => b.length - a.length)[0];
+    const flag = owner ? FLAG_OF[owner] : fromSpecFile ? `spec field ${path}` : path || 'spec';
+    return `${flag}: ${message}`;
+  });
+  return new CliError(lines.join('; '));
 }
