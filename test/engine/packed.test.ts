@@ -306,3 +306,23 @@ describe('a stopped run keeps its work (pause, Ctrl-C, closing the window)', () 
     expectSameOutcome(await trainRun(jobs[1]!, data, { restore: saved[0]! }), straight);
   });
 });
+
+describe('many runs waiting on one experiment', () => {
+  it('15 trials through the packing executor print no MaxListenersExceededWarning (every waiting run listens to the one stop signal)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const spec = tinySpec({ engineVersion: 2, trials: 15, controls: [], pruning: { strategy: 'layerwise', rates: { conv: 0.1, dense: 0.2, output: 0.1 }, rounds: 1, rewindIteration: 0 }, training: { optimizer: 'adam', learningRate: 0.01, batchSize: 20, iterations: 4, evalInterval: 4, validationSize: 100 } });
+      const m = memorySink();
+      const packs: number[] = [];
+      await runImp({ spec, data, executor: packingExecutor(data, { onPack: (j) => packs.push(j.length) }), sink: m.sink, resume: emptyResumeState(), signal: new AbortController().signal });
+      expect(m.runs).toHaveLength(15);
+      expect(Math.max(...packs)).toBeGreaterThan(10);
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.filter((w) => /MaxListeners/.test(w))).toEqual([]);
+  });
+});
