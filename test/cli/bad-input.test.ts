@@ -32,6 +32,8 @@ describe('lth refuses bad input with one clear line and leaves the store untouch
     [['run', '--rounds', '0'], /--rounds/],
     [['run', '--rewind', '700', '--iterations', '600'], /--rewind: must be below/],
     [['run', '--batch-size', '0'], /--batch-size/],
+    [['run', '--validation-size', '70000', '--iterations', '10'], /--validation-size: 70,000 is not below the 60,000 training examples of dataset 'MNIST'/],
+    [['run', '--validation-size', '60000', '--iterations', '10', '--retrain', 'rewind,finetune'], /--validation-size: 60,000 is not below/],
     [['run', '--lr', '0'], /--lr/],
     [['run', '--dense', '300,abc'], /'abc' is not a layer width/],
     [['run', '--controls', 'reinit,bogus'], /--controls/],

@@ -268,3 +268,61 @@ describe('a whole IMP experiment through the packing executor equals the inline 
     expect(tf.memory().numTensors).toBe(before);
   });
 });
+
+describe('a stopped run keeps its work (pause, Ctrl-C, closing the window)', () => {
+  const spec = tinySpec({ engineVersion: 2, training: { optimizer: 'adam', learningRate: 0.01, batchSize: 20, iterations: 150, evalInterval: 50, validationSize: 100 } });
+
+  /** Stops the run once it has trained past its start, and keeps the checkpoint it leaves (no timed checkpoints). */
+  function stopMidway(stop: AbortController, saved: Checkpoint[]): TrainHooks {
+    return {
+      signal: stop.signal,
+      checkpointEveryMs: Infinity,
+      onCheckpoint: (c) => saved.push(c),
+      onProgress: (p) => {
+        if (p.iteration > p.startIteration + 10) stop.abort();
+      },
+    };
+  }
+
+  it('one run: the stop leaves a checkpoint mid-run, and resuming from it ends bit-identical to an uninterrupted run', async () => {
+    const [job] = mixedJobs(spec, 1);
+    const straight = await trainRun(job!, data);
+    const saved: Checkpoint[] = [];
+    await expect(trainRun(job!, data, stopMidway(new AbortController(), saved))).rejects.toBeInstanceOf(AbortedError);
+    expect(saved).toHaveLength(1);
+    expect(saved[0]!.iteration).toBeGreaterThan(10);
+    expect(saved[0]!.iteration).toBeLessThan(150);
+    expectSameOutcome(await trainRun(job!, data, { restore: saved[0]! }), straight);
+  });
+
+  it('a packed run stopped mid-pack leaves its checkpoint, and resumes bit-identical', async () => {
+    const jobs = mixedJobs(spec, 3);
+    const straight = await trainRun(jobs[1]!, data);
+    const saved: Checkpoint[] = [];
+    const outs = await pack(jobs, (i) => (i === 1 ? stopMidway(new AbortController(), saved) : {}));
+    expect(outs[1]).toBeInstanceOf(AbortedError);
+    expect(saved).toHaveLength(1);
+    expect(saved[0]!.iteration).toBeLessThan(150);
+    expectSameOutcome(await trainRun(jobs[1]!, data, { restore: saved[0]! }), straight);
+  });
+});
+
+describe('many runs waiting on one experiment', () => {
+  it('15 trials through the packing executor print no MaxListenersExceededWarning (every waiting run listens to the one stop signal)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const spec = tinySpec({ engineVersion: 2, trials: 15, controls: [], pruning: { strategy: 'layerwise', rates: { conv: 0.1, dense: 0.2, output: 0.1 }, rounds: 1, rewindIteration: 0 }, training: { optimizer: 'adam', learningRate: 0.01, batchSize: 20, iterations: 4, evalInterval: 4, validationSize: 100 } });
+      const m = memorySink();
+      const packs: number[] = [];
+      await runImp({ spec, data, executor: packingExecutor(data, { onPack: (j) => packs.push(j.length) }), sink: m.sink, resume: emptyResumeState(), signal: new AbortController().signal });
+      expect(m.runs).toHaveLength(15);
+      expect(Math.max(...packs)).toBeGreaterThan(10);
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.filter((w) => /MaxListeners/.test(w))).toEqual([]);
+  });
+});

@@ -1,4 +1,5 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { getEventListeners } from 'node:events';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/main/engine/backend';
 import { inlineExecutor } from '../../src/main/engine/executor';
@@ -149,5 +150,38 @@ describe('trainer host over a MessagePort (the desktop WebGPU worker protocol)',
     expect(await probeTrainer(port(silent.port1), 200)).toEqual({ ok: false, reason: 'the WebGPU trainer window did not answer within 0.2 s' });
     silent.port1.close();
     silent.port2.close();
+  });
+});
+
+describe('stopping a run over the port (the desktop WebGPU worker)', () => {
+  it('a run stopped mid-way sends its checkpoint before it leaves, and resuming from it ends equal to an uninterrupted run', async () => {
+    const spec = tinySpec({ training: { optimizer: 'adam', learningRate: 0.01, batchSize: 20, iterations: 150, evalInterval: 50, validationSize: 100 } });
+    const { layers } = planNetwork(spec.network, data.shape, data.numClasses);
+    const job = { spec, trial: 0, variant: 'ticket' as const, round: 0, init: glorotInit(layers, 4), mask: denseMask(layers), startIteration: 0, captureAt: null };
+    const executor = connect();
+    const stop = new AbortController();
+    const saved: Checkpoint[] = [];
+    const run = executor.run(job, 0, {
+      signal: stop.signal,
+      checkpointEveryMs: Number.MAX_SAFE_INTEGER,
+      onCheckpoint: (c) => saved.push(c),
+      onProgress: (p) => p.iteration > 10 && stop.abort(),
+    });
+    await expect(run).rejects.toBeInstanceOf(AbortedError);
+    expect(saved).toHaveLength(1);
+    expect(saved[0]!.iteration).toBeLessThan(150);
+    const resumed = await executor.run(job, 0, { restore: saved[0]! });
+    const inline = await trainRun(job, data);
+    expect(resumed.finalWeights).toEqual(inline.finalWeights);
+    expect({ ...resumed.result, durationMs: 0 }).toEqual({ ...inline.result, durationMs: 0 });
+  });
+
+  it('runs that share an experiment signal leave no abort listener behind', async () => {
+    const spec = tinySpec({ training: { optimizer: 'adam', learningRate: 0.01, batchSize: 20, iterations: 2, evalInterval: 2, validationSize: 100 } });
+    const { layers } = planNetwork(spec.network, data.shape, data.numClasses);
+    const executor = connect();
+    const signal = new AbortController().signal;
+    for (let r = 0; r < 3; r++) await executor.run({ spec, trial: 0, variant: 'ticket', round: r, init: glorotInit(layers, 4), mask: denseMask(layers), startIteration: 0, captureAt: null }, 0, { signal });
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
   });
 });

@@ -64,6 +64,22 @@ describe('Wizard', () => {
     expect(call?.args[0]).toMatchObject({ dataset: 'mnist', training: { iterations: 200, batchSize: 60 }, pruning: { rounds: 3 }, controls: ['reinit', 'random'] });
     expect(useUiStore().view).toBe('runs');
   });
+
+  it("refuses a validation hold-out the dataset's training set cannot give, beside the field, and starts nothing", async () => {
+    const w = await mountView(WizardView);
+    await w.find('button[data-step="training"]').trigger('click');
+    await w.find('input[name="validationSize"]').setValue('70000');
+    expect(w.text()).toContain("70,000 is not below the 60,000 training examples of dataset 'MNIST'");
+    expect(w.find('input[name="validationSize"]').attributes('aria-invalid')).toBe('true');
+    expect(w.find('button[data-step="training"] .errcount').text()).toBe('1');
+    await w.find('button[data-step="review"]').trigger('click');
+    await w.find('button[data-action="start"]').trigger('click');
+    for (let i = 0; i < 5; i++) await flush();
+    expect(lab.services.calls.find((c) => c.method === 'experiments.create')).toBeUndefined();
+    await w.find('button[data-step="training"]').trigger('click');
+    await w.find('input[name="validationSize"]').setValue('59999');
+    expect(w.text()).not.toContain('training examples of dataset');
+  });
 });
 
 describe('Runs view', () => {

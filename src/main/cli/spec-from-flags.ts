@@ -257,19 +257,7 @@ export function specFromFlags(flags: SpecFlags, note?: (line: string) => void): 
   }
 
   const parsed = ExperimentSpecSchema.safeParse(s);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
-      const path = issue.path.join('.');
-      // 'controls.1' is the second entry of --controls: name the flag the user typed.
-      const owner = Object.keys(FLAG_OF)
-        .filter((k) => path === k || path.startsWith(`${k}.`))
-        .sort((a, b) => b.length - a.length)[0];
-      const flag = owner ? FLAG_OF[owner] : flags.spec ? `spec field ${path}` : path || 'spec';
-      const hint = PAST_T_HINT[path] && /training\.iterations/.test(issue.message) ? ` (${PAST_T_HINT[path]})` : '';
-      return `${flag}: ${issue.message}${hint}`;
-    });
-    throw new CliError(lines.join('; '));
-  }
+  if (!parsed.success) throw cliErrorOf(parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })), Boolean(flags.spec));
   if (scaled) note?.(scaled);
   return parsed.data;
 }
@@ -294,4 +282,18 @@ function scalePresetSchedule(s: Record<string, any>, preset: Preset, flags: Spec
     parts.push(`lr milestones ${given.milestones!.join(',')} -> ${scaled.milestones.join(',') || 'none'}`);
   }
   return parts.length ? `${preset.id} at ${to} of its ${from} iterations: ${parts.join(', ')} (scaled with the training length; --warmup and --lr-milestones set them)` : null;
+}
+
+/** Problems with spec fields, each named by the flag the user typed (or the spec file's field). */
+export function cliErrorOf(issues: readonly { path: string; message: string }[], fromSpecFile: boolean): CliError {
+  const lines = issues.map(({ path, message }) => {
+    // 'controls.1' is the second entry of --controls: name the flag the user typed.
+    const owner = Object.keys(FLAG_OF)
+      .filter((k) => path === k || path.startsWith(`${k}.`))
+      .sort((a, b) => b.length - a.length)[0];
+    const flag = owner ? FLAG_OF[owner] : fromSpecFile ? `spec field ${path}` : path || 'spec';
+    const hint = PAST_T_HINT[path] && /training\.iterations/.test(message) ? ` (${PAST_T_HINT[path]})` : '';
+    return `${flag}: ${message}${hint}`;
+  });
+  return new CliError(lines.join('; '));
 }

@@ -26,7 +26,7 @@ export interface TrainHooks {
   onProgress?: (progress: TrainProgress) => void;
   /** Continue from this mid-run state instead of the job's start. */
   restore?: Checkpoint;
-  /** Called with the run's state at most every `checkpointEveryMs` (long runs only). */
+  /** Called with the run's state at most every `checkpointEveryMs` (long runs only), and once more when `signal` stops it. */
   onCheckpoint?: (checkpoint: Checkpoint) => void;
   checkpointEveryMs?: number;
   /** Also checkpoint after every this many iterations: a trigger that does not depend on timing (tests, clusters). */
@@ -274,7 +274,11 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
       if (performance.now() - lastYield > YIELD_MS) {
         await yieldToEventLoop();
         lastYield = performance.now();
-        if (hooks.signal?.aborted) throw new AbortedError();
+        if (hooks.signal?.aborted) {
+          // Pause, Ctrl-C and closing the window stop here: the work done so far is kept, not thrown away.
+          if (hooks.onCheckpoint && done < t.iterations) hooks.onCheckpoint(await checkpoint(done));
+          throw new AbortedError();
+        }
         report(done);
         if (hooks.onCheckpoint && done < t.iterations && performance.now() - lastCheckpoint > (hooks.checkpointEveryMs ?? Infinity)) {
           hooks.onCheckpoint(await checkpoint(done));

@@ -1,5 +1,6 @@
 import { PRESETS } from '../../shared/presets';
 import { parseSpec, type ExperimentSpecInput } from '../../shared/spec';
+import { assertSpecFitsDataset } from '../../shared/spec-dataset';
 import type { ExperimentStatus } from '../../shared/results';
 import { availableParallelism, cpus } from 'node:os';
 import { describeBackend, initBackend, TFJS_VERSION } from '../engine/backend';
@@ -82,6 +83,7 @@ export async function createLabServices(opts: LabServicesOptions = {}): Promise<
       // A unique dataset name works like its id; the spec records the id.
       const dataset = store.datasets.resolve(parsed.dataset);
       const spec = { ...parsed, dataset: dataset.id };
+      assertSpecFitsDataset(spec, dataset);
       const plan = planNetwork(spec.network, dataset.shape, dataset.numClasses);
       if (spec.sourceTicketId) {
         const t = store.tickets.load(spec.sourceTicketId);

@@ -12,6 +12,8 @@ interface Current {
   id: string;
   controller: AbortController;
   stopAs: ExperimentStatus;
+  /** Resume was asked while it was still stopping: queue it again once it has stopped. */
+  again?: boolean;
 }
 
 /**
@@ -38,6 +40,11 @@ export class ExperimentQueue {
   }
 
   enqueue(id: string): void {
+    // Pause then Resume within the second a run takes to checkpoint and stop: the Resume must not be lost.
+    if (this.current?.id === id && this.current.controller.signal.aborted) {
+      this.current.again = true;
+      return;
+    }
     if (this.has(id)) return;
     // Owned from now on: if this process dies before the experiment starts, others see it interrupted.
     this.store.experiments.setQueued(id, process.pid);
@@ -104,6 +111,7 @@ export class ExperimentQueue {
       .then((status) => {
         this.current = null;
         this.settle(id, status);
+        if (current.again && status !== 'completed' && status !== 'failed') this.enqueue(id);
         this.pump();
       });
   }

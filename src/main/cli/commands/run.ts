@@ -5,7 +5,9 @@ import { followExperiment, runJson } from '../follow';
 import { RetrainModeSchema, type ExperimentSpec, type RetrainMode } from '../../../shared/spec';
 import { isSweep, sweepSpecs } from '../../../shared/sweep';
 import { integer, integers, list, number, residualShape, widths } from '../parse';
-import { specFromFlags, type SpecFlags } from '../spec-from-flags';
+import { cliErrorOf, specFromFlags, type SpecFlags } from '../spec-from-flags';
+import { specDatasetIssues } from '../../../shared/spec-dataset';
+import type { LabRuntime } from '../../services';
 import { isOnSlurm, resumeOnSlurm } from '../../slurm';
 import { addSlurmRunOptions, runOnSlurm, type SlurmRunFlags } from './slurm';
 
@@ -82,13 +84,15 @@ export function runCommand(): Command {
       }
       await withServices(cmd, async (services) => {
         if (specs.length === 1) {
-          const summary = services.experiments.create(spec);
+          const summary = createNamingFlags(services, spec, raw);
           if (!opts.json) process.stderr.write(`experiment ${summary.id}: ${summary.name} on ${(await services.backend()).name}\n`);
           await followExperiment(services, summary.id, Boolean(opts.json));
           return;
         }
         // One experiment per retraining mode, same seed and spec otherwise: Compare overlays them.
-        const created = specs.map((s) => services.experiments.create(s));
+        // All are checked before any is stored, so a refusal leaves none behind.
+        for (const s of specs) checkAgainstDataset(services, s, raw);
+        const created = specs.map((s) => createNamingFlags(services, s, raw));
         if (!opts.json) for (const c of created) process.stderr.write(`experiment ${c.id}: ${c.name}\n`);
         const results: ReturnType<typeof runJson>[] = [];
         for (const c of created) results.push(runJson(await followExperiment(services, c.id, Boolean(opts.json), false)));
@@ -164,4 +168,15 @@ export function resumeCommand(): Command {
         await followExperiment(services, id, Boolean(opts.json));
       }, true);
     });
+}
+
+/** The dataset's size meets the spec here, so a refusal names the flag (the services would name the spec field). */
+function checkAgainstDataset(services: LabRuntime, spec: ExperimentSpec, raw: RunFlags): void {
+  const issues = specDatasetIssues(spec, services.datasets.get(spec.dataset));
+  if (issues.length) throw cliErrorOf(issues, Boolean(raw.spec));
+}
+
+function createNamingFlags(services: LabRuntime, spec: ExperimentSpec, raw: RunFlags) {
+  checkAgainstDataset(services, spec, raw);
+  return services.experiments.create(spec);
 }

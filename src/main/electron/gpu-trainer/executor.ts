@@ -54,9 +54,12 @@ export function portExecutor(port: TrainerPort, data: LoadedDataset): PortExecut
     if (hooks.signal?.aborted || closed) throw new AbortedError();
     await ready;
     const id = nextId++;
+    const abort = () => send({ type: 'train-abort', id });
     return new Promise<TrainOutcome>((resolve, reject) => {
-      pending.set(id, { hooks, resolve, reject });
-      hooks.signal?.addEventListener('abort', () => send({ type: 'train-abort', id }), { once: true });
+      // The experiment's runs share one signal: a listener left behind per run would pile up over its rounds.
+      const settle = () => hooks.signal?.removeEventListener('abort', abort);
+      pending.set(id, { hooks, resolve: (o) => (settle(), resolve(o)), reject: (e) => (settle(), reject(e)) });
+      hooks.signal?.addEventListener('abort', abort, { once: true });
       send({
         type: 'train',
         id,

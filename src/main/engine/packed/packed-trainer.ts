@@ -414,6 +414,8 @@ export async function trainPacked(members: PackMember[], data: LoadedDataset, op
           const r = runs[s]!;
           if (finished.includes(s)) continue;
           if (r.member.hooks.signal?.aborted) {
+            // A paused run keeps its work: it resumes from here, alone or in another pack.
+            if (r.member.hooks.onCheckpoint && r.it < r.job.spec.training.iterations) r.member.hooks.onCheckpoint(await checkpointOf(s));
             stopped.push(s);
             continue;
           }
