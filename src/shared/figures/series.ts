@@ -113,6 +113,19 @@ export function formatPercent(p: number): string {
   return p.toPrecision(2);
 }
 
+/**
+ * One format for every tick of an axis: whole percents when every tick from 1% up is whole (100, 50, 25, not
+ * 100, 50.0, 25.0), one decimal for all of them otherwise (100, 51.2, 26.2); below 1%, two significant digits.
+ */
+export function percentTickFormat(ticks: readonly number[]): (p: number) => string {
+  const decimals = ticks.some((t) => t >= 1 && Math.abs(t - 100) >= 0.05 && Math.abs(t - Math.round(t)) >= 0.05) ? 1 : 0;
+  return (p) => {
+    if (!Number.isFinite(p)) return '–';
+    if (Math.abs(p - 100) < 0.05) return '100';
+    return p >= 1 ? p.toFixed(decimals) : p.toPrecision(2);
+  };
+}
+
 /** The rounds a per-round figure shows (the chosen ones, or `count` spread over all) and the runs at them. */
 export function chosenRounds(
   input: readonly ExperimentDetail[],

@@ -1,5 +1,5 @@
 import type { Scale } from 'chart.js';
-import { formatPercent } from './series';
+import { percentTickFormat } from './series';
 import type { FigureStyle } from './style';
 
 /**
@@ -15,6 +15,7 @@ export function weightsRemainingAxis(percents: readonly number[], style: FigureS
   // Room on both ends (4% of the log span) so end markers are not cut in half by the axis.
   const pad = 10 ** (span * 0.04);
   const ticks = thinTicks(values, span, size.widthInches);
+  const tickLabel = percentTickFormat(ticks);
   return {
     type: 'logarithmic' as const,
     reverse: true,
@@ -32,7 +33,7 @@ export function weightsRemainingAxis(percents: readonly number[], style: FigureS
       autoSkip: false,
       maxRotation: 0,
       padding: 2,
-      callback: (value: number | string) => formatPercent(Number(value)),
+      callback: (value: number | string) => tickLabel(Number(value)),
     },
   };
 }
