@@ -32,6 +32,7 @@ export interface SpecFlags {
   earlyBird?: string | boolean;
   ebEpsilon?: number;
   ebPatience?: number;
+  ebRule?: string;
   lrMilestones?: string[];
   lrGamma?: number;
   weightDecay?: number;
@@ -83,6 +84,7 @@ const FLAG_OF: Record<string, string> = {
   'training.weightDecay': '--weight-decay',
   'earlyBird.epsilon': '--eb-epsilon',
   'earlyBird.patience': '--eb-patience',
+  'earlyBird.rule': '--eb-rule',
   tolerance: '--tolerance',
   'network.conv': '--conv',
   'network.dense': '--dense',
@@ -168,12 +170,13 @@ export function specFromFlags(flags: SpecFlags): ExperimentSpec {
   set(s.training, 'evalInterval', flags.evalInterval);
   set(s.training, 'validationSize', flags.validationSize);
   set(s.training, 'weightDecay', flags.weightDecay);
-  if (flags.earlyBird !== undefined || flags.ebEpsilon !== undefined || flags.ebPatience !== undefined) {
+  if (flags.earlyBird !== undefined || flags.ebEpsilon !== undefined || flags.ebPatience !== undefined || flags.ebRule !== undefined) {
     const mode = flags.earlyBird === undefined || flags.earlyBird === true ? 'track' : flags.earlyBird;
     if (mode !== 'track' && mode !== 'prune') throw new CliError(`--early-bird: unknown mode '${mode}': use track or prune`);
     s.earlyBird = { ...(typeof s.earlyBird === 'object' && s.earlyBird ? s.earlyBird : {}), prune: mode === 'prune' };
     set(s.earlyBird, 'epsilon', flags.ebEpsilon);
     set(s.earlyBird, 'patience', flags.ebPatience);
+    set(s.earlyBird, 'rule', flags.ebRule);
   }
   if (flags.warmup !== undefined || flags.lrMilestones !== undefined || flags.lrGamma !== undefined) {
     section(s.training, 'schedule', 'training.schedule');
