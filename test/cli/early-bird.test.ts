@@ -31,7 +31,7 @@ describe('lth run --early-bird on real MNIST', () => {
     expect(shown.earlyBird).toEqual(out.earlyBird);
     expect(shown.spec.earlyBird.rule).toBe('reference');
     const text = lth(['experiments', 'show', out.experimentId], home).stdout;
-    expect(text).toMatch(/Early bird: the newest of 5 masks within ε = 0\.1 of each of the 4 before it; distances over the surviving weights/);
+    expect(text).toMatch(/Early bird: distances over the surviving weights of the pruned layers; rule: the newest of 5 masks within ε = 0\.1 of each of the 4 before it/);
     expect(text).toMatch(/Early bird, trial 0 round 0: emerged at iteration \d+ \(pruned there\)/);
 
     // The same experiment as a store written before the fix holds it: no rule in the spec, series without rule
@@ -48,7 +48,7 @@ describe('lth run --early-bird on real MNIST', () => {
     db.close();
     const oldShown = json(lth(['experiments', 'show', out.experimentId, '--json'], home));
     expect(oldShown.earlyBird[0].series).toMatchObject({ rule: 'consecutive', distanceOver: 'all' });
-    expect(lth(['experiments', 'show', out.experimentId], home).stdout).toMatch(/Early bird: 5 consecutive distances below ε = 0\.1; distances over all weights, stored before the fix/);
+    expect(lth(['experiments', 'show', out.experimentId], home).stdout).toMatch(/Early bird: stored before the distance fix: distances over all weights .*; rule: 5 consecutive distances below ε = 0\.1/);
   });
 
   it('refuses ε outside (0, 1) and an unknown mode, storing nothing', () => {

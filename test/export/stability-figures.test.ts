@@ -68,7 +68,7 @@ describe('early-bird figure', () => {
     const old: ExperimentDetail = { ...lenetExperiment(), id: 'e_old', earlyBird: [{ trial: 0, round: 0, series: oldSeries }] };
     const g = describeFigure('early-bird', { experiments: [old] }, { widthInches: 3.5 });
     expect(g.title).toMatch(/stored before the distance fix: distances over all weights/);
-    expect(JSON.stringify(g.config.options)).toMatch(/over all weights/);
+    expect(JSON.stringify(g.config.options)).toMatch(/Distance over all weights/);
     expect(() => describeFigure('early-bird', { experiments: [ref, old] }, { widthInches: 3.5 })).toThrow(/e_old were stored before the distance fix/);
   });
 });

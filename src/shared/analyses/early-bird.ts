@@ -87,15 +87,13 @@ export function testedDistances(s: EarlyBirdSeries): number[] {
   return s.rule === 'reference' && s.spread ? s.spread : s.distances;
 }
 
-/** One sentence saying how a series was computed, for tables, panels and captions. */
+/** One sentence saying how a series was computed, for tables, panels and captions; old series say so first. */
 export function earlyBirdRuleSentence(s: Pick<EarlyBirdSeries, 'rule' | 'patience' | 'epsilon' | 'distanceOver'>): string {
   const rule =
     s.rule === 'reference'
       ? `the newest of ${s.patience} masks within ε = ${s.epsilon} of each of the ${s.patience - 1} before it`
       : `${s.patience} consecutive distances below ε = ${s.epsilon}`;
-  const over =
-    s.distanceOver === 'survivors'
-      ? 'distances over the surviving weights of the pruned layers'
-      : 'distances over all weights, stored before the fix (about density × the distance over survivors; cannot be recomputed)';
-  return `${rule}; ${over}`;
+  return s.distanceOver === 'survivors'
+    ? `distances over the surviving weights of the pruned layers; rule: ${rule}`
+    : `stored before the distance fix: distances over all weights (about density × the distance over survivors; cannot be recomputed); rule: ${rule}`;
 }
