@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BATCH_NORM_STATS } from './analyses/stability';
-import { EARLY_BIRD_RULES } from './analyses/early-bird';
+import { EARLY_BIRD_RULES, MAX_REFERENCE_PATIENCE } from './analyses/early-bird';
 
 /**
  * The experiment spec: everything needed to re-run an experiment bit for bit on the same backend.
@@ -197,9 +197,10 @@ export const ExperimentSpecSchema = z
         prune: z.boolean().default(false),
         rule: z.enum(EARLY_BIRD_RULES).optional(),
       })
-      .refine((eb) => eb.rule !== 'reference' || eb.patience >= 2, {
+      // Each kept mask is a byte per weight in memory and in every checkpoint (VGG-19: 20 MB a mask).
+      .refine((eb) => eb.rule !== 'reference' || (eb.patience >= 2 && eb.patience <= MAX_REFERENCE_PATIENCE), {
         path: ['patience'],
-        message: 'the reference rule keeps `patience` masks and compares the newest with the older ones: at least 2',
+        message: `the reference rule keeps \`patience\` masks and compares the newest with the older ones: 2 to ${MAX_REFERENCE_PATIENCE}`,
       })
       .optional(),
     /** Present for an instability analysis: the experiment trains copy pairs instead of pruning. */

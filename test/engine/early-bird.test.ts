@@ -150,9 +150,10 @@ describe('the reference rule (RICE-EIC/Early-Bird-Tickets) against the consecuti
     expect(earlyBirdIndex([0, 0, 0, 0.2, 0.1], 0.1, 1)).toBe(0);
   });
 
-  it('the spec: absent rule is the old one, the reference rule needs at least 2 masks', () => {
+  it('the spec: absent rule is the old one, the reference rule keeps 2 to 20 masks', () => {
     expect(tinySpec({ earlyBird: {} }).earlyBird).toEqual({ epsilon: 0.1, patience: 5, prune: false });
-    expect(() => tinySpec({ earlyBird: { rule: 'reference', patience: 1 } })).toThrow(/earlyBird\.patience.*at least 2/s);
+    expect(() => tinySpec({ earlyBird: { rule: 'reference', patience: 1 } })).toThrow(/earlyBird\.patience.*2 to 20/s);
+    expect(() => tinySpec({ earlyBird: { rule: 'reference', patience: 21 } })).toThrow(/earlyBird\.patience.*2 to 20/s);
     expect(tinySpec({ earlyBird: { rule: 'consecutive', patience: 1 } }).earlyBird!.rule).toBe('consecutive');
   });
 });

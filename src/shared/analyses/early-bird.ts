@@ -11,6 +11,8 @@
  */
 export const EARLY_BIRD_RULES = ['reference', 'consecutive'] as const;
 export type EarlyBirdRule = (typeof EARLY_BIRD_RULES)[number];
+/** The reference rule keeps this many masks at most (the authors keep 5). */
+export const MAX_REFERENCE_PATIENCE = 20;
 
 /**
  * What a distance is normalised over. 'survivors': the run's surviving weights in the layers the round
