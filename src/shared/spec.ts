@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BATCH_NORM_STATS } from './analyses/stability';
+import { EARLY_BIRD_RULES, MAX_REFERENCE_PATIENCE } from './analyses/early-bird';
 
 /**
  * The experiment spec: everything needed to re-run an experiment bit for bit on the same backend.
@@ -187,14 +188,24 @@ export const ExperimentSpecSchema = z
     tolerance: z.number().min(0).max(1).default(0.002),
     /**
      * Early-bird tickets (You et al. 2020): every ticket run tracks the distance between the masks the next
-     * round's pruning would give at consecutive evaluations; with `prune`, each round but the last stops and
-     * prunes as soon as the distance has stayed below ε for `patience` evaluations (the early-bird IMP mode).
+     * round's pruning would give at its evaluations; with `prune`, each round but the last stops and prunes as
+     * soon as the rule holds (the early-bird IMP mode). `rule` (shared/analyses/early-bird.ts): 'reference'
+     * keeps `patience` masks and asks the newest to be within ε of each older one; 'consecutive' asks for
+     * `patience` consecutive distances below ε. No default, so stored specs keep their hash: absent means a
+     * spec stored before the choice, which keeps running as it did (consecutive, distance over all weights);
+     * new experiments get 'reference' written in (withEarlyBirdRule).
      */
     earlyBird: z
       .object({
         epsilon: z.number().gt(0, 'ε must be in (0, 1)').lt(1, 'ε must be in (0, 1)').default(0.1),
         patience: int(1, 1000).default(5),
         prune: z.boolean().default(false),
+        rule: z.enum(EARLY_BIRD_RULES).optional(),
+      })
+      // Each kept mask is a byte per weight in memory and in every checkpoint (VGG-19: 20 MB a mask).
+      .refine((eb) => eb.rule !== 'reference' || (eb.patience >= 2 && eb.patience <= MAX_REFERENCE_PATIENCE), {
+        path: ['patience'],
+        message: `the reference rule keeps \`patience\` masks and compares the newest with the older ones: 2 to ${MAX_REFERENCE_PATIENCE}`,
       })
       .optional(),
     /** Present for an instability analysis: the experiment trains copy pairs instead of pruning. */

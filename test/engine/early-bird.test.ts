@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { earlyBirdTracker, maskDistance } from '../../src/main/engine/analyses/early-bird';
+import { earlyBirdTracker, maskDistance, nextRoundMask } from '../../src/main/engine/analyses/early-bird';
 import { initBackend } from '../../src/main/engine/backend';
 import { inlineExecutor } from '../../src/main/engine/executor';
 import { runImp } from '../../src/main/engine/imp';
@@ -8,7 +8,8 @@ import { planNetwork } from '../../src/main/engine/network';
 import { trainRun } from '../../src/main/engine/trainer';
 import { emptyResumeState, type Checkpoint, type ExperimentSink, type Mask, type WeightSet } from '../../src/main/engine/types';
 import { denseMask, glorotInit } from '../../src/main/engine/weights';
-import { earlyBirdIndex, type EarlyBirdSeries } from '../../src/shared/analyses/early-bird';
+import { magnitudeMask } from '../../src/main/engine/prune';
+import { earlyBirdConventions, earlyBirdIndex, referenceEarlyBirdIndex, type EarlyBirdSeries } from '../../src/shared/analyses/early-bird';
 import type { RunResult } from '../../src/shared/results';
 import { quadrantDataset, tinySpec } from './synthetic';
 
@@ -50,6 +51,113 @@ describe('the early-bird rule (You et al. 2020)', () => {
   });
 });
 
+describe("early bird's distance on a pruned mask", () => {
+  // Round 2 of a run whose hidden layers are pruned and whose output layer is not: density about 0.64 there.
+  const spec = tinySpec({ pruning: { strategy: 'layerwise', rates: { conv: 0.1, dense: 0.2, output: 0 }, rounds: 3, rewindIteration: 0 } });
+  const { layers } = planNetwork(spec.network, data.shape, data.numClasses);
+  const runMask = magnitudeMask(layers, glorotInit(layers, 1), denseMask(layers), denseMask(layers), 2, spec.pruning);
+  const w = (seed: number): WeightSet => glorotInit(layers, seed);
+
+  it('divides the flips by the survivors of the layers the round prunes, not by every position', () => {
+    const t = earlyBirdTracker(layers, spec.pruning, runMask, { epsilon: 0.1, patience: 5, stop: false, ...earlyBirdConventions({ rule: 'reference' }) });
+    t.observe(0, w(2));
+    t.observe(5, w(3));
+    const a = nextRoundMask(layers, w(2), runMask, spec.pruning);
+    const b = nextRoundMask(layers, w(3), runMask, spec.pruning);
+    let flips = 0;
+    let canFlip = 0;
+    layers.forEach((l, i) => {
+      for (let j = 0; j < l.weights; j++) {
+        const survivor = runMask[i]![j] === 1 && l.kind !== 'output';
+        if (survivor) canFlip++;
+        if (a[i]![j] !== b[i]![j]) {
+          expect(survivor).toBe(true); // pruned positions and the unpruned layer never flip
+          flips++;
+        }
+      }
+    });
+    expect(flips).toBeGreaterThan(0);
+    const s = t.series();
+    expect(s.distanceOver).toBe('survivors');
+    expect(s.distances[0]).toBe(flips / canFlip);
+    // Over all positions (the old distance) it reads about density × as much: ε would act like ε / density.
+    const all = maskDistance(a, b).overall;
+    expect(all).toBeCloseTo((flips / canFlip) * (canFlip / layers.reduce((n, l) => n + l.weights, 0)), 12);
+    expect(s.distances[0]! / all).toBeGreaterThan(1.5);
+  });
+
+  it('a spec stored before the rule was a choice keeps the distance it ran with (over all positions)', () => {
+    const t = earlyBirdTracker(layers, spec.pruning, runMask, { epsilon: 0.1, patience: 5, stop: false, ...earlyBirdConventions({}) });
+    t.observe(0, w(2));
+    t.observe(5, w(3));
+    const a = nextRoundMask(layers, w(2), runMask, spec.pruning);
+    const b = nextRoundMask(layers, w(3), runMask, spec.pruning);
+    expect(t.series()).toMatchObject({ rule: 'consecutive', distanceOver: 'all', distances: [maskDistance(a, b).overall] });
+  });
+});
+
+describe('the reference rule (RICE-EIC/Early-Bird-Tickets) against the consecutive rule', () => {
+  // Only the hidden layers prune (half of them); at step t the kept half is a window shifted by t·s, s ≈ n/30,
+  // so consecutive masks differ by about 2/30 of the survivors (< ε) and masks two steps apart by 4/30 (> ε).
+  const spec = tinySpec({ pruning: { strategy: 'layerwise', rates: { conv: 0, dense: 0.5, output: 0 }, rounds: 3, rewindIteration: 0 } });
+  const { layers } = planNetwork(spec.network, data.shape, data.numClasses);
+  const shifted = (t: number): WeightSet => {
+    const base = glorotInit(layers, 1);
+    return {
+      ...base,
+      kernels: layers.map((l, i) => {
+        if (l.kind === 'output') return base.kernels[i]!;
+        const n = l.weights;
+        const keep = Math.round(n * 0.5);
+        const s = Math.round(n / 30);
+        return Float32Array.from({ length: n }, (_, j) => (((j - t * s) % n) + n) % n < keep ? 2 : 0.5);
+      }),
+    };
+  };
+  const track = (rule: 'reference' | 'consecutive', steps: number[]) => {
+    const t = earlyBirdTracker(layers, spec.pruning, denseMask(layers), { epsilon: 0.1, patience: 5, stop: true, ...earlyBirdConventions({ rule }) });
+    steps.forEach((step, e) => t.observe(10 * e, shifted(step)));
+    return t;
+  };
+
+  it('drift under ε at every step: the consecutive rule fires after 5 points, the reference rule never', () => {
+    const steps = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+    const consecutive = track('consecutive', steps);
+    const reference = track('reference', steps);
+    const c = consecutive.series();
+    expect(c.distances.every((d) => d > 0.05 && d < 0.1)).toBe(true);
+    expect(c.detectedAt).toBe(50); // points at 10, 20, 30, 40, 50
+    const r = reference.series();
+    expect(r.distances).toEqual(c.distances);
+    // The newest mask against the 4 before it: 4 steps of drift.
+    expect(r.spread!.slice(3).every((d) => d > 0.2)).toBe(true);
+    expect(r.detectedAt).toBeNull();
+    expect(reference.shouldStop()).toBe(false);
+    expect(consecutive.shouldStop()).toBe(true);
+  });
+
+  it('the reference rule fires once the newest mask is within ε of each of the 4 older ones', () => {
+    // Drift for 3 steps, then the mask stays put.
+    const t = track('reference', [0, 1, 2, 3, 3, 3, 3, 3]);
+    const s = t.series();
+    // Evaluation 5 (iteration 40) is 3 steps from the oldest kept, evaluation 6 (50) 2 steps (> ε), evaluation 7 (60) 1 step.
+    expect(s.spread![3]! > 0.1 && s.spread![4]! > 0.1 && s.spread![5]! <= 0.1).toBe(true);
+    expect(s.detectedAt).toBe(60);
+    expect(t.state().recent).toHaveLength(4); // the checkpoint keeps what the next comparison needs
+    // The index functions on their own: the first full window (point patience − 2) is the earliest that counts.
+    expect(referenceEarlyBirdIndex([0, 0, 0, 0.2, 0.1], 0.1, 5)).toBe(4); // within ε: distance <= ε, as the reference
+    expect(referenceEarlyBirdIndex([0, 0, 0], 0.1, 5)).toBe(-1);
+    expect(earlyBirdIndex([0, 0, 0, 0.2, 0.1], 0.1, 1)).toBe(0);
+  });
+
+  it('the spec: absent rule is the old one, the reference rule keeps 2 to 20 masks', () => {
+    expect(tinySpec({ earlyBird: {} }).earlyBird).toEqual({ epsilon: 0.1, patience: 5, prune: false });
+    expect(() => tinySpec({ earlyBird: { rule: 'reference', patience: 1 } })).toThrow(/earlyBird\.patience.*2 to 20/s);
+    expect(() => tinySpec({ earlyBird: { rule: 'reference', patience: 21 } })).toThrow(/earlyBird\.patience.*2 to 20/s);
+    expect(tinySpec({ earlyBird: { rule: 'consecutive', patience: 1 } }).earlyBird!.rule).toBe('consecutive');
+  });
+});
+
 describe('tracking during training', () => {
   const spec = tinySpec({ earlyBird: { epsilon: 0.1, patience: 2, prune: false }, training: { optimizer: 'adam', learningRate: 0.01, batchSize: 20, iterations: 60, evalInterval: 5, validationSize: 100 } });
   const { layers } = planNetwork(spec.network, data.shape, data.numClasses);
@@ -75,6 +183,59 @@ describe('tracking during training', () => {
     ).rejects.toThrow('killed');
     const resumed = await trainRun(job, data, { restore: saved! });
     expect(resumed.earlyBird).toEqual(s);
+  });
+
+  it('a checkpoint written before it kept the masks (one `previous`) still resumes bit for bit', async () => {
+    const straight = await trainRun(job, data);
+    let saved: Checkpoint | null = null;
+    await expect(
+      trainRun(job, data, {
+        checkpointEveryIterations: 20,
+        onCheckpoint: (c) => {
+          if (c.iteration === 40) {
+            saved = structuredClone(c);
+            throw new Error('killed');
+          }
+        },
+      }),
+    ).rejects.toThrow('killed');
+    const { recent, ...rest } = saved!.earlyBird!;
+    expect(recent).toHaveLength(1);
+    const old: Checkpoint = { ...saved!, earlyBird: { ...rest, previous: recent![0]! } };
+    const resumed = await trainRun(job, data, { restore: old });
+    expect(resumed.earlyBird).toEqual(straight.earlyBird);
+    expect(resumed.finalWeights).toEqual(straight.finalWeights);
+  });
+
+  it('reference rule on a pruned mask, stopping early: a checkpoint keeps the 4 masks and the resumed run is bit-identical', async () => {
+    const refSpec = tinySpec({ earlyBird: { epsilon: 0.1, patience: 5, prune: true, rule: 'reference' }, training: job.spec.training });
+    const mask = magnitudeMask(layers, glorotInit(layers, 9), denseMask(layers), denseMask(layers), 2, refSpec.pruning);
+    const refJob = { ...job, spec: refSpec, round: 2, mask, earlyBird: { epsilon: 0.1, patience: 5, stop: true, ...earlyBirdConventions(refSpec.earlyBird!) } };
+    const straight = await trainRun(refJob, data);
+    const s = straight.earlyBird!;
+    expect(s).toMatchObject({ rule: 'reference', distanceOver: 'survivors', stopped: true });
+    expect(s.spread).toHaveLength(s.distances.length);
+    const at = s.iterations.indexOf(s.detectedAt!);
+    expect(at).toBeGreaterThanOrEqual(3); // the newest of 5 masks: the 5th evaluation at the earliest
+    expect(s.spread![at]).toBeLessThanOrEqual(0.1);
+    expect(straight.result.iterations).toBe(s.detectedAt);
+    let saved: Checkpoint | null = null;
+    await expect(
+      trainRun(refJob, data, {
+        checkpointEveryIterations: 5,
+        onCheckpoint: (c) => {
+          if (c.iteration === s.detectedAt! - 5) {
+            saved = structuredClone(c);
+            throw new Error('killed');
+          }
+        },
+      }),
+    ).rejects.toThrow('killed');
+    expect(saved!.earlyBird!.recent).toHaveLength(4);
+    const resumed = await trainRun(refJob, data, { restore: saved! });
+    expect(resumed.earlyBird).toEqual(s);
+    expect(resumed.finalWeights).toEqual(straight.finalWeights);
+    expect(resumed.result.curve).toEqual(straight.result.curve);
   });
 
   it('the distance is the one between the masks the next round would prune to at consecutive evaluations', () => {

@@ -11,7 +11,7 @@ const stabilityPoints = [0, 100, 500].map((k, point) => ({
 const exp = {
   ...lenetExperiment(),
   stability: { threshold: 0.02, points: stabilityPoints, summary: summarizeStability(stabilityPoints, 0.02), suggestedRewindPoint: 100 },
-  earlyBird: [{ trial: 0, round: 0, series: { epsilon: 0.1, patience: 2, iterations: [100, 200, 300], distances: [0.2, 0.05, 0.04], detectedAt: 300, stopped: false } }],
+  earlyBird: [{ trial: 0, round: 0, series: { epsilon: 0.1, patience: 2, rule: 'consecutive' as const, distanceOver: 'survivors' as const, iterations: [100, 200, 300], distances: [0.2, 0.05, 0.04], detectedAt: 300, stopped: false } }],
 };
 const mask = { ...lenetHeatmap(), ticket: { id: 't1', trial: 0, round: 4, weightsRemaining: 0.41 } };
 const dark = { ink: '#e6e8eb', grid: '#30353c', fontFamily: 'system-ui, sans-serif' };

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exportFigures } from '../../src/main/export';
 import { summarizeStability, suggestedRewindPoint, type StabilityPointResult } from '../../src/shared/analyses/stability';
+import { readEarlyBirdSeries } from '../../src/shared/analyses/early-bird';
 import { describeFigure, FigureOptionError } from '../../src/shared/figures';
 import type { ExperimentDetail } from '../../src/shared/results';
 import { checkWellFormedXml } from './helpers';
@@ -31,8 +32,8 @@ describe('early-bird figure', () => {
     const d: ExperimentDetail = {
       ...lenetExperiment(),
       earlyBird: [
-        { trial: 0, round: 0, series: { epsilon: 0.1, patience: 2, iterations: [10, 20, 30], distances: [0.3, 0.05, 0.04], detectedAt: 30, stopped: true } },
-        { trial: 0, round: 1, series: { epsilon: 0.1, patience: 2, iterations: [10, 20, 30], distances: [0.3, 0.2, 0.04], detectedAt: null, stopped: false } },
+        { trial: 0, round: 0, series: { epsilon: 0.1, patience: 2, rule: 'consecutive', distanceOver: 'survivors', iterations: [10, 20, 30], distances: [0.3, 0.05, 0.04], detectedAt: 30, stopped: true } },
+        { trial: 0, round: 1, series: { epsilon: 0.1, patience: 2, rule: 'consecutive', distanceOver: 'survivors', iterations: [10, 20, 30], distances: [0.3, 0.2, 0.04], detectedAt: null, stopped: false } },
       ],
     };
     const f = describeFigure('early-bird', { experiments: [d] }, { widthInches: 3.5 });
@@ -42,6 +43,33 @@ describe('early-bird figure', () => {
     expect(stars[0]!.data).toEqual([{ x: 30, y: 0.04 }]);
     expect(f.csv.rows).toHaveLength(6);
     expect(() => describeFigure('early-bird', { experiments: [lenetExperiment()] }, { widthInches: 3.5 })).toThrow(/--early-bird/);
+  });
+
+  it('the reference rule draws what it tests (the largest distance to the kept masks); old series are named and never drawn with new ones', () => {
+    const ref: ExperimentDetail = {
+      ...lenetExperiment(),
+      id: 'e_ref',
+      earlyBird: [
+        {
+          trial: 0,
+          round: 0,
+          series: { epsilon: 0.1, patience: 3, rule: 'reference', distanceOver: 'survivors', iterations: [10, 20, 30], distances: [0.3, 0.05, 0.04], spread: [0.3, 0.3, 0.08], detectedAt: 30, stopped: true },
+        },
+      ],
+    };
+    const f = describeFigure('early-bird', { experiments: [ref] }, { widthInches: 3.5 });
+    expect((f.config.data.datasets[0]!.data as { y: number }[]).map((p) => p.y)).toEqual([0.3, 0.3, 0.08]);
+    expect(f.config.data.datasets.find((s) => s.label === '_early bird')!.data).toEqual([{ x: 30, y: 0.08 }]);
+    expect(f.title).not.toMatch(/before the distance fix/);
+    expect(f.csv.columns).toContain('distanceOver');
+    // A series read from a row stored before the fix (no rule, no distanceOver) is the old kind.
+    const oldSeries = readEarlyBirdSeries({ epsilon: 0.1, patience: 2, iterations: [10, 20], distances: [0.05, 0.04], detectedAt: 20, stopped: true });
+    expect(oldSeries).toMatchObject({ rule: 'consecutive', distanceOver: 'all' });
+    const old: ExperimentDetail = { ...lenetExperiment(), id: 'e_old', earlyBird: [{ trial: 0, round: 0, series: oldSeries }] };
+    const g = describeFigure('early-bird', { experiments: [old] }, { widthInches: 3.5 });
+    expect(g.title).toMatch(/stored before the distance fix: distances over all weights/);
+    expect(JSON.stringify(g.config.options)).toMatch(/Distance over all weights/);
+    expect(() => describeFigure('early-bird', { experiments: [ref, old] }, { widthInches: 3.5 })).toThrow(/e_old were stored before the distance fix/);
   });
 });
 

@@ -49,7 +49,11 @@ describe('the wizard\'s analysis fields (issue 12)', () => {
     const s = parseSpec(specFromForm(f, preset).spec);
     expect(s.pruning.retrain).toBe('lr-rewind');
     expect(s.training.schedule.milestones).toEqual([20000, 40000]);
-    expect(s.earlyBird).toEqual({ epsilon: 0.05, patience: 5, prune: false });
+    // A new experiment names its rule: the reference rule unless the user picks the consecutive one.
+    expect(s.earlyBird).toEqual({ epsilon: 0.05, patience: 5, prune: false, rule: 'reference' });
+    f.analysis.ebRule = 'consecutive';
+    expect(parseSpec(specFromForm(f, preset).spec).earlyBird!.rule).toBe('consecutive');
+    f.analysis.ebRule = 'reference';
 
     f.analysis.milestonesText = '20000, soon';
     expect(specFromForm(f, preset).localErrors['training.schedule.milestones']).toMatch(/"soon" is not a whole number/);

@@ -33,6 +33,7 @@ export interface SpecFlags {
   earlyBird?: string | boolean;
   ebEpsilon?: number;
   ebPatience?: number;
+  ebRule?: string;
   lrMilestones?: string[];
   lrGamma?: number;
   weightDecay?: number;
@@ -85,6 +86,7 @@ const FLAG_OF: Record<string, string> = {
   'training.weightDecay': '--weight-decay',
   'earlyBird.epsilon': '--eb-epsilon',
   'earlyBird.patience': '--eb-patience',
+  'earlyBird.rule': '--eb-rule',
   tolerance: '--tolerance',
   'network.conv': '--conv',
   'network.dense': '--dense',
@@ -181,12 +183,13 @@ export function specFromFlags(flags: SpecFlags, note?: (line: string) => void): 
   set(s.training, 'evalInterval', flags.evalInterval);
   set(s.training, 'validationSize', flags.validationSize);
   set(s.training, 'weightDecay', flags.weightDecay);
-  if (flags.earlyBird !== undefined || flags.ebEpsilon !== undefined || flags.ebPatience !== undefined) {
+  if (flags.earlyBird !== undefined || flags.ebEpsilon !== undefined || flags.ebPatience !== undefined || flags.ebRule !== undefined) {
     const mode = flags.earlyBird === undefined || flags.earlyBird === true ? 'track' : flags.earlyBird;
     if (mode !== 'track' && mode !== 'prune') throw new CliError(`--early-bird: unknown mode '${mode}': use track or prune`);
     s.earlyBird = { ...(typeof s.earlyBird === 'object' && s.earlyBird ? s.earlyBird : {}), prune: mode === 'prune' };
     set(s.earlyBird, 'epsilon', flags.ebEpsilon);
     set(s.earlyBird, 'patience', flags.ebPatience);
+    set(s.earlyBird, 'rule', flags.ebRule);
   }
   const scaled = preset ? scalePresetSchedule(s, preset, flags) : null;
   if (flags.warmup !== undefined || flags.lrMilestones !== undefined || flags.lrGamma !== undefined) {

@@ -1,5 +1,6 @@
 import { aggregateRuns, type Stat } from '../../shared/aggregate';
 import { batchNormStatsNote } from '../../shared/analyses/stability';
+import { earlyBirdConventions, earlyBirdRuleSentence } from '../../shared/analyses/early-bird';
 import type { ExperimentDetail, WinningTicket } from '../../shared/results';
 
 const pct = (x: number, digits = 2) => `${(x * 100).toFixed(digits)}%`;
@@ -19,6 +20,9 @@ function render(rows: string[][]): string {
 export function earlyBirdLines(detail: ExperimentDetail): string {
   const eb = detail.earlyBird ?? [];
   const spec = detail.spec.earlyBird!;
+  // Every series of an experiment is computed one way; say which, above all when it is the old distance.
+  const how = eb[0]?.series ?? { ...spec, ...earlyBirdConventions(spec) };
+  const head = `Early bird: ${earlyBirdRuleSentence(how)}`;
   const lines = eb.map(({ trial, round, series }) => {
     const where = series.detectedAt === null ? 'did not emerge' : `emerged at iteration ${series.detectedAt}${series.stopped ? ' (pruned there)' : ''}`;
     return `Early bird, trial ${trial} round ${round}: ${where}`;
@@ -30,7 +34,7 @@ export function earlyBirdLines(detail: ExperimentDetail): string {
     const trained = tickets.reduce((a, r) => a + r.iterations, 0);
     lines.push(`Early-bird IMP trained ${trained} of ${full} ticket iterations (${(((full - trained) / full) * 100).toFixed(1)}% saved); the last round trains to the end`);
   }
-  return lines.join('\n');
+  return [head, ...lines].join('\n');
 }
 
 /** Per round and variant, mean over trials (with [min, max] when there are several), as the paper reports. */

@@ -1,5 +1,6 @@
 import type { ExperimentSpec, Variant } from '../../shared/spec';
 import type { RunResult } from '../../shared/results';
+import { earlyBirdConventions } from '../../shared/analyses/early-bird';
 import type { LoadedDataset } from './data/types';
 import type { Executor } from './executor';
 import { planNetwork, type NetworkPlan } from './network';
@@ -123,7 +124,12 @@ export async function runImp(ctx: ImpContext): Promise<void> {
             lrPolicy: round > 0 && mode === 'finetune' ? 'final' : 'schedule',
             // The last round always trains to the end: its accuracy is the found ticket's.
             earlyBird: spec.earlyBird
-              ? { epsilon: spec.earlyBird.epsilon, patience: spec.earlyBird.patience, stop: spec.earlyBird.prune && round < spec.pruning.rounds - 1 }
+              ? {
+                  epsilon: spec.earlyBird.epsilon,
+                  patience: spec.earlyBird.patience,
+                  stop: spec.earlyBird.prune && round < spec.pruning.rounds - 1,
+                  ...earlyBirdConventions(spec.earlyBird),
+                }
               : undefined,
           },
           (o) => {

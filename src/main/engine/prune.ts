@@ -8,6 +8,11 @@ function rateOf(layer: LayerInfo, pruning: PruningSpec): number {
   return pruning.rates[layer.kind];
 }
 
+/** The layers a round of magnitude pruning takes weights from (a non-zero rate); the others keep their mask. */
+export function prunedLayerIndices(layers: readonly LayerInfo[], pruning: PruningSpec): number[] {
+  return layers.map((l, i) => (rateOf(l, pruning) > 0 ? i : -1)).filter((i) => i >= 0);
+}
+
 /**
  * Keeps the `keep` largest |w| among the survivors of several layers together; ties at the threshold are
  * broken by layer then index order, so the count is exact and the mask deterministic.
@@ -68,7 +73,7 @@ export function magnitudeMask(
       return keepLargest([trained.kernels[i]!], [current[i]!], keep)[0]!;
     });
   }
-  const pool = layers.map((l, i) => (rateOf(l, pruning) > 0 ? i : -1)).filter((i) => i >= 0);
+  const pool = prunedLayerIndices(layers, pruning);
   const keep = Math.round(pool.reduce((a, i) => a + baseCounts[i]!, 0) * (1 - pruning.globalRate) ** round);
   const kept = keepLargest(
     pool.map((i) => trained.kernels[i]!),

@@ -1,6 +1,7 @@
 import { PRESETS } from '../../shared/presets';
 import { parseSpec, type ExperimentSpecInput } from '../../shared/spec';
 import { assertSpecFitsDataset } from '../../shared/spec-dataset';
+import { withEarlyBirdRule } from '../../shared/analyses/early-bird';
 import type { ExperimentStatus } from '../../shared/results';
 import { availableParallelism, cpus } from 'node:os';
 import { describeBackend, initBackend, TFJS_VERSION } from '../engine/backend';
@@ -79,7 +80,7 @@ export async function createLabServices(opts: LabServicesOptions = {}): Promise<
     }
 
     const createExperiment = (input: ExperimentSpecInput) => {
-      const parsed = parseSpec(input);
+      const parsed = withEarlyBirdRule(parseSpec(input));
       // A unique dataset name works like its id; the spec records the id.
       const dataset = store.datasets.resolve(parsed.dataset);
       const spec = { ...parsed, dataset: dataset.id };

@@ -1,6 +1,6 @@
 import { networkLabel } from '../../shared/network';
 import { chooseWinningTicket, type WinningTicketVerdict } from '../../shared/aggregate';
-import type { EarlyBirdSeries } from '../../shared/analyses/early-bird';
+import { readEarlyBirdSeries, type EarlyBirdSeries } from '../../shared/analyses/early-bird';
 import { summarizeStability, suggestedRewindPoint, type StabilityPointResult } from '../../shared/analyses/stability';
 import type {
   BackendName,
@@ -174,7 +174,7 @@ export class ExperimentRepo {
     const rows = this.db
       .prepare("SELECT trial, point, data FROM analysis_results WHERE experiment_id = ? AND kind = 'early-bird' ORDER BY trial, point")
       .all(id) as { trial: number; point: number; data: string }[];
-    return rows.map((r) => ({ trial: r.trial, round: r.point, series: parseJson<EarlyBirdSeries>(r.data, `experiment ${id} early-bird series`) }));
+    return rows.map((r) => ({ trial: r.trial, round: r.point, series: readEarlyBirdSeries(parseJson<EarlyBirdSeries>(r.data, `experiment ${id} early-bird series`)) }));
   }
 
   private stabilityOf(id: string, threshold: number): NonNullable<ExperimentDetail['stability']> {

@@ -1,5 +1,6 @@
 import type { ChartConfiguration } from 'chart.js';
 import type { StabilityPointResult } from '../analyses/stability';
+import { testedDistances } from '../analyses/early-bird';
 import type { ExperimentDetail } from '../results';
 import { FigureOptionError } from './errors';
 import { screenOptions } from './screen';
@@ -161,12 +162,25 @@ function stabilityCsv(details: readonly ExperimentDetail[], names: readonly stri
   return { columns: ['experimentId', 'experiment', 'trial', 'point', 'label', 'startIteration', 'weightsRemaining', 'alpha', 'testError', 'barrier'], rows };
 }
 
-/** Early-bird emergence: the mask distance between consecutive evaluations per ticket run, ε, and where the rule held. */
+/**
+ * Early-bird emergence: per ticket run, the distance its rule compares with ε (reference: the newest mask's
+ * largest distance to the older kept ones; consecutive: to the previous evaluation), ε, and where the rule held.
+ * Series stored before the distance fix (over all weights) are never drawn beside the others.
+ */
 export function earlyBirdFigure(input: readonly ExperimentDetail[], options: FigureOptions): FigureSpec {
   if (input.length === 0) throw new FigureOptionError('the early-bird figure needs at least one experiment (--experiment ID)');
   for (const d of input) {
     if (!d.earlyBird || d.earlyBird.length === 0) throw new FigureOptionError(`experiment ${d.id} tracked no early-bird series: run it with --early-bird`);
   }
+  const over = new Set(input.flatMap((d) => d.earlyBird!.map((e) => e.series.distanceOver)));
+  if (over.size > 1) {
+    const old = input.filter((d) => d.earlyBird!.some((e) => e.series.distanceOver === 'all')).map((d) => d.id);
+    throw new FigureOptionError(
+      `early-bird series of experiment(s) ${old.join(', ')} were stored before the distance fix (over all weights, about density × the distance over survivors) and cannot be drawn with the others: export them separately`,
+    );
+  }
+  const legacy = over.has('all');
+  const rules = new Set(input.flatMap((d) => d.earlyBird!.map((e) => e.series.rule)));
   const fig = figureStyle(options, lineAspect(options.widthInches));
   const names = experimentNames(input);
   const rounds = options.rounds;
@@ -178,10 +192,11 @@ export function earlyBirdFigure(input: readonly ExperimentDetail[], options: Fig
       if (rounds && !rounds.includes(round)) continue;
       const label = `${input.length > 1 ? `${names[ei]} · ` : ''}Round ${round}${d.spec.trials > 1 ? ` · trial ${trial}` : ''}`;
       const c = categoricalColor(colour++);
-      datasets.push({ label, data: s.iterations.map((x, i) => ({ x, y: s.distances[i]! })), borderColor: c, backgroundColor: c, borderWidth: fig.stroke(1.1), pointRadius: 0, tension: 0 });
+      const y = testedDistances(s);
+      datasets.push({ label, data: s.iterations.map((x, i) => ({ x, y: y[i]! })), borderColor: c, backgroundColor: c, borderWidth: fig.stroke(1.1), pointRadius: 0, tension: 0 });
       if (s.detectedAt !== null) {
         const at = s.iterations.indexOf(s.detectedAt);
-        datasets.push({ label: '_early bird', data: [{ x: s.detectedAt, y: s.distances[at]! }], borderColor: c, backgroundColor: c, pointRadius: fig.medium === 'print' ? 3 : 5, pointStyle: 'star', showLine: false });
+        datasets.push({ label: '_early bird', data: [{ x: s.detectedAt, y: y[at]! }], borderColor: c, backgroundColor: c, pointRadius: fig.medium === 'print' ? 3 : 5, pointStyle: 'star', showLine: false });
       }
       series.push(label);
     }
@@ -190,15 +205,22 @@ export function earlyBirdFigure(input: readonly ExperimentDetail[], options: Fig
   const epsilon = input[0]!.earlyBird![0]!.series.epsilon;
   datasets.push({ label: `ε = ${epsilon}`, data: [{ x: Math.min(...all), y: epsilon }, { x: Math.max(...all), y: epsilon }], borderColor: fig.ink, borderWidth: fig.stroke(0.6), borderDash: [4, 3], pointRadius: 0 });
   series.push(`ε = ${epsilon}`);
-  const config = chart(fig, 'line', undefined, datasets, axis(fig, 'Training iteration', { type: 'linear' }), axis(fig, 'Mask distance to previous evaluation', { type: 'linear', min: 0 }));
-  const rows = input.flatMap((d, i) => d.earlyBird!.flatMap((e) => e.series.iterations.map((x, j) => [d.id, names[i]!, e.trial, e.round, x, e.series.distances[j]!, e.series.detectedAt ?? ''])));
+  // Short: the screen panel is 220 px high. Old series all ran the consecutive rule.
+  const yTitle = legacy ? 'Distance over all weights' : rules.size > 1 ? 'Distance tested against ε' : rules.has('reference') ? 'Max distance to kept masks' : 'Distance to previous mask';
+  const config = chart(fig, 'line', undefined, datasets, axis(fig, 'Training iteration', { type: 'linear' }), axis(fig, yTitle, { type: 'linear', min: 0 }));
+  const rows = input.flatMap((d, i) =>
+    d.earlyBird!.flatMap((e) => {
+      const y = testedDistances(e.series);
+      return e.series.iterations.map((x, j) => [d.id, names[i]!, e.trial, e.round, e.series.rule, e.series.distanceOver, x, e.series.distances[j]!, y[j]!, e.series.detectedAt ?? '']);
+    }),
+  );
   return {
     kind: 'early-bird',
-    title: 'Early-bird emergence (stars: where the mask settled)',
+    title: `Early-bird emergence (stars: where the mask settled)${legacy ? '; series stored before the distance fix: distances over all weights, about density × the distance over survivors' : ''}`,
     widthInches: fig.size.widthInches,
     heightInches: fig.size.heightInches,
     config,
-    csv: { columns: ['experimentId', 'experiment', 'trial', 'round', 'iteration', 'distance', 'detectedAt'], rows },
+    csv: { columns: ['experimentId', 'experiment', 'trial', 'round', 'rule', 'distanceOver', 'iteration', 'distance', 'tested', 'detectedAt'], rows },
     series,
   };
 }

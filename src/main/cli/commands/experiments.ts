@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { ExperimentSummary } from '../../../shared/results';
 import { printJson, withServices } from '../context';
-import { resultsTable, stabilityTable, winningTicketLine } from '../table';
+import { earlyBirdLines, resultsTable, stabilityTable, winningTicketLine } from '../table';
 import { slurmTable } from './slurm';
 
 const kb = (bytes: number) => (bytes > 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${(bytes / 1024).toFixed(0)} kB`);
@@ -43,6 +43,7 @@ export function experimentsCommand(): Command {
             d.stability ? (d.stability.summary.length ? stabilityTable(d) : 'no finished starting point yet') : d.runs.length ? resultsTable(d) : 'no finished runs yet',
             '',
             d.stability ? '' : winningTicketLine(d.winningTicket, d.winningTicketReason),
+            d.spec.earlyBird ? earlyBirdLines(d) : '',
           ]
             .filter((l, i) => l !== '' || i > 3)
             .join('\n') + '\n' + (d.slurm ? `\n${slurmTable(d.slurm)}\n` : ''),

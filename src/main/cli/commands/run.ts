@@ -4,6 +4,7 @@ import { CliError } from '../errors';
 import { followExperiment, runJson } from '../follow';
 import { RetrainModeSchema, type ExperimentSpec, type RetrainMode } from '../../../shared/spec';
 import { isSweep, sweepSpecs } from '../../../shared/sweep';
+import { EARLY_BIRD_RULES } from '../../../shared/analyses/early-bird';
 import { integer, integers, list, number, residualShape, widths } from '../parse';
 import { cliErrorOf, specFromFlags, type SpecFlags } from '../spec-from-flags';
 import { specDatasetIssues } from '../../../shared/spec-dataset';
@@ -53,7 +54,12 @@ export function runCommand(): Command {
     .option('--no-augment', 'no augmentation')
     .option('--early-bird [mode]', "early-bird tickets (You et al. 2020): 'track' the mask distance of every ticket run, or 'prune' each round where the ticket emerges")
     .option('--eb-epsilon <x>', 'early bird: mask distance threshold ε in (0, 1) (default 0.1)', number)
-    .option('--eb-patience <n>', 'early bird: consecutive evaluations below ε (default 5)', integer)
+    .option('--eb-patience <n>', 'early bird: masks kept by the reference rule, or consecutive distances below ε (default 5)', integer)
+    .addOption(
+      new Option('--eb-rule <rule>', "early bird: 'reference' (the newest of --eb-patience masks within ε of each older one, the authors' code; default) or 'consecutive' (distances below ε in a row)").choices([
+        ...EARLY_BIRD_RULES,
+      ]),
+    )
     .option('--retrain <modes>', 'how pruned rounds retrain: rewind (weights to θk, the LTH), lr-rewind (trained weights, schedule replayed from k), finetune (trained weights, final rate); several = one experiment each', list)
     .option('--warmup <n>', 'linear learning-rate warmup over the first n iterations; several, e.g. 0,20000 = one experiment each', integers)
     .option('--lr-milestones <list>', "multiply the learning rate by --lr-gamma at these iterations, e.g. 20000,25000 ('none' for no decay)", list)

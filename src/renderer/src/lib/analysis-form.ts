@@ -1,5 +1,6 @@
 import type { ExperimentSpecInput, RetrainMode } from '../../../shared/spec';
 import { REESTIMATE_EXAMPLES, type BatchNormStats } from '../../../shared/analyses/stability';
+import type { EarlyBirdRule } from '../../../shared/analyses/early-bird';
 
 /** The wizard's fields for the issue-12 experiment kinds, schedules and early birds. */
 export interface AnalysisForm {
@@ -13,6 +14,7 @@ export interface AnalysisForm {
   earlyBird: 'off' | 'track' | 'prune';
   ebEpsilon: number;
   ebPatience: number;
+  ebRule: EarlyBirdRule;
   rewindPointsText: string;
   interpolationPoints: number;
   threshold: number;
@@ -42,6 +44,11 @@ export const BN_STATS_INFO: Record<BatchNormStats, { label: string; sentence: st
 
 export const EARLY_BIRD_SENTENCE = 'You et al. 2020: track how much the next round\'s mask still changes between evaluations; “prune” prunes each round once it has settled.';
 
+export const EARLY_BIRD_RULE_INFO: Record<EarlyBirdRule, { label: string; hint: string }> = {
+  reference: { label: 'newest within ε of the older masks (reference)', hint: 'masks kept; the newest must be within ε of each older one (5)' },
+  consecutive: { label: 'consecutive distances under ε', hint: 'consecutive evaluations under ε (5)' },
+};
+
 export function analysisFromSpec(s: Partial<ExperimentSpecInput>): AnalysisForm {
   const sched = s.training?.schedule;
   return {
@@ -54,6 +61,8 @@ export function analysisFromSpec(s: Partial<ExperimentSpecInput>): AnalysisForm 
     earlyBird: s.earlyBird ? (s.earlyBird.prune ? 'prune' : 'track') : 'off',
     ebEpsilon: s.earlyBird?.epsilon ?? 0.1,
     ebPatience: s.earlyBird?.patience ?? 5,
+    // A new experiment: the reference rule unless the spec it starts from names one.
+    ebRule: s.earlyBird?.rule ?? 'reference',
     rewindPointsText: (s.stability?.rewindPoints ?? [0]).join(', '),
     interpolationPoints: s.stability?.interpolationPoints ?? 30,
     threshold: s.stability?.threshold ?? 0.02,
@@ -93,7 +102,7 @@ export function analysisSpec(f: AnalysisForm, batchNorm = false): {
       ...(batchNorm && f.bnStats === 'reestimate' ? { batchNormStats: 'reestimate' as const } : {}),
     };
   }
-  else if (f.earlyBird !== 'off') extra.earlyBird = { epsilon: f.ebEpsilon, patience: f.ebPatience, prune: f.earlyBird === 'prune' };
+  else if (f.earlyBird !== 'off') extra.earlyBird = { epsilon: f.ebEpsilon, patience: f.ebPatience, prune: f.earlyBird === 'prune', rule: f.ebRule };
   return {
     training: { schedule: { warmupIterations: f.warmupIterations, milestones: milestones.values, gamma: f.gamma }, weightDecay: f.weightDecay },
     pruning: { retrain: f.retrain },
