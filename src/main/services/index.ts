@@ -78,10 +78,7 @@ export async function createLabServices(opts: LabServicesOptions = {}): Promise<
     }
 
     const createExperiment = (input: ExperimentSpecInput) => {
-      const parsed = parseSpec(input);
-      // A unique dataset name works like its id; the spec records the id.
-      const dataset = store.datasets.resolve(parsed.dataset);
-      const spec = { ...parsed, dataset: dataset.id };
+      const { spec, dataset } = store.datasets.resolveSpec(parseSpec(input));
       const plan = planNetwork(spec.network, dataset.shape, dataset.numClasses);
       if (spec.sourceTicketId) {
         const t = store.tickets.load(spec.sourceTicketId);

@@ -41,13 +41,10 @@ export function defaultLthCommand(): string {
 
 /** Validates and stores a new experiment without queueing it here (the services' create would train it in this process). */
 export function createSlurmExperiment(store: Store, input: ExperimentSpecInput): string {
-  const spec = parseSpec(input);
-  if (spec.sourceTicketId) throw new SlurmError('retraining a saved ticket on Slurm is not supported yet: run it locally');
-  const dataset = store.datasets.find(spec.dataset);
-  if (!dataset) {
-    const known = store.datasets.list().map((d) => d.id).join(', ');
-    throw new StoreError(`dataset '${spec.dataset}' not found (known: ${known}); import one with: lth datasets import idx|cifar10 FOLDER`, 'not-found');
-  }
+  const parsed = parseSpec(input);
+  if (parsed.sourceTicketId) throw new SlurmError('retraining a saved ticket on Slurm is not supported yet: run it locally');
+  // A unique dataset name works like its id, as for a local run; the spec records the id.
+  const { spec, dataset } = store.datasets.resolveSpec(parsed);
   const plan = planNetwork(spec.network, dataset.shape, dataset.numClasses);
   return store.experiments.create({
     spec,

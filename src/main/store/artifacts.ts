@@ -5,6 +5,7 @@ import { packMask, packWeights, unpackMask, unpackWeights } from './blobs';
 import type { Db } from './db';
 import { notFound, StoreError } from './errors';
 import type { ExperimentRepo } from './experiments';
+import { parseLayers } from './layers';
 import { parseJson } from './json';
 import type { RunRepo } from './runs';
 
@@ -85,7 +86,7 @@ export class ArtifactRepo {
     }
     // No layers means the network was never built: nothing can have been saved but runs.
     if (row.layers === null) return state;
-    const layers = parseJson<LayerInfo[]>(row.layers, `experiment ${experimentId} layers`);
+    const layers = parseLayers(row.layers, `experiment ${experimentId} layers`);
     const masks = this.db.prepare('SELECT trial, round, bits FROM masks WHERE experiment_id = ?').all(experimentId) as {
       trial: number;
       round: number;
