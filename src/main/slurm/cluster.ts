@@ -71,11 +71,12 @@ export function mapState(s: string): SlurmTaskState {
     case 'TIMEOUT':
     case 'DEADLINE':
       return 'timeout';
+    case 'PREEMPTED':
+      return 'preempted';
     case 'FAILED':
     case 'NODE_FAIL':
     case 'OUT_OF_MEMORY':
     case 'BOOT_FAIL':
-    case 'PREEMPTED':
     case 'SPECIAL_EXIT':
       return 'failed';
     default:
