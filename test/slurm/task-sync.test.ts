@@ -57,7 +57,7 @@ describe('Slurm task files and sync (no cluster needed)', () => {
       { arrayJobId: '10', taskId: 1, slurmState: 'CANCELLED', state: 'cancelled', reason: null, exitCode: '0:15' },
       { arrayJobId: '10', taskId: 0, slurmState: 'COMPLETED', state: 'completed', reason: null, exitCode: null },
     ]);
-    expect(['TIMEOUT', 'OUT_OF_MEMORY', 'NODE_FAIL', 'PREEMPTED', 'RUNNING', 'WHATEVER'].map(mapState)).toEqual(['timeout', 'failed', 'failed', 'preempted', 'running', 'unknown']);
+    expect(['TIMEOUT', 'OUT_OF_MEMORY', 'NODE_FAIL', 'BOOT_FAIL', 'PREEMPTED', 'RUNNING', 'WHATEVER'].map(mapState)).toEqual(['timeout', 'failed', 'node-fail', 'node-fail', 'preempted', 'running', 'unknown']);
   });
 
   it('profiles: flags override fields, sbatch lines add up, and nothing can smuggle a line into the job script', () => {

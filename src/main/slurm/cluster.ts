@@ -73,10 +73,11 @@ export function mapState(s: string): SlurmTaskState {
       return 'timeout';
     case 'PREEMPTED':
       return 'preempted';
-    case 'FAILED':
     case 'NODE_FAIL':
-    case 'OUT_OF_MEMORY':
     case 'BOOT_FAIL':
+      return 'node-fail';
+    case 'FAILED':
+    case 'OUT_OF_MEMORY':
     case 'SPECIAL_EXIT':
       return 'failed';
     default:
