@@ -183,11 +183,6 @@ export interface SyncReport {
   trials: (TrialSync & { state: SlurmTaskState; jobId: string | null })[];
 }
 
-function runsByTrial(store: Store, id: string): Map<number, number> {
-  const rows = store.db.prepare('SELECT trial, COUNT(*) AS n FROM runs WHERE experiment_id = ? GROUP BY trial').all(id) as { trial: number; n: number }[];
-  return new Map(rows.map((r) => [r.trial, r.n]));
-}
-
 /**
  * `lth sync`: reads the Slurm states, merges every trial's published results, and sets the experiment's status:
  * completed once every planned run is home; running while a task waits or runs; otherwise interrupted (a task was
@@ -222,7 +217,7 @@ export function syncExperiment(store: Store, id: string, opts: { queryCluster?: 
   // beside `lth sync`) take turns, and only the first to see every run home finishes the experiment.
   const { status } = store.db.transaction(() => {
     const planned = runsPlannedPerTrial(store, id);
-    const have = runsByTrial(store, id);
+    const have = store.runs.countByTrial(id);
     const missing = trials.filter((t) => (have.get(t.trial) ?? 0) < planned);
     const cur = store.experiments.get(id);
     let status: ExperimentStatus;
@@ -261,7 +256,7 @@ export function resumeOnSlurm(store: Store, id: string): { jobId: string; trials
   const report = syncExperiment(store, id);
   if (report.status === 'completed') throw new StoreError(`experiment ${id} has already completed`, 'conflict');
   const planned = runsPlannedPerTrial(store, id);
-  const have = runsByTrial(store, id);
+  const have = store.runs.countByTrial(id);
   const todo = report.trials.filter((t) => (have.get(t.trial) ?? 0) < planned && !ACTIVE.includes(t.state)).map((t) => t.trial);
   if (todo.length === 0) throw new StoreError(`experiment ${id}: every missing trial is still waiting or running on Slurm`, 'conflict');
   return submitTrials(store, id, todo);
@@ -316,7 +311,7 @@ export function slurmInfo(store: Store, id: string, live = false): SlurmExperime
   const rec = currentStates(store, id, live);
   const spec = store.experiments.spec(id);
   const planned = runsPlannedPerTrial(store, id);
-  const have = runsByTrial(store, id);
+  const have = store.runs.countByTrial(id);
   const trials: SlurmTrialInfo[] = Array.from({ length: spec.trials }, (_, t) => {
     const s = rec.states[t];
     const synced = have.get(t) ?? 0;
