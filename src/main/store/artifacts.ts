@@ -6,7 +6,6 @@ import type { Db } from './db';
 import { notFound, StoreError } from './errors';
 import type { ExperimentRepo } from './experiments';
 import { parseLayers } from './layers';
-import { parseJson } from './json';
 import type { RunRepo } from './runs';
 
 export type WeightKind = 'rewind' | 'trained';
