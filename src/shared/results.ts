@@ -1,5 +1,6 @@
 import type { ExperimentSpec, Variant } from './spec';
 import type { SlurmExperimentInfo } from './slurm';
+import type { LayerInfo } from './layers';
 
 /** One evaluation during training. Accuracies are fractions of 1. */
 export interface EvalPoint {
@@ -11,20 +12,7 @@ export interface EvalPoint {
   testAccuracy: number;
 }
 
-export type LayerKind = 'conv' | 'dense' | 'output';
-
-/** A prunable layer of a built network. Biases are never pruned and not counted. */
-export interface LayerInfo {
-  name: string;
-  kind: LayerKind;
-  /** Kernel shape: [in, out] for dense, [3, 3, inChannels, filters] for conv. */
-  shape: number[];
-  weights: number;
-  /** Multiply-accumulates per example through this layer's kernel when dense (for theoretical speed-up). */
-  macsPerExample: number;
-  /** Batch norm follows the conv: the bias is its β, and γ and the running statistics are kept beside (never pruned). */
-  batchNorm?: true;
-}
+export type { LayerInfo, LayerKind } from './layers';
 
 /** The result of training one variant for one round of one trial. */
 export interface RunResult {

@@ -5,7 +5,13 @@ import { ExperimentSpecSchema } from './spec';
  * What the lab shows of an experiment whose trials run as a Slurm job array (one array task per trial).
  * States come from the cluster (`scontrol show job`, no accounting needed); results from `lth sync`.
  */
-export type SlurmTaskState = 'submitted' | 'pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'timeout' | 'unknown' | 'not-submitted';
+export type SlurmTaskState = 'submitted' | 'pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'timeout' | 'preempted' | 'node-fail' | 'unknown' | 'not-submitted';
+
+/**
+ * Tasks that Slurm stopped (scancel, the time limit, preemption, a node that failed or did not boot) rather than ones
+ * that exited with an error: their experiment is interrupted, not failed, and resuming them is the expected next step.
+ */
+export const STOPPED_BY_SLURM: readonly SlurmTaskState[] = ['cancelled', 'timeout', 'preempted', 'node-fail'];
 
 export interface SlurmTrialInfo {
   trial: number;
@@ -16,6 +22,8 @@ export interface SlurmTrialInfo {
   jobId: string | null;
   /** Slurm's Reason or ExitCode when it says something. */
   detail: string | null;
+  /** A failed task's last error line (its own store's error, else the last error in logs/slurm-<job>.out). */
+  error: string | null;
   /** Runs of this trial merged into the local store, and how many the spec plans. */
   runsSynced: number;
   runsPlanned: number;

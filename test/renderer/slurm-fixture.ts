@@ -7,12 +7,13 @@ import { experimentDetail, experimentSummary, run } from '../contract/fixtures';
  * panel words differently, resubmitted once. For the component tests and the Chromium screenshots.
  */
 const PLANNED = 7;
-const trial = (t: number, state: SlurmTrialInfo['state'], slurmState: string | null, runsSynced: number, job: string | null, detail: string | null = null): SlurmTrialInfo => ({
+const trial = (t: number, state: SlurmTrialInfo['state'], slurmState: string | null, runsSynced: number, job: string | null, detail: string | null = null, error: string | null = null): SlurmTrialInfo => ({
   trial: t,
   state,
   slurmState,
   jobId: job ? `${job}_${t}` : null,
   detail,
+  error,
   runsSynced,
   runsPlanned: PLANNED,
 });
@@ -25,7 +26,7 @@ export const slurmInfo: SlurmExperimentInfo = {
     trial(0, 'completed', 'COMPLETED', 7, '48213'),
     trial(1, 'running', 'RUNNING', 3, '48213'),
     trial(2, 'pending', 'PENDING', 0, '48290', 'Priority'),
-    trial(3, 'failed', 'OUT_OF_MEMORY', 2, '48213', 'exit 0:125'),
+    trial(3, 'failed', 'OUT_OF_MEMORY', 2, '48213', 'exit 0:125', 'slurmstepd: error: Detected 1 oom_kill event in StepId=48213.batch. Some of the step tasks have been OOM Killed.'),
     trial(4, 'cancelled', 'CANCELLED', 1, '48213', 'exit 0:15'),
     trial(5, 'timeout', 'TIMEOUT', 4, '48213', 'exit 0:1'),
   ],

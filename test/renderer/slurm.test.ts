@@ -56,6 +56,17 @@ describe('Slurm panel in the experiment detail', () => {
     expect(panel.find('[data-testid="slurm-hint"]').text()).toContain('Cancel stops the jobs (scancel)');
   });
 
+  it("says why a failed task failed, in the task's own words, and words a preempted one as stopped by Slurm", async () => {
+    const info = { ...slurmInfo, trials: [...slurmInfo.trials, { ...slurmInfo.trials[4]!, trial: 6, state: 'preempted' as const, slurmState: 'PREEMPTED', detail: null }] };
+    const { summary, detail } = slurmExperiment('failed', info);
+    lab.services.experiments.list = () => [summary];
+    lab.services.experiments.get = () => detail;
+    const w = await mountView(RunsView);
+    const errors = w.find('[data-testid="slurm-task-errors"]');
+    expect(errors.findAll('li').map((l) => l.text())).toEqual(['Trial 3 failed: slurmstepd: error: Detected 1 oom_kill event in StepId=48213.batch. Some of the step tasks have been OOM Killed.']);
+    expect(w.find('tr[data-trial="6"] [data-testid="slurm-state"]').attributes('title')).toBe('stopped by Slurm for another job');
+  });
+
   it('is absent for an experiment that trains here', async () => {
     lab.services.tickets.list = () => [];
     const w = await mountView(RunsView);

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLabServices } from '../../src/main/services';
+import { createSlurmExperiment } from '../../src/main/slurm';
+import { openStore } from '../../src/main/store';
 import { PRESETS } from '../../src/shared/presets';
 import { SpecError } from '../../src/shared/spec';
 
@@ -30,6 +32,20 @@ describe('a spec meets its dataset before it is stored (every front door goes th
       services.experiments.cancel(ok.id);
     } finally {
       await services.close();
+    }
+  });
+
+  it('the Slurm path refuses it the same way, before anything is stored', async () => {
+    const services = await createLabServices({ home, backend: 'cpu', lazyBackend: true });
+    await services.close();
+    const store = openStore({ dataDir: home });
+    try {
+      const before = store.experiments.list().length;
+      const lenet = PRESETS.find((p) => p.id === 'lenet300-mnist')!.spec;
+      expect(() => createSlurmExperiment(store, { ...lenet, training: { ...lenet.training, iterations: 10, validationSize: 60_000 } })).toThrow(/training\.validationSize: 60,000 is not below the 60,000 training examples/);
+      expect(store.experiments.list()).toHaveLength(before);
+    } finally {
+      store.close();
     }
   });
 });

@@ -7,14 +7,20 @@ import type { LabEvent } from '../../src/shared/events';
 import { createLabServices } from '../../src/main/services';
 import { mapState, parseScontrol, parseTaskIds } from '../../src/main/slurm/cluster';
 import { jobScript, readManifest, timeMinutes } from '../../src/main/slurm/folder';
+import { lastErrorLine } from '../../src/main/slurm/task-log';
 import { mergeProfiles, parseProfile } from '../../src/main/slurm/profile';
 import { freshHome } from '../cli/lth';
-import { json, lth, lthAsync, privateLth } from './cluster';
+import { writeIdxFolder } from '../e2e/helpers';
+import { json, lth, lthAsync, privateLth, skipReason } from './cluster';
 
 /*
  * What needs no cluster: the task runs straight from the shell (exactly the command job.sbatch execs), and sync,
  * the integrity checks and the background poll work on its real SQLite files. These run wherever CI runs.
  */
+/** A tiny ResNet with batch norm (4 and 8 channels, one block per stage), Adam so that a few steps learn something. */
+const BN_SPEC = ['--preset', 'resnet20-cifar10', '--residual', '4,8x1', '--iterations', '4', '--batch-size', '16', '--validation-size', '20', '--eval-interval', '2', '--optimizer', 'adam', '--lr', '0.01', '--warmup', '0', '--lr-milestones', '3', '--no-augment', '--controls', 'none', '--backend', 'wasm'];
+/** For lth and the services: a Slurm that does not answer (nothing here may reach a cluster CI has started). */
+const NO_CLUSTER = { SLURM_CONF: '/nonexistent/slurm.conf' };
 const SPEC = ['--preset', 'lenet300-mnist', '--trials', '2', '--rounds', '2', '--iterations', '30', '--eval-interval', '30', '--validation-size', '1000', '--controls', 'none', '--backend', 'wasm'];
 
 function runTask(folder: string, trial: number, home: string) {
@@ -51,7 +57,7 @@ describe('Slurm task files and sync (no cluster needed)', () => {
       { arrayJobId: '10', taskId: 1, slurmState: 'CANCELLED', state: 'cancelled', reason: null, exitCode: '0:15' },
       { arrayJobId: '10', taskId: 0, slurmState: 'COMPLETED', state: 'completed', reason: null, exitCode: null },
     ]);
-    expect(['TIMEOUT', 'OUT_OF_MEMORY', 'NODE_FAIL', 'RUNNING', 'WHATEVER'].map(mapState)).toEqual(['timeout', 'failed', 'failed', 'running', 'unknown']);
+    expect(['TIMEOUT', 'OUT_OF_MEMORY', 'NODE_FAIL', 'BOOT_FAIL', 'PREEMPTED', 'RUNNING', 'WHATEVER'].map(mapState)).toEqual(['timeout', 'failed', 'node-fail', 'node-fail', 'preempted', 'running', 'unknown']);
   });
 
   it('profiles: flags override fields, sbatch lines add up, and nothing can smuggle a line into the job script', () => {
@@ -166,6 +172,9 @@ describe('Slurm task files and sync (no cluster needed)', () => {
     rec.states = { 0: { state: 'running', slurmState: 'RUNNING', jobId: '1_0', detail: null } };
     writeFileSync(recFile, JSON.stringify(rec));
     process.env.LTH_SLURM_POLL_SECONDS = '0.3';
+    // Job 1 is made up: no controller is asked (one CI started would answer that it has no such array task).
+    const conf = process.env.SLURM_CONF;
+    process.env.SLURM_CONF = NO_CLUSTER.SLURM_CONF;
     const services = await createLabServices({ home, backend: 'wasm', runner: 'child', lazyBackend: true, workers: 1, workerEntry: join(privateLth(), '..', 'worker.js') });
     try {
       expect(services.experiments.get(id).status).toBe('running');
@@ -183,10 +192,109 @@ describe('Slurm task files and sync (no cluster needed)', () => {
       expect(d.status).toBe('completed');
       expect(d.runs).toHaveLength(2);
       expect(d.slurm!.trials[0]!.runsSynced).toBe(2);
-      expect(events.some((e) => e.type === 'status' && e.experimentId === id && e.status === 'completed')).toBe(true);
+      // Said once, without an error, however many polls follow (a completed experiment is no longer polled).
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(events.filter((e) => e.type === 'status' && e.experimentId === id && e.status !== 'running')).toEqual([{ type: 'status', experimentId: id, status: 'completed', error: null }]);
     } finally {
       delete process.env.LTH_SLURM_POLL_SECONDS;
+      if (conf === undefined) delete process.env.SLURM_CONF;
+      else process.env.SLURM_CONF = conf;
       await services.close();
     }
+  });
+
+  it('a batch-norm network, asked for by dataset name: the manifest keeps batchNorm, the task builds the same network and trains it, sync brings it home', () => {
+    const home = freshHome();
+    const shared = mkdtempSync(join(tmpdir(), 'lth-shared-'));
+    writeIdxFolder(join(home, 'digits'), 120, 40);
+    const imported = json(lth(['datasets', 'import', 'idx', join(home, 'digits'), '--name', 'tinyc', '--json'], home));
+    // The name works on the Slurm path as it does locally; the spec records the id.
+    const sub = json(lth(['run', ...BN_SPEC, '--trials', '1', '--rounds', '1', '--dataset', 'tinyc', '--on', 'slurm', '--no-submit', '--shared-dir', shared, '--json'], home));
+    const id: string = sub.experimentId;
+    const folder = join(shared, id);
+    const shown = json(lth(['experiments', 'show', id, '--json'], home));
+    expect(shown.datasetId).toBe(imported.id);
+    expect(shown.spec.dataset).toBe(imported.id);
+    const convs = shown.layers.filter((l: any) => l.kind === 'conv');
+    expect(convs.length).toBeGreaterThan(0);
+    expect(convs.every((l: any) => l.batchNorm === true)).toBe(true);
+
+    const m = readManifest(folder);
+    expect(m.layers).toEqual(shown.layers);
+    expect(m.dataset.id).toBe(imported.id);
+
+    const t0 = runTask(folder, 0, home);
+    expect(t0.stderr).toBe('');
+    expect(t0.status).toBe(0);
+    const r = json(lth(['sync', id, '--json'], home));
+    expect([r.runsAdded, r.status]).toEqual([1, 'completed']);
+
+    // A layer field this version does not know is refused, not dropped (it could change how blobs are laid out).
+    const file = join(folder, 'experiment.json');
+    const raw = JSON.parse(readFileSync(file, 'utf8'));
+    raw.layers[0].groupNorm = true;
+    writeFileSync(file, JSON.stringify(raw));
+    expect(() => readManifest(folder)).toThrow(/experiment\.json is invalid: layers\.0: Unrecognized key.*groupNorm/);
+  });
+
+  it('when every task has ended, lth experiments list and show (no lth sync) say failed with the task\'s last error line, or interrupted when Slurm stopped it', () => {
+    const home = freshHome();
+    const shared = mkdtempSync(join(tmpdir(), 'lth-shared-'));
+    const one = SPEC.map((a, i) => (SPEC[i - 1] === '--trials' ? '1' : a));
+    const submitted = (state: string, slurmState: string, job: string) => {
+      const id: string = json(lth(['run', ...one, '--on', 'slurm', '--no-submit', '--shared-dir', shared, '--json'], home)).experimentId;
+      const db = new Database(join(home, 'lth.sqlite'));
+      db.prepare(`UPDATE experiments SET status = 'running', error = NULL WHERE id = ?`).run(id);
+      db.close();
+      const recFile = join(home, 'slurm', `${id}.json`);
+      const rec = JSON.parse(readFileSync(recFile, 'utf8'));
+      rec.jobs = [{ jobId: job, trials: [0], submittedAt: new Date().toISOString() }];
+      rec.states = { 0: { state, slurmState, jobId: `${job}_0`, detail: 'exit 1:0, NonZeroExitCode' } };
+      writeFileSync(recFile, JSON.stringify(rec));
+      return id;
+    };
+    const failed = submitted('failed', 'FAILED', '7');
+    // What a task that died before opening its store leaves: its log only.
+    writeFileSync(
+      join(shared, failed, 'logs', 'slurm-7_0.out'),
+      'lth: warning: WebGPU is installed but failed: training on wasm\nlth: the dataset copy /scratch/x/dataset is missing from the experiment folder\n',
+    );
+    const preempted = submitted('preempted', 'PREEMPTED', '8');
+
+    const list = lth(['experiments', 'list'], home, NO_CLUSTER);
+    expect(list.stderr).toBe('');
+    const lineOf = (id: string) => list.stdout.split('\n').find((l) => l.startsWith(id)) ?? '';
+    expect(lineOf(failed)).toMatch(/^e_\w+ +failed .*\(trial 0 failed \(job 7_0\): the dataset copy \/scratch\/x\/dataset is missing from the experiment folder; 1 trial\(s\) missing: lth resume/);
+    expect(lineOf(preempted)).toMatch(/^e_\w+ +interrupted /);
+    const listed = json(lth(['experiments', 'list', '--json'], home, NO_CLUSTER));
+    expect(listed.find((e: any) => e.id === failed)).toMatchObject({ status: 'failed', error: expect.stringContaining('the dataset copy /scratch/x/dataset is missing') });
+    expect(listed.find((e: any) => e.id === preempted)).toMatchObject({ status: 'interrupted', error: expect.stringMatching(/^trial 0 preempted \(job 8_0\); 1 trial\(s\) missing: lth resume/) });
+
+    const shown = json(lth(['experiments', 'show', failed, '--json'], home, NO_CLUSTER));
+    expect(shown.status).toBe('failed');
+    expect(shown.slurm.trials[0]).toMatchObject({ state: 'failed', error: 'the dataset copy /scratch/x/dataset is missing from the experiment folder' });
+    const text = lth(['experiments', 'show', failed], home, NO_CLUSTER).stdout;
+    expect(text).toMatch(/^error: trial 0 failed \(job 7_0\): the dataset copy/m);
+    expect(text).toMatch(/trial  0  failed .*\n +error: the dataset copy \/scratch\/x\/dataset is missing/);
+  });
+
+  it('reads the last error line of a task log: lth\'s own, else the last error-like line, else the last line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lth-log-'));
+    const log = (name: string, text: string) => {
+      writeFileSync(join(dir, name), text);
+      return lastErrorLine(join(dir, name));
+    };
+    expect(log('a', '2026-12-08T00:00:00Z experiment e_1 trial 0 on wasm\nlth: warning: no GPU\nlth: trial 3 is not a trial\n\n')).toBe('trial 3 is not a trial');
+    expect(log('b', 'starting\n/var/spool/slurmd/job12/slurm_script: line 12: node: command not found\n')).toBe('/var/spool/slurmd/job12/slurm_script: line 12: node: command not found');
+    expect(log('c', 'x\nlast words\n')).toBe('last words');
+    expect(log('d', '')).toBeNull();
+    expect(lastErrorLine(join(dir, 'missing'))).toBeNull();
+    expect(log('e', `lth: ${'y'.repeat(900)}\n`)).toHaveLength(500);
+  });
+
+  it('CI=true turns a cluster that did not start into a failure; elsewhere the tests skip with the reason', () => {
+    expect(skipReason({ skip: 'needs root' }, {})).toBe('needs root');
+    expect(() => skipReason({ skip: 'needs root' }, { CI: 'true' })).toThrow('CI=true, and the local Slurm cluster did not start: needs root');
+    expect(skipReason({ env: {}, startedDir: null, upSeconds: 0 }, { CI: 'true' })).toBeNull();
   });
 });

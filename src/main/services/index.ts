@@ -80,10 +80,7 @@ export async function createLabServices(opts: LabServicesOptions = {}): Promise<
     }
 
     const createExperiment = (input: ExperimentSpecInput) => {
-      const parsed = withEarlyBirdRule(parseSpec(input));
-      // A unique dataset name works like its id; the spec records the id.
-      const dataset = store.datasets.resolve(parsed.dataset);
-      const spec = { ...parsed, dataset: dataset.id };
+      const { spec, dataset } = store.datasets.resolveSpec(withEarlyBirdRule(parseSpec(input)));
       assertSpecFitsDataset(spec, dataset);
       const plan = planNetwork(spec.network, dataset.shape, dataset.numClasses);
       if (spec.sourceTicketId) {

@@ -71,11 +71,13 @@ export function mapState(s: string): SlurmTaskState {
     case 'TIMEOUT':
     case 'DEADLINE':
       return 'timeout';
-    case 'FAILED':
-    case 'NODE_FAIL':
-    case 'OUT_OF_MEMORY':
-    case 'BOOT_FAIL':
     case 'PREEMPTED':
+      return 'preempted';
+    case 'NODE_FAIL':
+    case 'BOOT_FAIL':
+      return 'node-fail';
+    case 'FAILED':
+    case 'OUT_OF_MEMORY':
     case 'SPECIAL_EXIT':
       return 'failed';
     default:

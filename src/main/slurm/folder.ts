@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { LayerInfo } from '../../shared/results';
+import { LayerInfoSchema } from '../../shared/layers';
 import { ExperimentSpecSchema, formatIssues, type ExperimentSpec } from '../../shared/spec';
 import { specHash } from '../store';
 import type { SlurmProfile } from './profile';
@@ -25,14 +25,6 @@ export const MANIFEST_FORMAT = 'lth-lab-slurm-experiment';
 export const taskFile = (folder: string, trial: number) => join(folder, 'tasks', `trial-${trial}.sqlite`);
 export const publishedFile = (folder: string, trial: number) => join(folder, 'tasks', `trial-${trial}.published.sqlite`);
 
-const LayerSchema = z.object({
-  name: z.string(),
-  kind: z.enum(['conv', 'dense', 'output']),
-  shape: z.array(z.number().int().positive()),
-  weights: z.number().int().positive(),
-  macsPerExample: z.number().nonnegative(),
-});
-
 const ManifestSchema = z.object({
   format: z.literal(MANIFEST_FORMAT),
   formatVersion: z.literal(1),
@@ -48,12 +40,12 @@ const ManifestSchema = z.object({
     /** Relative to the experiment folder; null for the built-in dataset. */
     folder: z.string().nullable(),
   }),
-  layers: z.array(LayerSchema),
+  layers: z.array(LayerInfoSchema),
   backend: z.enum(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']),
   lthLab: z.string(),
   createdAt: z.string(),
 });
-export type Manifest = Omit<z.infer<typeof ManifestSchema>, 'spec' | 'layers'> & { spec: ExperimentSpec; layers: LayerInfo[] };
+export type Manifest = Omit<z.infer<typeof ManifestSchema>, 'spec'> & { spec: ExperimentSpec };
 
 export function writeManifest(folder: string, m: Manifest): void {
   mkdirSync(join(folder, 'tasks'), { recursive: true });
@@ -76,7 +68,7 @@ export function readManifest(folder: string): Manifest {
   if (!spec.success) throw new Error(`${file} has an invalid spec: ${formatIssues(spec.error).replace(/\n/g, '; ')}`);
   // The hash is what results are checked against at sync: a spec edited by hand would train something else.
   if (specHash(spec.data) !== r.data.specHash) throw new Error(`${file}: the spec does not hash to the recorded spec hash (edited by hand?)`);
-  return { ...r.data, spec: spec.data, layers: r.data.layers as LayerInfo[] };
+  return { ...r.data, spec: spec.data };
 }
 
 export function writeAtomic(file: string, text: string): void {

@@ -1,7 +1,8 @@
 import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { assertSpecFitsDataset } from '../../shared/spec-dataset';
 import { join, resolve } from 'node:path';
 import type { ExperimentStatus } from '../../shared/results';
-import type { SlurmExperimentInfo, SlurmTaskState, SlurmTrialInfo } from '../../shared/slurm';
+import { STOPPED_BY_SLURM, type SlurmExperimentInfo, type SlurmTaskState, type SlurmTrialInfo } from '../../shared/slurm';
 import type { BackendChoice } from '../engine/backend';
 import { parseSpec, type ExperimentSpecInput } from '../../shared/spec';
 import { TFJS_VERSION } from '../engine/backend';
@@ -14,6 +15,7 @@ import { JOB_SCRIPT, jobScript, shellQuote, writeAtomic, writeManifest, type Man
 import type { SlurmProfile } from './profile';
 import { isOnSlurm, readRecord, writeRecord, type SlurmRecord } from './record';
 import { mergeTrial, runsPlannedPerTrial, type TrialSync } from './sync';
+import { lastErrorLine, taskLogFile } from './task-log';
 
 export { SlurmError } from './cluster';
 export { SlurmProfileError, loadProfile, mergeProfiles, parseProfile, type SlurmProfile } from './profile';
@@ -41,13 +43,11 @@ export function defaultLthCommand(): string {
 
 /** Validates and stores a new experiment without queueing it here (the services' create would train it in this process). */
 export function createSlurmExperiment(store: Store, input: ExperimentSpecInput): string {
-  const spec = parseSpec(input);
-  if (spec.sourceTicketId) throw new SlurmError('retraining a saved ticket on Slurm is not supported yet: run it locally');
-  const dataset = store.datasets.find(spec.dataset);
-  if (!dataset) {
-    const known = store.datasets.list().map((d) => d.id).join(', ');
-    throw new StoreError(`dataset '${spec.dataset}' not found (known: ${known}); import one with: lth datasets import idx|cifar10 FOLDER`, 'not-found');
-  }
+  const parsed = parseSpec(input);
+  if (parsed.sourceTicketId) throw new SlurmError('retraining a saved ticket on Slurm is not supported yet: run it locally');
+  // A unique dataset name works like its id, as for a local run; the spec records the id.
+  const { spec, dataset } = store.datasets.resolveSpec(parsed);
+  assertSpecFitsDataset(spec, dataset);
   const plan = planNetwork(spec.network, dataset.shape, dataset.numClasses);
   return store.experiments.create({
     spec,
@@ -159,7 +159,10 @@ export function refreshStates(store: Store, id: string): SlurmRecord {
       const s = tasks.find((x) => x.taskId === t);
       const prev = rec.states[t];
       if (s) {
-        rec.states[t] = { state: s.state, slurmState: s.slurmState, jobId: `${jobId}_${t}`, detail: s.exitCode ? `exit ${s.exitCode}${s.reason ? `, ${s.reason}` : ''}` : s.reason };
+        const task = `${jobId}_${t}`;
+        // A failed task's reason, read once from its log (it has stopped writing by then).
+        const error = s.state !== 'failed' ? null : prev?.jobId === task && prev.error ? prev.error : lastErrorLine(taskLogFile(rec.folder, task));
+        rec.states[t] = { state: s.state, slurmState: s.slurmState, jobId: task, detail: s.exitCode ? `exit ${s.exitCode}${s.reason ? `, ${s.reason}` : ''}` : s.reason, error };
       } else if (!prev || ACTIVE.includes(prev.state)) {
         // Gone from the controller while we last saw it waiting or running: it ended, we cannot tell how.
         rec.states[t] = { state: 'unknown', slurmState: null, jobId: `${jobId}_${t}`, detail: 'no longer known to Slurm' };
@@ -180,11 +183,6 @@ export interface SyncReport {
   masksAdded: number;
   weightsAdded: number;
   trials: (TrialSync & { state: SlurmTaskState; jobId: string | null })[];
-}
-
-function runsByTrial(store: Store, id: string): Map<number, number> {
-  const rows = store.db.prepare('SELECT trial, COUNT(*) AS n FROM runs WHERE experiment_id = ? GROUP BY trial').all(id) as { trial: number; n: number }[];
-  return new Map(rows.map((r) => [r.trial, r.n]));
 }
 
 /**
@@ -208,7 +206,11 @@ export function syncExperiment(store: Store, id: string, opts: { queryCluster?: 
   const trials: SyncReport['trials'] = [];
   for (let t = 0; t < spec.trials; t++) {
     const r = mergeTrial(store, id, rec.folder, t);
-    trials.push({ ...r, state: rec.states[t]?.state ?? 'not-submitted', jobId: rec.states[t]?.jobId ?? null });
+    const st = rec.states[t];
+    // A failed task's reason: the latest attempt's log speaks for it (it may have died before opening its store,
+    // which then still holds an earlier attempt's word), else what its store says.
+    if (st?.state === 'failed' && !st.error) st.error = (st.jobId ? lastErrorLine(taskLogFile(rec.folder, st.jobId)) : null) ?? (r.taskStatus === 'failed' ? r.taskError : null);
+    trials.push({ ...r, taskError: st?.state === 'failed' ? (st.error ?? r.taskError) : r.taskError, state: st?.state ?? 'not-submitted', jobId: st?.jobId ?? null });
   }
   rec.syncedAt = new Date().toISOString();
   writeRecord(store, rec);
@@ -217,7 +219,7 @@ export function syncExperiment(store: Store, id: string, opts: { queryCluster?: 
   // beside `lth sync`) take turns, and only the first to see every run home finishes the experiment.
   const { status } = store.db.transaction(() => {
     const planned = runsPlannedPerTrial(store, id);
-    const have = runsByTrial(store, id);
+    const have = store.runs.countByTrial(id);
     const missing = trials.filter((t) => (have.get(t.trial) ?? 0) < planned);
     const cur = store.experiments.get(id);
     let status: ExperimentStatus;
@@ -229,7 +231,8 @@ export function syncExperiment(store: Store, id: string, opts: { queryCluster?: 
     } else if (missing.some((t) => ACTIVE.includes(t.state))) {
       status = 'running';
     } else {
-      const why = missing.map((t) => `trial ${t.trial} ${t.state === 'completed' ? 'ended without all its runs' : t.state}${t.jobId ? ` (job ${t.jobId})` : ''}${t.taskError ? `: ${t.taskError}` : ''}`);
+      const why = missing.map((t) => `trial ${t.trial} ${t.state === 'completed' ? 'ended without all its runs' : t.state}${t.jobId ? ` (job ${t.jobId})` : ''}${t.taskError && !STOPPED_BY_SLURM.includes(t.state) ? `: ${t.taskError}` : ''}`);
+      // Failed only when a task itself exited with an error; one Slurm stopped (or that vanished) is resumable as is.
       status = missing.some((t) => t.state === 'failed') ? 'failed' : 'interrupted';
       error = `${why.join('; ')}; ${missing.length} trial(s) missing: lth resume ${id} resubmits them`;
     }
@@ -255,7 +258,7 @@ export function resumeOnSlurm(store: Store, id: string): { jobId: string; trials
   const report = syncExperiment(store, id);
   if (report.status === 'completed') throw new StoreError(`experiment ${id} has already completed`, 'conflict');
   const planned = runsPlannedPerTrial(store, id);
-  const have = runsByTrial(store, id);
+  const have = store.runs.countByTrial(id);
   const todo = report.trials.filter((t) => (have.get(t.trial) ?? 0) < planned && !ACTIVE.includes(t.state)).map((t) => t.trial);
   if (todo.length === 0) throw new StoreError(`experiment ${id}: every missing trial is still waiting or running on Slurm`, 'conflict');
   return submitTrials(store, id, todo);
@@ -267,27 +270,50 @@ export function cancelOnSlurm(store: Store, id: string): void {
   for (const j of rec.jobs) scancel(j.jobId);
 }
 
+/**
+ * The trial states, asked of Slurm when `live` or while a task was last seen waiting or running (it may have been
+ * exiting when the last run came home; otherwise "RUNNING" would stay on show for good). At most every few seconds,
+ * answered or not: a window asks often, and a controller that does not answer costs a timeout.
+ */
+function currentStates(store: Store, id: string, live: boolean): SlurmRecord {
+  const rec = need(store, id);
+  const unsettled = Object.values(rec.states).some((s) => s && ACTIVE.includes(s.state));
+  const now = Date.now();
+  if (!(live || unsettled) || now - (lastAsked.get(id) ?? 0) <= 5000 || (rec.checkedAt && now - Date.parse(rec.checkedAt) <= 5000)) return rec;
+  lastAsked.set(id, now);
+  try {
+    return refreshStates(store, id);
+  } catch {
+    // An unreachable controller leaves the last known states on show.
+    return rec;
+  }
+}
+
+/**
+ * A running Slurm experiment whose tasks have all ended gets its final status whenever anyone looks (lth experiments
+ * list or show, a window), not only at the next `lth sync`: what came home is merged and the status set as sync sets
+ * it (failed with the task's error, interrupted when Slurm stopped a task, or completed). A task still waiting or
+ * running, or a controller that does not answer, leaves it running.
+ */
+export function settleEnded(store: Store, id: string): void {
+  if (!isOnSlurm(store, id) || store.experiments.get(id).status !== 'running') return;
+  const rec = currentStates(store, id, true);
+  if (rec.jobs.length === 0 || Object.values(rec.states).some((s) => s && ACTIVE.includes(s.state))) return;
+  try {
+    syncExperiment(store, id, { queryCluster: false });
+  } catch (e) {
+    // Results that cannot come home (refused, unreadable) end it too, with why, rather than leave it running.
+    if (store.experiments.get(id).status === 'running') store.experiments.setStatus(id, 'failed', `every task has ended, but ${(e as Error).message}`);
+  }
+}
+
 /** The per-trial view the lab shows; `live` asks Slurm first (a few ms on a login node). */
 export function slurmInfo(store: Store, id: string, live = false): SlurmExperimentInfo | null {
   if (!isOnSlurm(store, id)) return null;
-  let rec = need(store, id);
-  // A finished experiment still asks while Slurm last showed a task waiting or running (it may have been exiting
-  // when the last run came home); otherwise "RUNNING" would stay on show for good.
-  const unsettled = Object.values(rec.states).some((s) => s && ACTIVE.includes(s.state));
-  // At most every few seconds, answered or not: a window asks for the detail often, and a controller that does not
-  // answer costs a timeout.
-  const now = Date.now();
-  if ((live || unsettled) && now - (lastAsked.get(id) ?? 0) > 5000 && (!rec.checkedAt || now - Date.parse(rec.checkedAt) > 5000)) {
-    lastAsked.set(id, now);
-    try {
-      rec = refreshStates(store, id);
-    } catch {
-      // An unreachable controller leaves the last known states on show.
-    }
-  }
+  const rec = currentStates(store, id, live);
   const spec = store.experiments.spec(id);
   const planned = runsPlannedPerTrial(store, id);
-  const have = runsByTrial(store, id);
+  const have = store.runs.countByTrial(id);
   const trials: SlurmTrialInfo[] = Array.from({ length: spec.trials }, (_, t) => {
     const s = rec.states[t];
     const synced = have.get(t) ?? 0;
@@ -299,6 +325,7 @@ export function slurmInfo(store: Store, id: string, live = false): SlurmExperime
       slurmState: s?.slurmState ?? null,
       jobId: s?.jobId ?? null,
       detail: home ? `all runs home; Slurm last said ${s?.slurmState ?? s?.state}` : (s?.detail ?? null),
+      error: home || s?.state !== 'failed' ? null : (s.error ?? null),
       runsSynced: synced,
       runsPlanned: planned,
     };

@@ -5,6 +5,15 @@ import type { Store } from '../store';
 import { writeAtomic } from './folder';
 import type { SlurmProfile } from './profile';
 
+export interface TrialState {
+  state: SlurmTaskState;
+  slurmState: string | null;
+  jobId: string | null;
+  detail: string | null;
+  /** A failed task's last error line; absent in records written before it was kept. */
+  error?: string | null;
+}
+
 /**
  * What this machine remembers of an experiment sent to Slurm: <data dir>/slurm/<experiment id>.json (beside
  * the database, not in it, so no schema change is needed). The results themselves come home into the store.
@@ -15,7 +24,7 @@ export interface SlurmRecord {
   profile: SlurmProfile;
   jobs: { jobId: string; trials: number[]; submittedAt: string }[];
   /** Last state read from Slurm per trial (Slurm forgets finished jobs after MinJobAge). */
-  states: Record<string, { state: SlurmTaskState; slurmState: string | null; jobId: string | null; detail: string | null }>;
+  states: Record<string, TrialState>;
   checkedAt: string | null;
   syncedAt: string | null;
 }

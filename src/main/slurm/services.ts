@@ -4,7 +4,7 @@ import type { BackendChoice } from '../engine/backend';
 import type { LabRuntime } from '../services';
 import type { LabServices } from '../services/types';
 import type { Store } from '../store';
-import { activeSlurmExperiments, cancelOnSlurm, resumeOnSlurm, slurmInfo, submitNewExperiment, syncExperiment } from './index';
+import { activeSlurmExperiments, cancelOnSlurm, resumeOnSlurm, settleEnded, slurmInfo, submitNewExperiment, syncExperiment } from './index';
 import { loadProfile, mergeProfiles } from './profile';
 import { StoreError } from '../store';
 import { isOnSlurm, removeRecord } from './record';
@@ -22,7 +22,17 @@ export function pollSeconds(): number {
  */
 export function attachSlurm(runtime: LabRuntime, store: Store, emit: (e: LabEvent) => void, poll: boolean): void {
   const ex = runtime.experiments;
+  const list = ex.list.bind(ex);
   const get = ex.get.bind(ex);
+  const settle = (experimentId: string) => {
+    try {
+      settleEnded(store, experimentId);
+      const now = store.experiments.get(experimentId);
+      if (now.status !== 'running') emit({ type: 'status', experimentId, status: now.status, error: now.error });
+    } catch {
+      // Looking must not fail because one experiment could not be settled: it stays as it was.
+    }
+  };
   const resume = ex.resume.bind(ex);
   const cancel = ex.cancel.bind(ex);
   const pause = ex.pause.bind(ex);
@@ -34,7 +44,13 @@ export function attachSlurm(runtime: LabRuntime, store: Store, emit: (e: LabEven
     del(id);
     removeRecord(store, id);
   };
+  // Whoever looks sees a finished job array's true status: a failed task makes it failed, with its reason.
+  ex.list = () => {
+    for (const e of list()) if (e.status === 'running' && isOnSlurm(store, e.id)) settle(e.id);
+    return list();
+  };
   ex.get = (id) => {
+    if (isOnSlurm(store, id) && store.experiments.find(id)?.status === 'running') settle(id);
     const d = get(id);
     return isOnSlurm(store, id) ? { ...d, slurm: slurmInfo(store, id, d.status === 'running') } : d;
   };

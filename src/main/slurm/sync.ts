@@ -1,9 +1,11 @@
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
+import { sameLayerInfo } from '../../shared/layers';
 import type { LayerInfo, RunResult } from '../../shared/results';
 import { plannedVariants } from '../engine/imp';
 import { specVariants } from '../../shared/variants';
 import { maskDensity, unpackWeights } from '../store/blobs';
+import { parseLayers } from '../store/layers';
 import { RunRepo } from '../store/runs';
 import type { Store } from '../store';
 import { publishedFile } from './folder';
@@ -84,7 +86,13 @@ export function mergeTrial(store: Store, id: string, folder: string, trial: numb
       throw refuse(`its dataset hash ${row.dataset_hash.slice(0, 16)}… differs from the experiment's ${local.datasetHash.slice(0, 16)}…: it trained on other data`);
     }
     const layers: LayerInfo[] = local.layers;
-    if (row.layers !== JSON.stringify(layers)) throw refuse('its layers differ from the experiment network');
+    let theirs: LayerInfo[];
+    try {
+      theirs = parseLayers(row.layers, 'its layers');
+    } catch (e) {
+      throw refuse((e as Error).message);
+    }
+    if (!sameLayerInfo(theirs, layers)) throw refuse('its layers differ from the experiment network');
     out.taskStatus = row.status;
     out.taskError = row.error;
 

@@ -1,5 +1,6 @@
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { sameLayerInfo } from '../../shared/layers';
 import type { RunResult } from '../../shared/results';
 import { initBackend, TFJS_VERSION, type BackendChoice } from '../engine/backend';
 import { loadDataset, type DatasetRef } from '../engine/data';
@@ -26,37 +27,6 @@ export function datasetRefOf(folder: string, m: Manifest): DatasetRef {
     hash: m.dataset.hash,
     name: m.dataset.name,
   };
-}
-
-/** The task's store holds this one experiment under the lab's id, with the spec and dataset hash it trains on. */
-function ensureExperimentRow(store: Store, m: Manifest, datasetHash: string): void {
-  const row = store.db.prepare('SELECT spec_hash, dataset_hash FROM experiments WHERE id = ?').get(m.experimentId) as
-    | { spec_hash: string; dataset_hash: string }
-    | undefined;
-  if (row) {
-    if (row.spec_hash !== m.specHash) throw new Error(`${store.dbPath} holds experiment ${m.experimentId} with spec hash ${row.spec_hash.slice(0, 12)}…, not ${m.specHash.slice(0, 12)}… of experiment.json`);
-    if (row.dataset_hash !== datasetHash) throw new Error(`${store.dbPath} was trained on dataset ${row.dataset_hash.slice(0, 12)}…, this node loads ${datasetHash.slice(0, 12)}…`);
-    return;
-  }
-  store.db
-    .prepare(
-      `INSERT INTO experiments (id, name, spec, spec_hash, status, dataset_id, dataset_hash, versions, layers, source_ticket_id,
-         rounds_planned, trials, winning_ticket_reason, created_at)
-       VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, NULL, ?, ?, 'the dense network (round 0) has not been trained yet', ?)`,
-    )
-    .run(
-      m.experimentId,
-      m.name,
-      JSON.stringify(m.spec),
-      m.specHash,
-      m.spec.dataset,
-      datasetHash,
-      JSON.stringify({ lthLab: LTH_LAB_VERSION, tfjs: TFJS_VERSION }),
-      JSON.stringify(m.layers),
-      m.spec.pruning.rounds,
-      m.spec.trials,
-      new Date().toISOString(),
-    );
 }
 
 /**
@@ -89,7 +59,7 @@ export async function runSlurmTask(folder: string, trial: number, opts: { backen
   // Loading checks the files against the recorded hash: a task never trains on other data than the experiment's.
   const data = loadDataset(ref);
   const plan = planNetwork(m.spec.network, data.shape, data.numClasses);
-  if (JSON.stringify(plan.layers) !== JSON.stringify(m.layers)) throw new Error(`the network built here differs from the layers in experiment.json`);
+  if (!sameLayerInfo(plan.layers, m.layers)) throw new Error(`the network built here differs from the layers in experiment.json`);
 
   const store = openStore({ dbPath: taskFile(folder, trial), dataDir: folder });
   const controller = new AbortController();
@@ -105,7 +75,14 @@ export async function runSlurmTask(folder: string, trial: number, opts: { backen
   try {
     // One writer, possibly over NFS: a rollback journal needs no shared memory between hosts, WAL would.
     store.db.pragma('journal_mode = DELETE');
-    ensureExperimentRow(store, m, data.hash);
+    // The task's store holds this one experiment under the lab's id, with the spec and dataset it trains on.
+    store.experiments.ensure(m.experimentId, {
+      spec: m.spec,
+      name: m.name,
+      datasetHash: data.hash,
+      versions: { lthLab: LTH_LAB_VERSION, tfjs: TFJS_VERSION },
+      layers: m.layers,
+    });
     const backendChoice = (opts.backend && opts.backend !== 'auto' ? opts.backend : m.backend) as BackendChoice;
     const backend = await initBackend(backendChoice);
     const id = m.experimentId;

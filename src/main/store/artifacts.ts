@@ -5,7 +5,7 @@ import { packMask, packWeights, unpackMask, unpackWeights } from './blobs';
 import type { Db } from './db';
 import { notFound, StoreError } from './errors';
 import type { ExperimentRepo } from './experiments';
-import { parseJson } from './json';
+import { parseLayers } from './layers';
 import type { RunRepo } from './runs';
 
 export type WeightKind = 'rewind' | 'trained';
@@ -85,7 +85,7 @@ export class ArtifactRepo {
     }
     // No layers means the network was never built: nothing can have been saved but runs.
     if (row.layers === null) return state;
-    const layers = parseJson<LayerInfo[]>(row.layers, `experiment ${experimentId} layers`);
+    const layers = parseLayers(row.layers, `experiment ${experimentId} layers`);
     const masks = this.db.prepare('SELECT trial, round, bits FROM masks WHERE experiment_id = ?').all(experimentId) as {
       trial: number;
       round: number;

@@ -94,6 +94,15 @@ export class DatasetRepo {
     throw new StoreError(`dataset '${idOrName}' not found: no dataset has that id or name (known: ${known || 'none'}); import one with: lth datasets import idx|cifar10 FOLDER`, 'not-found');
   }
 
+  /**
+   * The dataset a spec names (an id or a unique name, as resolve), and the spec recording its id: what every front
+   * door stores (a local run, `--on slurm`, the window), so a later import with the same name cannot change it.
+   */
+  resolveSpec<S extends { dataset: string }>(spec: S): { spec: S; dataset: DatasetInfo } {
+    const dataset = this.resolve(spec.dataset);
+    return { spec: { ...spec, dataset: dataset.id }, dataset };
+  }
+
   folder(id: string): string | null {
     const row = this.db.prepare('SELECT folder FROM datasets WHERE id = ?').get(id) as { folder: string | null } | undefined;
     if (!row) throw notFound('dataset', id);

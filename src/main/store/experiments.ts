@@ -16,7 +16,7 @@ import type { Db } from './db';
 import { notFound, StoreError } from './errors';
 import { newId, nowIso, specHash } from './ids';
 import { parseJson } from './json';
-import { checkLayers } from './layers';
+import { checkLayers, parseLayers } from './layers';
 import { RUN_BYTES_SQL, type RunRepo } from './runs';
 
 export interface Versions {
@@ -34,6 +34,8 @@ export interface NewExperiment {
   /** Known once the network is built; may be set later with setLayers (before any mask or weights are saved). */
   layers?: LayerInfo[] | null;
   status?: ExperimentStatus;
+  /** Default: the spec's name, else the network and dataset. */
+  name?: string;
 }
 
 interface ExperimentRow {
@@ -97,32 +99,10 @@ export class ExperimentRepo {
   ) {}
 
   create(input: NewExperiment): ExperimentSummary {
-    const { spec } = input;
-    if (input.layers) checkLayers(input.layers, 'experiment layers');
-    const insert = this.db.prepare(
-      `INSERT INTO experiments (id, name, spec, spec_hash, status, dataset_id, dataset_hash, versions, layers, source_ticket_id,
-         rounds_planned, trials, winning_ticket_reason, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
     for (let attempt = 0; ; attempt++) {
       const id = newId('e_');
       try {
-        insert.run(
-          id,
-          spec.name ?? `${networkLabel(spec.network)} on ${spec.dataset}`,
-          JSON.stringify(spec),
-          specHash(spec),
-          input.status ?? 'queued',
-          spec.dataset,
-          input.datasetHash,
-          JSON.stringify(input.versions),
-          input.layers ? JSON.stringify(input.layers) : null,
-          spec.sourceTicketId ?? null,
-          spec.pruning.rounds,
-          spec.trials,
-          'the dense network (round 0) has not been trained yet',
-          nowIso(),
-        );
+        this.insert(id, input);
         return this.get(id);
       } catch (e) {
         // 50 random bits collide about never; retry rather than fail if they do.
@@ -130,6 +110,51 @@ export class ExperimentRepo {
         throw e;
       }
     }
+  }
+
+  /**
+   * The experiment under an id given elsewhere (a Slurm task's own file holds the lab's experiment under the lab's
+   * id): created when absent; when present it must be the same spec on the same data, or it is refused.
+   */
+  ensure(id: string, input: NewExperiment): ExperimentSummary {
+    const have = this.db.prepare('SELECT spec_hash, dataset_hash FROM experiments WHERE id = ?').get(id) as { spec_hash: string; dataset_hash: string } | undefined;
+    if (!have) {
+      this.insert(id, input);
+      return this.get(id);
+    }
+    const hash = specHash(input.spec);
+    if (have.spec_hash !== hash) throw new StoreError(`experiment ${id} is stored with spec hash ${have.spec_hash.slice(0, 12)}…, not ${hash.slice(0, 12)}…`, 'conflict');
+    if (have.dataset_hash !== input.datasetHash) {
+      throw new StoreError(`experiment ${id} was trained on dataset ${have.dataset_hash.slice(0, 12)}…, not ${input.datasetHash.slice(0, 12)}…`, 'conflict');
+    }
+    return this.get(id);
+  }
+
+  private insert(id: string, input: NewExperiment): void {
+    const { spec } = input;
+    if (input.layers) checkLayers(input.layers, 'experiment layers');
+    this.db
+      .prepare(
+        `INSERT INTO experiments (id, name, spec, spec_hash, status, dataset_id, dataset_hash, versions, layers, source_ticket_id,
+           rounds_planned, trials, winning_ticket_reason, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        id,
+        input.name ?? spec.name ?? `${networkLabel(spec.network)} on ${spec.dataset}`,
+        JSON.stringify(spec),
+        specHash(spec),
+        input.status ?? 'queued',
+        spec.dataset,
+        input.datasetHash,
+        JSON.stringify(input.versions),
+        input.layers ? JSON.stringify(input.layers) : null,
+        spec.sourceTicketId ?? null,
+        spec.pruning.rounds,
+        spec.trials,
+        'the dense network (round 0) has not been trained yet',
+        nowIso(),
+      );
   }
 
   find(id: string): ExperimentSummary | null {
@@ -164,7 +189,7 @@ export class ExperimentRepo {
       spec,
       specHash: row.spec_hash,
       versions: parseJson<Versions>(row.versions, `experiment ${id} versions`),
-      layers: row.layers ? parseJson<LayerInfo[]>(row.layers, `experiment ${id} layers`) : [],
+      layers: row.layers ? parseLayers(row.layers, `experiment ${id} layers`) : [],
       runs,
       winningTicketReason: stability ? 'an instability analysis names no winning ticket' : verdict.reason,
     };
@@ -197,7 +222,7 @@ export class ExperimentRepo {
     const row = this.db.prepare('SELECT layers FROM experiments WHERE id = ?').get(id) as { layers: string | null } | undefined;
     if (!row) throw notFound('experiment', id);
     if (row.layers === null) throw new StoreError(`experiment ${id} has no layers yet: the network has not been built`, 'invalid');
-    return parseJson<LayerInfo[]>(row.layers, `experiment ${id} layers`);
+    return parseLayers(row.layers, `experiment ${id} layers`);
   }
 
   /** Refused once blobs exist: changing the layout would make them unreadable. */

@@ -1,5 +1,7 @@
-import type { LayerInfo } from '../../shared/results';
+import { z } from 'zod';
+import { LayerInfoSchema, type LayerInfo } from '../../shared/layers';
 import { StoreError } from './errors';
+import { parseJson } from './json';
 
 const LAYER_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 
@@ -34,4 +36,11 @@ export function checkLayers(layers: readonly LayerInfo[], where: string): void {
     if (product !== l.weights) throw new StoreError(`${at} (${l.name}): weights ${l.weights} != product of shape ${product}`);
     if (product > 2 ** 31) throw new StoreError(`${at} (${l.name}): ${product} weights is more than a layer may hold`);
   }
+}
+
+/** A layers column read back through the one layer schema: a layer this version cannot lay blobs out by is refused. */
+export function parseLayers(text: string | null, what: string): LayerInfo[] {
+  const r = z.array(LayerInfoSchema).safeParse(parseJson<unknown>(text, what));
+  if (!r.success) throw new StoreError(`${what} are invalid: ${r.error.issues.map((i) => `${i.path.join('.') || 'layers'}: ${i.message}`).join('; ')}`, 'corrupt');
+  return r.data;
 }

@@ -114,6 +114,12 @@ export class RunRepo {
     const c = this.db.prepare('SELECT * FROM run_curves WHERE run_id = ?').get(row.id) as CurveRow | undefined;
     return toResult(row, c ? unpackCurve(c) : []);
   }
+
+  /** Stored runs per trial (a Slurm experiment's trials come home one task file at a time). */
+  countByTrial(experimentId: string): Map<number, number> {
+    const rows = this.db.prepare('SELECT trial, COUNT(*) AS n FROM runs WHERE experiment_id = ? GROUP BY trial').all(experimentId) as { trial: number; n: number }[];
+    return new Map(rows.map((r) => [r.trial, r.n]));
+  }
 }
 
 function checkRun(r: RunResult): void {

@@ -4,6 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { LayerInfo } from '../../shared/results';
 import { ExperimentSpecSchema, formatIssues } from '../../shared/spec';
+import { LayerInfoSchema } from '../../shared/layers';
 import type { WeightSet } from '../engine/types';
 import { packMask, packWeights, unpackMask, weightsByteLength } from './blobs';
 import type { Db } from './db';
@@ -35,15 +36,6 @@ export const MAX_BIN_BYTES = 512 * 1024 * 1024;
 
 const num = z.number().nullable();
 const FileEntry = z.object({ bytes: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) });
-const LayerSchema = z.object({
-  name: z.string(),
-  kind: z.enum(['conv', 'dense', 'output']),
-  shape: z.array(z.number().int().positive()),
-  weights: z.number().int().positive(),
-  macsPerExample: z.number().nonnegative(),
-  // Without it here zod would drop the flag, and a batch-norm ticket would import with the wrong blob layout.
-  batchNorm: z.literal(true).optional(),
-});
 const TicketJsonSchema = z.object({
   format: z.literal(TICKET_FORMAT),
   formatVersion: z.number().int(),
@@ -63,7 +55,7 @@ const TicketJsonSchema = z.object({
     testAccuracy: num,
   }),
   spec: z.unknown(),
-  layers: z.array(LayerSchema).min(1).max(256),
+  layers: z.array(LayerInfoSchema).min(1).max(256),
   dataset: z.object({
     id: z.string().max(128),
     hash: z.string().max(128),

@@ -8,7 +8,7 @@ import { notFound, StoreError } from './errors';
 import type { ExperimentRepo, Versions } from './experiments';
 import { newId, nowIso, specHash } from './ids';
 import { num, parseJson, sqlNum } from './json';
-import { checkLayers } from './layers';
+import { checkLayers, parseLayers } from './layers';
 import type { RunRepo } from './runs';
 
 interface TicketRow {
@@ -253,7 +253,7 @@ export class TicketRepo {
     const row = this.db.prepare(`${SELECT_SQL} WHERE t.id = ?`).get(id) as TicketRow | undefined;
     if (!row) throw notFound('ticket', id);
     const b = this.blobs(id);
-    const layers = parseJson<LayerInfo[]>(row.layers, `ticket ${id} layers`);
+    const layers = parseLayers(row.layers, `ticket ${id} layers`);
     return {
       record: toRecord(row),
       liveExperimentId: row.experiment_id,

@@ -6,9 +6,11 @@ import { slurmTable } from './slurm';
 
 const kb = (bytes: number) => (bytes > 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${(bytes / 1024).toFixed(0)} kB`);
 
-function line(e: ExperimentSummary): string {
+function line(e: ExperimentSummary, why = true): string {
   const win = e.winningTicket ? `ticket ${(e.winningTicket.weightsRemaining * 100).toFixed(1)}%` : 'no ticket';
-  return `${e.id}  ${e.status.padEnd(11)} ${`${e.roundsDone}/${e.roundsPlanned}`.padStart(5)} rounds  ${win.padEnd(13)} ${kb(e.diskBytes).padStart(8)}  ${e.name}`;
+  // The list says why an experiment failed (show prints its error on a line of its own).
+  const reason = why && e.status === 'failed' && e.error ? `  (${e.error.split('\n')[0]})` : '';
+  return `${e.id}  ${e.status.padEnd(11)} ${`${e.roundsDone}/${e.roundsPlanned}`.padStart(5)} rounds  ${win.padEnd(13)} ${kb(e.diskBytes).padStart(8)}  ${e.name}${reason}`;
 }
 
 export function experimentsCommand(): Command {
@@ -34,7 +36,7 @@ export function experimentsCommand(): Command {
         if (opts.json) return printJson(d);
         process.stdout.write(
           [
-            line(d),
+            line(d, false),
             `dataset ${d.datasetId} (sha256 ${d.datasetHash.slice(0, 16)}…), backend ${d.backend ?? '-'}, LTH Lab ${d.versions.lthLab}, TensorFlow.js ${d.versions.tfjs}`,
             `spec hash ${d.specHash.slice(0, 16)}…; layers ${d.layers.map((l) => `${l.name} ${l.shape.join('x')}`).join(', ')}`,
             d.error ? `error: ${d.error}` : '',

@@ -94,7 +94,7 @@ export async function runOnSlurm(services: LabRuntime, spec: ExperimentSpecInput
 
 export function slurmTable(info: SlurmExperimentInfo): string {
   const rows = info.trials.map(
-    (t) => `  trial ${String(t.trial).padStart(2)}  ${t.state.padEnd(13)} ${(t.jobId ?? '-').padEnd(12)} ${`${t.runsSynced}/${t.runsPlanned}`.padStart(7)} runs home${t.detail ? `  (${t.detail})` : ''}`,
+    (t) => `  trial ${String(t.trial).padStart(2)}  ${t.state.padEnd(13)} ${(t.jobId ?? '-').padEnd(12)} ${`${t.runsSynced}/${t.runsPlanned}`.padStart(7)} runs home${t.detail ? `  (${t.detail})` : ''}${t.error ? `\n            error: ${t.error}` : ''}`,
   );
   return [`slurm: folder ${info.folder}; jobs ${info.jobs.join(', ') || 'none yet'}; last sync ${info.syncedAt ?? 'never'}`, ...rows].join('\n');
 }
