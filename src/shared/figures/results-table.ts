@@ -4,6 +4,7 @@ import type { Variant } from '../spec';
 import { FigureOptionError } from './errors';
 import { experimentNames, groupBy } from './series';
 import { VARIANT_ORDER } from './style';
+import { variantName } from '../variants';
 
 /** One row of the paper table: one variant at one round of one experiment, over its trials. */
 export interface ResultsRow {
@@ -11,6 +12,8 @@ export interface ResultsRow {
   experiment: string;
   round: number;
   variant: Variant;
+  /** The variant's name in this experiment (θ of its supermasks; 'random' also names 'shuffle' when one run answers for both). */
+  variantLabel: string;
   trials: number;
   weightsRemaining: Stat;
   /** Prunable parameters / nonzero prunable parameters (Blalock et al. 2020). */
@@ -27,7 +30,8 @@ export const VARIANT_TABLE_LABEL: Record<Variant, string> = {
   reinit: 'Random reinit',
   random: 'Random pruning',
   shuffle: 'Layer-wise shuffle',
-  sign: 'Sign inversion',
+  sign: 'Sign flip',
+  invert: 'Score inversion',
   supermask: 'Supermask (untrained)',
   'supermask-signed': 'Signed supermask (untrained)',
 };
@@ -50,6 +54,7 @@ export function resultsRows(details: readonly ExperimentDetail[], opts: { rounds
         experiment: names[i]!,
         round: first.round,
         variant: first.variant,
+        variantLabel: variantName(d.spec, first.variant, VARIANT_TABLE_LABEL),
         trials: g.length,
         weightsRemaining: stat(g.map((r) => r.weightsRemaining * 100)),
         compression: stat(g.map((r) => compressionRatio(r, d.layers))),
@@ -94,7 +99,7 @@ export function rowText(row: ResultsRow, pm: string, times: string): RowText {
   return {
     experiment: row.experiment,
     round: String(row.round),
-    variant: VARIANT_TABLE_LABEL[row.variant],
+    variant: row.variantLabel,
     weights: fixedPercent(row.weightsRemaining.mean),
     compression: `${ratio(row.compression.mean)}${times}`,
     speedup: Number.isFinite(row.speedup.mean) ? `${ratio(row.speedup.mean)}${times}` : '–',
