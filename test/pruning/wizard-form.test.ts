@@ -39,5 +39,8 @@ describe('the wizard offers pruning methods, densities, ablations and supermasks
   it('explains every method and ablation in a sentence citing its paper', () => {
     for (const m of PruningMethodSchema.options) expect(METHOD_INFO[m].sentence).toMatch(/(Frankle|Lee|Wang|Tanaka)( et al\.| & Carbin) \(?(19|20)\d\d\)?/);
     for (const a of AblationSchema.options) expect(ABLATION_INFO[a].sentence.length).toBeGreaterThan(20);
+    // Sign flipping is Zhou et al.'s; shuffle, reinit and score inversion are Frankle et al. 2021's.
+    expect(ABLATION_INFO.sign.sentence).toMatch(/Zhou et al\. 2019/);
+    for (const a of ['shuffle', 'reinit', 'invert'] as const) expect(ABLATION_INFO[a].sentence).toMatch(/Frankle et al\. 2021/);
   });
 });
