@@ -4,7 +4,7 @@ import type { Variant } from '../spec';
 import { FigureOptionError } from './errors';
 import { experimentNames, groupBy } from './series';
 import { VARIANT_ORDER } from './style';
-import { variantName } from '../variants';
+import { alsoNamed, variantName } from '../variants';
 
 /** One row of the paper table: one variant at one round of one experiment, over its trials. */
 export interface ResultsRow {
@@ -35,6 +35,23 @@ export const VARIANT_TABLE_LABEL: Record<Variant, string> = {
   supermask: 'Supermask (untrained)',
   'supermask-signed': 'Signed supermask (untrained)',
 };
+
+/**
+ * What a reader of the table needs to know about the rows it holds: where each ablation comes from, that one run
+ * answers for 'random' and 'shuffle' when both were asked for, and which θ the untrained supermasks are scored on.
+ */
+export function variantNotes(details: readonly ExperimentDetail[], rows: readonly ResultsRow[]): string[] {
+  const has = (v: Variant) => rows.some((r) => r.variant === v);
+  const notes: string[] = [];
+  const frankle = (['shuffle', 'reinit', 'invert'] as const).filter((v) => has(v) && (v !== 'reinit' || details.some((d) => d.spec.ablations?.includes('reinit'))));
+  if (frankle.length) notes.push(`${frankle.map((v) => VARIANT_TABLE_LABEL[v]).join(', ')}: ablations of Frankle et al. 2021.`);
+  if (has('sign')) notes.push(`${VARIANT_TABLE_LABEL.sign}: Zhou et al. 2019.`);
+  if (rows.some((r) => r.variant === 'random' && alsoNamed(details.find((d) => d.id === r.experimentId)?.spec, 'random').length)) {
+    notes.push(`${VARIANT_TABLE_LABEL.random} and ${VARIANT_TABLE_LABEL.shuffle} draw from one distribution (a random mask of each layer's density): one run answers for both.`);
+  }
+  if (has('supermask') || has('supermask-signed')) notes.push('Untrained supermasks (Zhou et al. 2019) are scored on the weights their row names: θ0, or θk the rewind point.');
+  return notes;
+}
 
 /** Rows by experiment, then round, then variant: the variants at one sparsity sit together. */
 export function resultsRows(details: readonly ExperimentDetail[], opts: { rounds?: number[]; variants?: Variant[] } = {}): ResultsRow[] {
