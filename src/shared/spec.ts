@@ -171,7 +171,7 @@ export const ExperimentSpecSchema = z
     training: TrainingSpecSchema,
     pruning: PruningSpecSchema,
     controls: z.array(ControlSchema).max(2).default([]),
-    /** Sanity-check ablations trained beside every pruned round, like controls (Frankle et al. 2021). */
+    /** Ablations trained beside every pruned round, like controls (see AblationSchema for where each comes from). */
     ablations: z.array(AblationSchema).max(4).default([]),
     /** Also evaluate every mask untrained: mask ⊙ θ and the signed constant of θ (Zhou et al. 2019). */
     supermasks: z.boolean().default(false),
