@@ -17,7 +17,6 @@ import { resultsTable } from '../../src/main/cli/table';
 import { ablationLines, ablationVerdicts } from '../../src/shared/ablation-verdict';
 import { seriesLabel } from '../../src/shared/figures/series';
 import { resultsRows } from '../../src/shared/figures/results-table';
-import { runLabel } from '../../src/renderer/src/charts/runs';
 import { specVariants } from '../../src/shared/variants';
 import { parseSpec, SpecError, type ExperimentSpec } from '../../src/shared/spec';
 import type { ExperimentDetail, RunResult } from '../../src/shared/results';
@@ -82,7 +81,6 @@ describe('supermasks under late rewinding', () => {
     const mask = state.masks.get('0:1')!;
     const runs = await supermasks(fresh);
     const at = (v: string) => runs.find((r) => r.variant === v && r.round === 1 && r.trial === 0)!;
-    expect(runLabel(at('supermask'), 1, fresh)).toBe('round 1 · supermask (mask ⊙ θk, k = 10)');
     expect(seriesLabel(['e'], 0, 'supermask-signed', fresh)).toBe('Untrained: signed constant (of θk, k = 10)');
 
     const plainK = await evaluateUntrained(fresh, data, 0, thetaK, mask);
@@ -144,7 +142,6 @@ describe("the 'shuffle' ablation and the 'random' control are one distribution",
     const detail = { id: 'e', name: 'e', spec, runs: s.runs, layers: planNetwork(spec.network, data.shape, data.numClasses).layers, winningTicket: null } as unknown as ExperimentDetail;
     expect(resultsTable(detail)).toMatch(/random = shuffle \(one run\)/);
     expect(seriesLabel(['e'], 0, 'random', spec)).toBe('Random pruning = Layer-wise shuffle (one run)');
-    expect(runLabel({ trial: 0, variant: 'random', round: 1 }, 1, spec)).toBe('round 1 · random pruning = shuffled mask (one run)');
     expect(resultsRows([detail]).find((r) => r.variant === 'random')!.variantLabel).toMatch(/Random pruning = Layer-wise shuffle/);
     const verdicts = ablationVerdicts(s.runs, spec);
     expect(verdicts[0]).toMatchObject({ ablation: 'shuffle', runsOf: 'random' });
