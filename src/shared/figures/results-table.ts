@@ -32,8 +32,8 @@ export const VARIANT_TABLE_LABEL: Record<Variant, string> = {
   shuffle: 'Layer-wise shuffle',
   sign: 'Sign flip',
   invert: 'Score inversion',
-  supermask: 'Supermask (untrained)',
-  'supermask-signed': 'Signed supermask (untrained)',
+  supermask: 'Untrained supermask',
+  'supermask-signed': 'Untrained signed supermask',
 };
 
 /**
