@@ -1,5 +1,5 @@
 import type { RunResult, TrialStat, WinningTicket } from './results';
-import type { Variant } from './spec';
+import { VariantSchema, type Variant } from './spec';
 
 export type Stat = TrialStat;
 
@@ -31,7 +31,7 @@ export function aggregateRuns(runs: readonly RunResult[]): RoundAggregate[] {
     if (g) g.push(r);
     else groups.set(key, [r]);
   }
-  const order: Variant[] = ['ticket', 'reinit', 'random', 'shuffle', 'sign', 'supermask', 'supermask-signed'];
+  const order: readonly Variant[] = VariantSchema.options;
   return [...groups.values()]
     .map((g) => ({
       variant: g[0]!.variant,

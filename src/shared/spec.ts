@@ -124,10 +124,11 @@ export type PruningSpec = z.infer<typeof PruningSpecSchema>;
 
 /**
  * What trains (or is evaluated) at a round. 'ticket' is the method's own mask; 'reinit' and 'random' are the
- * LTH paper's controls; 'shuffle' and 'sign' are the sanity-check ablations of Frankle et al. 2021
- * (arXiv 2009.08576); 'supermask' and 'supermask-signed' are untrained evaluations (Zhou et al. 2019).
+ * LTH paper's controls; 'shuffle' (layer-wise random shuffle) and 'invert' (score inversion) are ablations of
+ * Frankle et al. 2021 (arXiv 2009.08576); 'sign' (sign flipping) comes from Zhou et al. 2019 (arXiv 1905.01067);
+ * 'supermask' and 'supermask-signed' are untrained evaluations (Zhou et al. 2019).
  */
-export const VariantSchema = z.enum(['ticket', 'reinit', 'random', 'shuffle', 'sign', 'supermask', 'supermask-signed']);
+export const VariantSchema = z.enum(['ticket', 'reinit', 'random', 'shuffle', 'sign', 'invert', 'supermask', 'supermask-signed']);
 export type Variant = z.infer<typeof VariantSchema>;
 export const ControlSchema = z.enum(['reinit', 'random']);
 export type Control = z.infer<typeof ControlSchema>;
@@ -139,8 +140,14 @@ export type Control = z.infer<typeof ControlSchema>;
  */
 export const PruningMethodSchema = PruningSpecSchema.shape.method.removeDefault();
 export type PruningMethod = z.infer<typeof PruningMethodSchema>;
-/** Sanity checks of Frankle et al. 2021: layer-wise mask shuffle, weight reinitialisation, sign inversion. */
-export const AblationSchema = z.enum(['shuffle', 'reinit', 'sign']);
+/**
+ * Ablations of the method's masks. Frankle et al. 2021 ("Pruning neural networks at initialization: why are we
+ * missing the mark?"): 'shuffle' (the kept positions permuted within each layer: the same distribution as the
+ * 'random' control, so asking for both trains one run), 'reinit' (fresh weights on the same mask) and 'invert'
+ * (score inversion: keep the lowest-scoring weights at the method's density). Zhou et al. 2019 ("Deconstructing
+ * lottery tickets"): 'sign' (every kept weight's sign flipped).
+ */
+export const AblationSchema = z.enum(['shuffle', 'reinit', 'sign', 'invert']);
 export type Ablation = z.infer<typeof AblationSchema>;
 
 /**
@@ -170,10 +177,17 @@ export const ExperimentSpecSchema = z
     training: TrainingSpecSchema,
     pruning: PruningSpecSchema,
     controls: z.array(ControlSchema).max(2).default([]),
-    /** Sanity-check ablations trained beside every pruned round, like controls (Frankle et al. 2021). */
-    ablations: z.array(AblationSchema).max(3).default([]),
-    /** Also evaluate every mask untrained: mask ⊙ θ0 and the signed constant (Zhou et al. 2019). */
+    /** Ablations trained beside every pruned round, like controls (see AblationSchema for where each comes from). */
+    ablations: z.array(AblationSchema).max(4).default([]),
+    /** Also evaluate every mask untrained: mask ⊙ θ and the signed constant of θ (Zhou et al. 2019). */
     supermasks: z.boolean().default(false),
+    /**
+     * Which θ the supermasks apply to: 'init' (θ0, Zhou et al.'s) or 'rewind' (θk, the weights the ticket rewinds
+     * to: the analogue of theirs under late rewinding; θ0 when k = 0). Absent means 'init', which is what stored
+     * specs without the field computed; new specs (CLI, wizard) write 'rewind'. Optional without default: the hash
+     * of a spec that lacks it does not change.
+     */
+    supermaskWeights: z.enum(['init', 'rewind']).optional(),
     trials: int(1, 100).default(1),
     /** Base seed: trial t's seed (init, data order, validation split, controls) is derived from (seed, t); see engineVersion. */
     seed: int(0, 2 ** 31 - 1).default(0),
@@ -276,10 +290,18 @@ export type ExperimentSpec = z.infer<typeof ExperimentSpecSchema>;
 
 /** The checks of pruning methods, ablations and supermasks (issue 13), kept apart from the others. */
 function atInitChecks(
-  spec: { pruning: { method: PruningMethod; densities?: number[]; rounds: number; rewindIteration: number; oneShot: boolean }; ablations: Ablation[]; sourceTicketId?: string },
+  spec: { pruning: { method: PruningMethod; densities?: number[]; rounds: number; rewindIteration: number; oneShot: boolean }; ablations: Ablation[]; supermasks: boolean; supermaskWeights?: string; sourceTicketId?: string },
   ctx: z.RefinementCtx,
 ): void {
   const { method, densities } = spec.pruning;
+  if (spec.supermaskWeights !== undefined && !spec.supermasks) {
+    ctx.addIssue({ code: 'custom', path: ['supermaskWeights'], message: 'only with supermasks: true (it says which weights the untrained masks are scored on)' });
+  }
+  if (spec.ablations.includes('invert')) {
+    // Inversion needs a score to invert: random pruning has none, and a saved ticket's mask came with no scores here.
+    if (method === 'random') ctx.addIssue({ code: 'custom', path: ['ablations'], message: "'invert' keeps the lowest-scoring weights: random pruning has no score to invert" });
+    if (spec.sourceTicketId) ctx.addIssue({ code: 'custom', path: ['ablations'], message: "'invert' needs the scores behind the mask: a retrain or transfer of a saved ticket has none for its starting mask" });
+  }
   if (method === 'magnitude') {
     if (densities !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['pruning', 'densities'], message: `only for pruning at initialisation (method snip, grasp, synflow, magnitude-init or random); IMP ('magnitude') prunes by rounds and rates` });

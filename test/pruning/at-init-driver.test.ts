@@ -83,7 +83,7 @@ describe('runAtInit', () => {
 
     // Supermasks: one evaluation per mask and variant, skipped when stored.
     const plan = planNetwork(spec.network, data.shape, data.numClasses);
-    const ctx = { spec, plan, data, sink: part.sink, masks: part.state.masks, initOf: (t: number) => glorotInit(plan.layers, trialSeed(spec, t)) };
+    const ctx = { spec, plan, data, sink: part.sink, masks: part.state.masks, initOf: (t: number) => glorotInit(plan.layers, trialSeed(spec, t)), rewindOf: (t: number) => part.state.rewindWeights.get(t)! };
     await runSupermasks({ ...ctx, done: part.state.runs });
     const untrained = part.state.runs.filter((r) => r.variant.startsWith('supermask'));
     expect(untrained).toHaveLength(2 * 3 * 2);

@@ -70,7 +70,7 @@ describe('IMP beside SNIP on one figure, with ablations and untrained supermasks
     const details = [imp, snip].map((o) => json(lth(['experiments', 'show', o.experimentId, '--json'], home)));
     const fig = accuracyFigure(details, { widthInches: 7 } as never);
     expect(fig.series).toEqual(
-      expect.arrayContaining(['IMP · Winning ticket', 'SNIP · SNIP (trained)', 'SNIP · Layer-wise shuffle', 'IMP · Sign inversion', 'SNIP · Random reinit', 'IMP · Untrained: mask ⊙ θ0', 'SNIP · Untrained: signed constant']),
+      expect.arrayContaining(['IMP · Winning ticket', 'SNIP · SNIP (trained)', 'SNIP · Layer-wise shuffle', 'IMP · Sign flip', 'SNIP · Random reinit', 'IMP · Untrained supermask (mask ⊙ θ0)', 'SNIP · Untrained: signed constant (of θ0)']),
     );
     const layers = layersFigure(details, { widthInches: 7, rounds: [1] } as never);
     expect(layers.csv.rows.length).toBeGreaterThan(0);

@@ -25,7 +25,7 @@ describe('the wizard\'s analysis fields (issue 12)', () => {
     expect(s.stability).toEqual({ rewindPoints: [0, 100, 500], interpolationPoints: 30, threshold: 0.02 });
     expect(s.earlyBird).toBeUndefined();
     // A pruning method, ablations or supermasks chosen before switching to the analysis are dropped with their fields.
-    f.atInit = { ...f.atInit, method: 'snip', densitiesText: '0.2', ablations: { shuffle: true, reinit: false, sign: false }, supermasks: true };
+    f.atInit = { ...f.atInit, method: 'snip', densitiesText: '0.2', ablations: { shuffle: true, reinit: false, sign: false, invert: false }, supermasks: true };
     const t = parseSpec(specFromForm(f, preset).spec);
     expect([t.pruning.method, t.ablations, t.supermasks]).toEqual(['magnitude', [], false]);
   });

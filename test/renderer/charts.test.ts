@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { chartRuns, runChart, smooth } from '../../src/renderer/src/charts/runs';
+import { chartRuns, runChart, runLabel, smooth } from '../../src/renderer/src/charts/runs';
+import { parseSpec } from '../../src/shared/spec';
 import type { ExperimentDetail, RunResult } from '../../src/shared/results';
 
 const curve = (from: number, to: number, step: number) =>
@@ -43,5 +44,25 @@ describe('run chart', () => {
     expect((cfg.options!.scales!['acc'] as { max: number }).max).toBe(1);
     expect((cfg.options!.scales!['loss'] as { type: string }).type).toBe('logarithmic');
     expect(smooth([1, 0, 0], 0.5)).toEqual([1, 0.5, 0.25]);
+  });
+});
+
+describe('run labels name what the spec makes of a variant', () => {
+  it("the supermasks' θ, and one run for random and shuffle asked together", () => {
+    const spec = parseSpec({
+      dataset: 'mnist',
+      network: { dense: [8] },
+      training: { learningRate: 0.01, batchSize: 10, iterations: 40 },
+      pruning: { rates: { conv: 0, dense: 0.5, output: 0.2 }, rounds: 2, rewindIteration: 10 },
+      controls: ['random'],
+      ablations: ['shuffle'],
+      supermasks: true,
+      supermaskWeights: 'rewind',
+    });
+    expect(runLabel({ trial: 0, variant: 'random', round: 1 }, 1, spec)).toBe('round 1 · random pruning = shuffled mask (one run)');
+    expect(runLabel({ trial: 0, variant: 'supermask', round: 1 }, 1, spec)).toBe('round 1 · supermask (mask ⊙ θk, k = 10)');
+    const { supermaskWeights: _w, ...stored } = spec;
+    expect(runLabel({ trial: 0, variant: 'supermask-signed', round: 1 }, 1, stored)).toBe('round 1 · signed supermask (of θ0)');
+    expect(runLabel({ trial: 0, variant: 'shuffle', round: 1 })).toBe('round 1 · shuffled mask');
   });
 });

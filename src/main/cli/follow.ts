@@ -1,12 +1,13 @@
 import { ablationLines, ablationVerdicts } from '../../shared/ablation-verdict';
 import type { ExperimentDetail } from '../../shared/results';
+import { VariantSchema } from '../../shared/spec';
 import type { LabRuntime } from '../services';
 import { CliError, EXIT_INTERRUPTED } from './errors';
 import { printJson } from './context';
 import { progressReporter } from './progress';
 import { earlyBirdLines, resultsTable, winningTicketLine } from './table';
 
-const VARIANT_ORDER = ['ticket', 'reinit', 'random', 'shuffle', 'sign', 'supermask', 'supermask-signed'];
+const VARIANT_ORDER: readonly string[] = VariantSchema.options;
 
 /** The JSON `lth run --json` prints: one object, accuracies and weightsRemaining as fractions of 1. */
 export function runJson(detail: ExperimentDetail) {
@@ -32,7 +33,7 @@ export function runJson(detail: ExperimentDetail) {
     ...(detail.earlyBird ? { earlyBird: detail.earlyBird } : {}),
     method: detail.spec.pruning.method ?? 'magnitude',
     // Issue 13: does the method's accuracy survive each ablation (Frankle et al. 2021)?
-    ablations: ablationVerdicts(detail.runs, detail.spec.ablations ?? [], detail.spec.tolerance, detail.spec.trials),
+    ablations: ablationVerdicts(detail.runs, detail.spec),
     results: [...detail.runs]
       .sort((a, b) => a.trial - b.trial || a.round - b.round || VARIANT_ORDER.indexOf(a.variant) - VARIANT_ORDER.indexOf(b.variant))
       .map((r) => ({
@@ -84,8 +85,8 @@ export async function followExperiment(services: LabRuntime, id: string, json: b
     process.stdout.write(`${winningTicketLine(detail.winningTicket, detail.winningTicketReason)}\n`);
     if (detail.earlyBird) process.stdout.write(`${earlyBirdLines(detail)}\n`);
     if (detail.spec.ablations?.length) {
-      const verdicts = ablationVerdicts(detail.runs, detail.spec.ablations, detail.spec.tolerance, detail.spec.trials);
-      process.stdout.write(`Ablations (Frankle et al. 2021):\n${ablationLines(verdicts, detail.spec.tolerance).join('\n')}\n`);
+      const verdicts = ablationVerdicts(detail.runs, detail.spec);
+      process.stdout.write(`Ablations (shuffle, reinit, invert: Frankle et al. 2021; sign: Zhou et al. 2019):\n${ablationLines(verdicts, detail.spec.tolerance).join('\n')}\n`);
     }
   }
   if (status === 'interrupted' || status === 'paused' || status === 'cancelled') {

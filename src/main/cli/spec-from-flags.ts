@@ -54,6 +54,7 @@ export interface SpecFlags {
   synflowIterations?: number;
   ablations?: string[];
   supermasks?: boolean;
+  supermaskWeights?: 'init' | 'rewind';
 }
 
 /** Spec path -> the flag a user would change, so errors speak the command line's language. */
@@ -102,6 +103,7 @@ const FLAG_OF: Record<string, string> = {
   'pruning.synflowIterations': '--synflow-iterations',
   ablations: '--ablations',
   supermasks: '--supermasks',
+  supermaskWeights: '--supermask-weights',
 };
 
 function readSpecFile(path: string): unknown {
@@ -252,6 +254,9 @@ export function specFromFlags(flags: SpecFlags, note?: (line: string) => void): 
   set(s.pruning, 'synflowIterations', flags.synflowIterations);
   if (flags.ablations) s.ablations = flags.ablations.filter((a) => a !== 'none');
   set(s, 'supermasks', flags.supermasks);
+  // A new experiment's supermasks apply to θk (the rewind point), written into the spec; a --spec file keeps what it says.
+  if (flags.supermaskWeights) s.supermaskWeights = flags.supermaskWeights;
+  else if (flags.supermasks && s.supermaskWeights === undefined) s.supermaskWeights = 'rewind';
   // Pruning at init has no rewinding: a preset's late-rewinding point (IMP's) does not carry over.
   if (flags.method && flags.method !== 'magnitude' && flags.rewind === undefined && s.pruning.rewindIteration) s.pruning.rewindIteration = 0;
   // A short run keeps the paper's evaluation cadence unless it would never evaluate before the end.

@@ -2,6 +2,11 @@ import { aggregateRuns, type Stat } from '../../shared/aggregate';
 import { batchNormStatsNote } from '../../shared/analyses/stability';
 import { earlyBirdConventions, earlyBirdRuleSentence } from '../../shared/analyses/early-bird';
 import type { ExperimentDetail, WinningTicket } from '../../shared/results';
+import { VariantSchema, type Variant } from '../../shared/spec';
+import { variantName } from '../../shared/variants';
+
+/** The CLI names variants by their spec names; variantName adds what the spec makes of them. */
+const IDS = Object.fromEntries(VariantSchema.options.map((v) => [v, v])) as Record<Variant, string>;
 
 const pct = (x: number, digits = 2) => `${(x * 100).toFixed(digits)}%`;
 
@@ -44,7 +49,7 @@ export function resultsTable(detail: ExperimentDetail): string {
   for (const a of aggregateRuns(detail.runs).sort((x, y) => x.round - y.round)) {
     rows.push([
       String(a.round),
-      a.variant,
+      variantName(detail.spec, a.variant, IDS),
       ...(trials > 1 ? [`${a.valAccuracy.n}/${trials}`] : []),
       pct(a.weightsRemaining.mean, 1),
       meanRange(a.earlyStopIteration, (x) => String(Math.round(x))),

@@ -20,7 +20,8 @@ export function plannedAtInitIterations(spec: ImpContext['spec']): number {
 /**
  * Pruning at initialisation (SNIP, GraSP, SynFlow, magnitude or random at init): per trial, round 0 trains the
  * dense network from θ0; round i prunes θ0 one shot to densities[i-1] with the spec's method, saves that mask,
- * and trains it once from θ0, with the spec's controls and ablations beside it. Rounds do not depend on each
+ * and trains it once from θ0, with the spec's controls and ablations beside it ('invert': the method's mask
+ * of the lowest scores, at the same count). Rounds do not depend on each
  * other, so every run of a trial may train at once. Masks and runs go to the sink as they exist, and `resume`
  * skips what an earlier attempt stored: the same contract as runImp.
  */
@@ -66,9 +67,15 @@ export async function runAtInit(ctx: ImpContext): Promise<void> {
       }
       if (!isDone(trial, 'ticket', round)) runs.push(execute({ spec, trial, variant: 'ticket', round, init: init0, mask, startIteration: 0, captureAt: null }));
       if (round === 0) continue;
+      // Score inversion is the method run again with its ranking reversed (memoised scores are not recomputed).
+      let inverted: Mask | undefined;
+      if (variants.includes('invert') && !isDone(trial, 'invert', round)) {
+        if (method.needsData) sample ??= scoreData(spec, data, trial);
+        inverted = await method.mask({ spec, plan, layers, init: init0, density: densities[round - 1]!, pool, data: method.needsData ? sample : null, seed: deriveSeed(trialSeed, 'at-init', round), signal: stopped, memo, invert: true });
+      }
       for (const variant of variants) {
         if (isDone(trial, variant, round)) continue;
-        runs.push(execute(controlJob(spec, layers, trialSeed, variant, { trial, round, init: init0, mask, start: 0 }, 0)));
+        runs.push(execute(controlJob(spec, layers, trialSeed, variant, { trial, round, init: init0, mask, start: 0, inverted }, 0)));
       }
     }
     const settled = await Promise.allSettled(runs);

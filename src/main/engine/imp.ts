@@ -146,10 +146,17 @@ export async function runImp(ctx: ImpContext): Promise<void> {
       }
       if (round === 0) trained0 = trained;
 
-      for (const variant of plannedVariants(spec, round, sourceIsSparse).filter((v) => v !== 'ticket')) {
-        if (isDone(trial, variant, round)) continue;
-        // Controls and ablations (issue 13): src/main/engine/ablations.ts builds each from the ticket's start.
-        const job: TrainJob = controlJob(spec, layers, trialSeed, variant as Exclude<Variant, 'ticket'>, { trial, round, init: (round === 0 ? init0 : rewind)!, mask, start }, startIteration(spec, variant, round));
+      const controlsHere = plannedVariants(spec, round, sourceIsSparse).filter((v) => v !== 'ticket' && !isDone(trial, v, round));
+      // Score inversion for IMP: the magnitudes this round's mask was cut from, the smallest kept at the same counts.
+      let inverted: Mask | undefined;
+      if (controlsHere.includes('invert') && round > 0) {
+        const from = spec.pruning.oneShot ? trained0 : prevTrained;
+        if (!from) throw new Error(`trial ${trial} round ${round}: the 'invert' ablation needs the trained weights of the round the mask was cut from, which are missing`);
+        inverted = magnitudeMask(layers, from, spec.pruning.oneShot ? mask0 : prevMask, mask0, round, spec.pruning, true);
+      }
+      for (const variant of controlsHere) {
+        // Controls and ablations: src/main/engine/ablations.ts builds each from the ticket's start.
+        const job: TrainJob = controlJob(spec, layers, trialSeed, variant as Exclude<Variant, 'ticket'>, { trial, round, init: (round === 0 ? init0 : rewind)!, mask, start, inverted }, startIteration(spec, variant, round));
         controls.push(execute(job));
       }
       prevMask = mask;

@@ -14,10 +14,12 @@ export function prunedLayerIndices(layers: readonly LayerInfo[], pruning: Prunin
 }
 
 /**
- * Keeps the `keep` largest |w| among the survivors of several layers together; ties at the threshold are
- * broken by layer then index order, so the count is exact and the mask deterministic.
+ * Keeps the `keep` largest |w| (with `smallest`, the smallest: score inversion) among the survivors of several
+ * layers together; ties at the threshold are broken by layer then index order, so the count is exact and the mask
+ * deterministic.
  */
-function keepLargest(kernels: Float32Array[], masks: Uint8Array[], keep: number): Uint8Array[] {
+function keepLargest(kernels: Float32Array[], masks: Uint8Array[], keep: number, smallest = false): Uint8Array[] {
+  if (smallest) kernels = kernels.map((k) => Float32Array.from(k, (v) => -Math.abs(v)));
   let survivors = 0;
   for (const m of masks) for (let j = 0; j < m.length; j++) survivors += m[j]!;
   const out = masks.map((m) => new Uint8Array(m.length));
@@ -27,7 +29,7 @@ function keepLargest(kernels: Float32Array[], masks: Uint8Array[], keep: number)
   let n = 0;
   kernels.forEach((k, l) => {
     const m = masks[l]!;
-    for (let j = 0; j < k.length; j++) if (m[j]) mags[n++] = Math.abs(k[j]!);
+    for (let j = 0; j < k.length; j++) if (m[j]) mags[n++] = smallest ? k[j]! : Math.abs(k[j]!);
   });
   mags.sort();
   const threshold = mags[survivors - keep]!;
@@ -39,7 +41,7 @@ function keepLargest(kernels: Float32Array[], masks: Uint8Array[], keep: number)
     const o = out[l]!;
     for (let j = 0; j < k.length; j++) {
       if (!m[j]) continue;
-      const a = Math.abs(k[j]!);
+      const a = smallest ? k[j]! : Math.abs(k[j]!);
       if (a > threshold) o[j] = 1;
       else if (a === threshold && tiesLeft > 0) {
         o[j] = 1;
@@ -55,6 +57,7 @@ function keepLargest(kernels: Float32Array[], masks: Uint8Array[], keep: number)
  * round(n0 * (1 - p)^round) weights, n0 being what the round-0 mask kept, chosen by magnitude of `trained`
  * among the survivors of `current`. Targets come from n0, not from the previous round, so rounding
  * errors never accumulate: after k rounds a layer keeps (1 - p)^k of its weights within one weight.
+ * `invert` keeps the smallest magnitudes instead, at the same counts: the score inversion of Frankle et al. 2021.
  */
 export function magnitudeMask(
   layers: readonly LayerInfo[],
@@ -63,6 +66,7 @@ export function magnitudeMask(
   base: Mask,
   round: number,
   pruning: PruningSpec,
+  invert = false,
 ): Mask {
   const baseCounts = maskCounts(base);
   if (pruning.strategy === 'layerwise') {
@@ -70,7 +74,7 @@ export function magnitudeMask(
       const rate = rateOf(layer, pruning);
       if (rate === 0) return current[i]!.slice();
       const keep = Math.round(baseCounts[i]! * (1 - rate) ** round);
-      return keepLargest([trained.kernels[i]!], [current[i]!], keep)[0]!;
+      return keepLargest([trained.kernels[i]!], [current[i]!], keep, invert)[0]!;
     });
   }
   const pool = prunedLayerIndices(layers, pruning);
@@ -79,6 +83,7 @@ export function magnitudeMask(
     pool.map((i) => trained.kernels[i]!),
     pool.map((i) => current[i]!),
     keep,
+    invert,
   );
   const out: Uint8Array[] = current.map((m) => m.slice());
   pool.forEach((layerIndex, k) => {

@@ -5,11 +5,12 @@ import type { NetworkPlan } from './network';
 import { evaluateWeights } from './trainer';
 import type { ExperimentSink, Mask, WeightSet } from './types';
 import { density, normsOf } from './weights';
+import { supermaskWeightsOf } from '../../shared/variants';
 
 /**
  * The signed constant of Zhou et al. 2019 ("Deconstructing lottery tickets: zeros, signs, and the supermask",
- * arXiv 1905.01067, section 4): every kept weight becomes α_l · sign(θ0), α_l the standard deviation of layer l's
- * initial weights; biases and batch norm as at init.
+ * arXiv 1905.01067, section 4): every kept weight becomes α_l · sign(θ), α_l the standard deviation of layer l's
+ * weights in that same θ (θ0, or θk under late rewinding); biases and batch norm as in θ.
  */
 export function signedConstant(init: WeightSet): WeightSet {
   return {
@@ -72,15 +73,21 @@ export interface SupermaskContext {
   masks: Map<string, Mask>;
   /** What is stored already: those evaluations are skipped (resume). */
   done: readonly RunResult[];
-  /** θ0 of a trial: the weights every mask of the experiment applies to. */
+  /** θ0 of a trial. */
   initOf: (trial: number) => WeightSet;
+  /** θk of a trial, the weights its tickets rewind to (θ0 when k = 0). */
+  rewindOf: (trial: number) => WeightSet;
   trials?: readonly number[];
   signal?: AbortSignal;
   onRun?: (result: RunResult) => void;
 }
 
-/** For every mask of the experiment, mask ⊙ θ0 and the signed constant, untrained (Zhou et al. 2019). */
+/**
+ * For every mask of the experiment, mask ⊙ θ and the signed constant of θ, untrained (Zhou et al. 2019); θ is θ0
+ * or θk as the spec's supermaskWeights says (absent: θ0, what specs stored before the choice computed).
+ */
 export async function runSupermasks(ctx: SupermaskContext): Promise<void> {
+  const weightsOf = supermaskWeightsOf(ctx.spec).kind === 'rewind' ? ctx.rewindOf : ctx.initOf;
   const want = (trial: number) => !ctx.trials || ctx.trials.includes(trial);
   const entries = [...ctx.masks.entries()]
     .map(([k, mask]) => {
@@ -95,7 +102,7 @@ export async function runSupermasks(ctx: SupermaskContext): Promise<void> {
       if (ctx.signal?.aborted) return;
       if (ctx.done.some((r) => r.trial === trial && r.round === round && r.variant === variant)) continue;
       let init = inits.get(trial);
-      if (!init) inits.set(trial, (init = ctx.initOf(trial)));
+      if (!init) inits.set(trial, (init = weightsOf(trial)));
       const result = await supermaskRun(ctx.spec, ctx.data, trial, round, variant, init, mask);
       ctx.sink.saveRun(result);
       ctx.onRun?.(result);

@@ -128,14 +128,20 @@ export async function runExperiment(store: Store, id: string, opts: RunExperimen
     });
     if (spec.supermasks) {
       // Untrained supermasks (Zhou et al. 2019): one evaluation per stored mask, after training, skipped when stored.
+      const stored = store.resumeState(id);
       await runSupermasks({
         spec,
         plan,
         data,
         sink: store.sinkFor(id),
-        masks: store.resumeState(id).masks,
+        masks: stored.masks,
         done: store.runs.list(id, false),
         initOf: (trial) => source?.weights ?? initialWeights(plan.layers, trialSeed(spec, trial), spec.network),
+        rewindOf: (trial) => {
+          const w = stored.rewindWeights.get(trial);
+          if (!w) throw new Error(`trial ${trial}: the rewind weights (iteration ${spec.pruning.rewindIteration}) the supermasks apply to are missing`);
+          return w;
+        },
         signal: opts.signal,
         onRun: (result) => emit({ type: 'run-complete', experimentId: id, result }),
       });

@@ -34,6 +34,8 @@ interface CurveRow {
 }
 
 const VARIANTS: readonly Variant[] = VariantSchema.options;
+/** The schema's order of variants as SQL CASE branches (the names are the schema's own, no user text). */
+const VARIANT_ORDER_SQL = VARIANTS.map((v, i) => `WHEN '${v}' THEN ${i}`).join(' ');
 
 /** Bytes of one run's row data and curve blobs, as SQL over `runs r` joined to `run_curves c`. */
 export const RUN_BYTES_SQL = `octet_length(r.layer_density) + coalesce(length(c.iteration) + length(c.train_loss)
@@ -93,7 +95,7 @@ export class RunRepo {
     const rows = this.db
       .prepare(
         `SELECT * FROM runs WHERE experiment_id = ?
-         ORDER BY CASE variant WHEN 'ticket' THEN 0 WHEN 'reinit' THEN 1 WHEN 'random' THEN 2 WHEN 'shuffle' THEN 3 WHEN 'sign' THEN 4 WHEN 'supermask' THEN 5 ELSE 6 END, round, trial`,
+         ORDER BY CASE variant ${VARIANT_ORDER_SQL} ELSE ${VARIANTS.length} END, round, trial`,
       )
       .all(experimentId) as RunRow[];
     const curves = new Map<number, EvalPoint[]>();

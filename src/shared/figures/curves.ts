@@ -3,6 +3,7 @@ import { stat } from '../aggregate';
 import type { ExperimentDetail } from '../results';
 import { factorLegend, legendOptions, legendSymbols, type PlottedSeries } from './legend';
 import { lineWithBand, type BandPoint } from './line-datasets';
+import { variantName } from '../variants';
 import { chosenRounds, experimentNames, formatPercent, groupBy, requireExperiments, variantsIn } from './series';
 import { VARIANT_LABEL, VARIANT_STYLE, categoricalColor, figureStyle, lineAspect } from './style';
 import { screenOptions, tooltipOptions } from './screen';
@@ -41,7 +42,7 @@ export function curvesFigure(input: readonly ExperimentDetail[], options: Figure
         if (runs.length === 0) continue;
         const points = curvePoints(runs.map((r) => r.curve));
         const pm = stat(runs.map((r) => r.weightsRemaining)).mean * 100;
-        const label = `${prefix}${formatPercent(pm)}% ${VARIANT_LABEL[variant].toLowerCase()}`;
+        const label = `${prefix}${formatPercent(pm)}% ${variantName(d.spec, variant, VARIANT_LABEL).toLowerCase()}`;
         const every = Math.max(1, Math.ceil(points.length / MARKERS_PER_CURVE));
         const style = { ...VARIANT_STYLE[variant], color };
         const { line, band } = lineWithBand(label, points, style, fig, {

@@ -1,6 +1,6 @@
 import type { ExperimentDetail } from '../results';
 import type { Variant } from '../spec';
-import { TABLE_HEADERS, resultsRows, rowText, tableColumns, type RowText } from './results-table';
+import { TABLE_HEADERS, resultsRows, rowText, tableColumns, variantNotes, type RowText } from './results-table';
 
 /**
  * The results as a booktabs table (needs \usepackage{booktabs}): one row per round and variant,
@@ -16,7 +16,7 @@ export function latexTable(details: readonly ExperimentDetail[], opts: { rounds?
     '\\begin{table}[t]',
     '\\centering',
     '\\small',
-    `\\caption{Results per round and variant: mean $\\pm$ std over ${trials} trial(s). Compression = parameters / nonzero parameters; speed-up = dense FLOPs / remaining FLOPs (theoretical). Bold: the winning ticket.}`,
+    `\\caption{Results per round and variant: mean $\\pm$ std over ${trials} trial(s). Compression = parameters / nonzero parameters; speed-up = dense FLOPs / remaining FLOPs (theoretical). Bold: the winning ticket.${variantNotes(details, rows).map((n) => ` ${escapeLatex(n)}`).join('')}}`,
     '\\label{tab:lth-results}',
     `\\begin{tabular}{${align}}`,
     '\\toprule',
@@ -51,5 +51,8 @@ export function escapeLatex(s: string): string {
       default:
         return `\\${c}`;
     }
-  });
+  })
+    // pdflatex has no glyph for these (the supermask rows name their weights): math mode does.
+    .replace(/θ/g, '$\\theta$')
+    .replace(/⊙/g, '$\\odot$');
 }

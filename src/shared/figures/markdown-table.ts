@@ -1,6 +1,6 @@
 import type { ExperimentDetail } from '../results';
 import type { Variant } from '../spec';
-import { TABLE_HEADERS, resultsRows, rowText, tableColumns, type RowText } from './results-table';
+import { TABLE_HEADERS, resultsRows, rowText, tableColumns, variantNotes, type RowText } from './results-table';
 
 /** The results table as GitHub-flavoured Markdown; the winning ticket row is bold and starred. */
 export function markdownTable(details: readonly ExperimentDetail[], opts: { rounds?: number[]; variants?: Variant[] } = {}): string {
@@ -20,7 +20,7 @@ export function markdownTable(details: readonly ExperimentDetail[], opts: { roun
   const trials = [...new Set(rows.map((r) => r.trials))].sort((a, b) => a - b).join('/');
   lines.push(
     '',
-    `Mean ± std over ${trials} trial(s). Compression = parameters / nonzero parameters; speed-up = dense FLOPs / remaining FLOPs (theoretical). ★ bold: the winning ticket.`,
+    `Mean ± std over ${trials} trial(s). Compression = parameters / nonzero parameters; speed-up = dense FLOPs / remaining FLOPs (theoretical). ★ bold: the winning ticket.${variantNotes(details, rows).map((n) => ` ${n}`).join('')}`,
   );
   return lines.join('\n') + '\n';
 }

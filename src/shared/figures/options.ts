@@ -1,4 +1,4 @@
-import type { Variant } from '../spec';
+import { VariantSchema, type Variant } from '../spec';
 import { FigureOptionError } from './errors';
 
 export const FIGURE_KINDS = ['accuracy', 'early-stop', 'curves', 'layers', 'mask', 'stability-path', 'stability-barrier', 'early-bird', 'overlap'] as const;
@@ -7,7 +7,7 @@ export type FigureKind = (typeof FIGURE_KINDS)[number];
 export const EXPORT_FORMATS = ['svg', 'pdf', 'png', 'csv', 'tex', 'md'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-const VARIANTS: readonly Variant[] = ['ticket', 'reinit', 'random', 'shuffle', 'sign', 'supermask', 'supermask-signed'];
+const VARIANTS: readonly Variant[] = VariantSchema.options;
 
 /** Journal column widths, in inches. */
 export const SINGLE_COLUMN_INCHES = 3.5;

@@ -4,6 +4,7 @@ import type { Variant } from '../spec';
 import { FigureOptionError } from './errors';
 import { experimentNames, groupBy } from './series';
 import { VARIANT_ORDER } from './style';
+import { alsoNamed, variantName } from '../variants';
 
 /** One row of the paper table: one variant at one round of one experiment, over its trials. */
 export interface ResultsRow {
@@ -11,6 +12,8 @@ export interface ResultsRow {
   experiment: string;
   round: number;
   variant: Variant;
+  /** The variant's name in this experiment (θ of its supermasks; 'random' also names 'shuffle' when one run answers for both). */
+  variantLabel: string;
   trials: number;
   weightsRemaining: Stat;
   /** Prunable parameters / nonzero prunable parameters (Blalock et al. 2020). */
@@ -27,10 +30,28 @@ export const VARIANT_TABLE_LABEL: Record<Variant, string> = {
   reinit: 'Random reinit',
   random: 'Random pruning',
   shuffle: 'Layer-wise shuffle',
-  sign: 'Sign inversion',
-  supermask: 'Supermask (untrained)',
-  'supermask-signed': 'Signed supermask (untrained)',
+  sign: 'Sign flip',
+  invert: 'Score inversion',
+  supermask: 'Untrained supermask',
+  'supermask-signed': 'Untrained signed supermask',
 };
+
+/**
+ * What a reader of the table needs to know about the rows it holds: where each ablation comes from, that one run
+ * answers for 'random' and 'shuffle' when both were asked for, and which θ the untrained supermasks are scored on.
+ */
+export function variantNotes(details: readonly ExperimentDetail[], rows: readonly ResultsRow[]): string[] {
+  const has = (v: Variant) => rows.some((r) => r.variant === v);
+  const notes: string[] = [];
+  const frankle = (['shuffle', 'reinit', 'invert'] as const).filter((v) => has(v) && (v !== 'reinit' || details.some((d) => d.spec.ablations?.includes('reinit'))));
+  if (frankle.length) notes.push(`${frankle.map((v) => VARIANT_TABLE_LABEL[v]).join(', ')}: ablations of Frankle et al. 2021.`);
+  if (has('sign')) notes.push(`${VARIANT_TABLE_LABEL.sign}: Zhou et al. 2019.`);
+  if (rows.some((r) => r.variant === 'random' && alsoNamed(details.find((d) => d.id === r.experimentId)?.spec, 'random').length)) {
+    notes.push(`${VARIANT_TABLE_LABEL.random} and ${VARIANT_TABLE_LABEL.shuffle} draw from one distribution (a random mask of each layer's density): one run answers for both.`);
+  }
+  if (has('supermask') || has('supermask-signed')) notes.push('Untrained supermasks (Zhou et al. 2019) are scored on the weights their row names: θ0, or θk the rewind point.');
+  return notes;
+}
 
 /** Rows by experiment, then round, then variant: the variants at one sparsity sit together. */
 export function resultsRows(details: readonly ExperimentDetail[], opts: { rounds?: number[]; variants?: Variant[] } = {}): ResultsRow[] {
@@ -50,6 +71,7 @@ export function resultsRows(details: readonly ExperimentDetail[], opts: { rounds
         experiment: names[i]!,
         round: first.round,
         variant: first.variant,
+        variantLabel: variantName(d.spec, first.variant, VARIANT_TABLE_LABEL),
         trials: g.length,
         weightsRemaining: stat(g.map((r) => r.weightsRemaining * 100)),
         compression: stat(g.map((r) => compressionRatio(r, d.layers))),
@@ -94,7 +116,7 @@ export function rowText(row: ResultsRow, pm: string, times: string): RowText {
   return {
     experiment: row.experiment,
     round: String(row.round),
-    variant: VARIANT_TABLE_LABEL[row.variant],
+    variant: row.variantLabel,
     weights: fixedPercent(row.weightsRemaining.mean),
     compression: `${ratio(row.compression.mean)}${times}`,
     speedup: Number.isFinite(row.speedup.mean) ? `${ratio(row.speedup.mean)}${times}` : '–',

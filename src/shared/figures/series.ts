@@ -1,6 +1,7 @@
 import { stat } from '../aggregate';
 import type { ExperimentDetail, RunResult } from '../results';
-import type { PruningMethod, Variant } from '../spec';
+import type { ExperimentSpec, Variant } from '../spec';
+import { variantName } from '../variants';
 import { FigureOptionError } from './errors';
 import { VARIANT_LABEL, VARIANT_ORDER, VARIANT_STYLE, categoricalColor, ticketLabel, type SeriesStyle } from './style';
 
@@ -55,8 +56,9 @@ export function seriesStyle(experimentCount: number, experimentIndex: number, va
   return experimentCount > 1 ? { ...v, color: categoricalColor(experimentIndex) } : v;
 }
 
-export function seriesLabel(names: readonly string[], experimentIndex: number, variant: Variant, method?: PruningMethod): string {
-  const v = variant === 'ticket' ? ticketLabel(method) : VARIANT_LABEL[variant];
+/** `spec` names what the experiment made of the variant (θ of its supermasks, one run for random and shuffle). */
+export function seriesLabel(names: readonly string[], experimentIndex: number, variant: Variant, spec?: ExperimentSpec): string {
+  const v = variant === 'ticket' ? ticketLabel(spec?.pruning.method) : variantName(spec, variant, VARIANT_LABEL);
   return names.length > 1 ? `${names[experimentIndex]} · ${v}` : v;
 }
 

@@ -1,5 +1,5 @@
 import type { PointStyle } from 'chart.js';
-import type { PruningMethod, Variant } from '../spec';
+import { VariantSchema, type PruningMethod, type Variant } from '../spec';
 
 /**
  * Print styling. Chart units are points (1/72 in), so a font size here is its size on paper when the
@@ -47,6 +47,7 @@ export const VARIANT_STYLE: Record<Variant, SeriesStyle> = {
   random: { color: OKABE_ITO.bluishGreen, pointStyle: 'rect', dash: [1.2, 1.6] },
   shuffle: { color: OKABE_ITO.vermilion, pointStyle: 'rectRot', dash: [6, 2] },
   sign: { color: OKABE_ITO.reddishPurple, pointStyle: 'crossRot', dash: [3, 1.5, 1, 1.5] },
+  invert: { color: OKABE_ITO.yellow, pointStyle: 'rectRounded', dash: [8, 1.5, 1.5, 1.5] },
   supermask: { color: OKABE_ITO.skyBlue, pointStyle: 'star', dash: [1, 1] },
   'supermask-signed': { color: OKABE_ITO.black, pointStyle: 'cross', dash: [5, 1.5, 1, 1.5, 1, 1.5] },
 };
@@ -56,12 +57,13 @@ export const VARIANT_LABEL: Record<Variant, string> = {
   reinit: 'Random reinit',
   random: 'Random pruning',
   shuffle: 'Layer-wise shuffle',
-  sign: 'Sign inversion',
-  supermask: 'Untrained: mask ⊙ θ0',
+  sign: 'Sign flip',
+  invert: 'Score inversion',
+  supermask: 'Untrained supermask',
   'supermask-signed': 'Untrained: signed constant',
 };
 
-export const VARIANT_ORDER: readonly Variant[] = ['ticket', 'reinit', 'random', 'shuffle', 'sign', 'supermask', 'supermask-signed'];
+export const VARIANT_ORDER: readonly Variant[] = VariantSchema.options;
 
 /** How each pruning method is named in legends and tables. */
 export const METHOD_LABEL: Record<PruningMethod, string> = {

@@ -12,7 +12,8 @@ import {
   seriesStyle,
   variantsIn,
 } from './series';
-import { VARIANT_ORDER, figureStyle, lineAspect, ticketLabel } from './style';
+import { VARIANT_LABEL, VARIANT_ORDER, figureStyle, lineAspect, ticketLabel } from './style';
+import { variantName } from '../variants';
 import { screenOptions, tooltipOptions } from './screen';
 import type { CsvTable, FigureOptions, FigureSpec } from './types';
 import { weightsRemainingAxis } from './weights-axis';
@@ -68,13 +69,13 @@ export function tradeoffFigure(metric: Metric, input: readonly ExperimentDetail[
       if (points.length === 0) continue;
       xs.push(...points.map((p) => p.x));
       const method = d.spec.pruning.method;
-      const label = seriesLabel(names, ei, variant, method);
+      const label = seriesLabel(names, ei, variant, d.spec);
       const style = seriesStyle(details.length, ei, variant);
       const { line, band } = lineWithBand(label, points, style, fig);
       series.push(label);
       const first = datasets.length;
       datasets.push(line, ...band);
-      plotted.push({ group: names[ei]!, color: style.color, variant, datasets: range(first, datasets.length), label: variant === 'ticket' ? ticketLabel(method) : undefined });
+      plotted.push({ group: names[ei]!, color: style.color, variant, datasets: range(first, datasets.length), label: variant === 'ticket' ? ticketLabel(method) : variantName(d.spec, variant, VARIANT_LABEL) });
     }
   });
 

@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { VariantSchema } from '../../../shared/spec';
 import {
   FigureOptionError,
   parseFigure,
@@ -64,7 +65,7 @@ export function exportCommand(deps: Partial<ExportDeps> = {}): Command {
     .option('--experiment <ids>', 'experiment id, or several comma-separated to compare them in one figure')
     .requiredOption('--figure <kind>', 'accuracy | early-stop | curves | layers | mask', parser(parseFigure))
     .option('--rounds <list>', 'rounds to show, e.g. 0,3,5 or 0-4 (curves and layers pick a few when absent)', parser(parseRounds))
-    .option('--variants <list>', 'variants to show: ticket,reinit,random (default: all that ran)', parser(parseVariants))
+    .option('--variants <list>', `variants to show, of ${VariantSchema.options.join(',')} (default: all that ran; with random and shuffle asked together, 'random' is the one run of both)`, parser(parseVariants))
     .option('--ticket <id>', 'ticket whose mask the mask figure shows')
     .option('--format <list>', 'svg,pdf,png,csv,tex,md', parser(parseFormats), parseFormats('svg,pdf,png,csv'))
     .option('--width <size>', 'physical width: 3.5in (single column), 7in (double), or mm/cm such as 89mm', parser(parseWidth), 3.5)

@@ -77,8 +77,13 @@ export function runCommand(): Command {
     )
     .option('--densities <list>', 'pruning at init: fractions of weights kept, one trained network each, e.g. 0.5,0.2,0.1,0.05', list)
     .option('--synflow-iterations <n>', "SynFlow's pruning iterations (default 100)", integer)
-    .option('--ablations <list>', "sanity checks beside each pruned round (Frankle et al. 2021): shuffle,reinit,sign or 'none'", list)
-    .option('--supermasks', 'also score every mask untrained: mask ⊙ θ0 and the signed constant (Zhou et al. 2019)')
+    .option(
+      '--ablations <list>',
+      "ablations beside each pruned round: shuffle, reinit, invert (score inversion; Frankle et al. 2021), sign (sign flip; Zhou et al. 2019), or 'none'. shuffle and the random control are one distribution: with both, one run trains for the two names",
+      list,
+    )
+    .option('--supermasks', 'also score every mask untrained: mask ⊙ θ and the signed constant of θ (Zhou et al. 2019); θ per --supermask-weights')
+    .addOption(new Option('--supermask-weights <which>', 'the θ of --supermasks: rewind (θk, the rewind point: the default for a new experiment) or init (θ0)').choices(['rewind', 'init']))
     .option('--json', 'print one JSON object with the results on stdout at the end')
     .action(async (raw: RunFlags & SlurmRunFlags & { json?: boolean }, cmd: Command) => {
       const specs = specsFromRunFlags(raw);

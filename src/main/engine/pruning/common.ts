@@ -68,6 +68,11 @@ export function keepTopScores(scores: readonly Float32Array[], current: Mask, po
   return out;
 }
 
+/** The scores a method ranks by: as computed, or negated for score inversion (the lowest-scoring weights kept). */
+export function rankedScores(ctx: Pick<AtInitContext, 'invert'>, scores: readonly Float32Array[]): Float32Array[] {
+  return ctx.invert ? scores.map((s) => Float32Array.from(s, (v) => -v)) : [...scores];
+}
+
 /** The filter rotated 180° with its in and out channels swapped: what a convolution's input gradient convolves with. */
 const rotated = (f: tf.Tensor4D) => tf.transpose(tf.reverse(f, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
 

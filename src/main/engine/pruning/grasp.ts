@@ -4,7 +4,7 @@ import { activationFloats, totalWeights, type NetworkPlan } from '../network';
 import { AbortedError } from '../trainer';
 import type { WeightSet } from '../types';
 import { denseMask } from '../weights';
-import { keepCount, keepTopScores, memoScores, readAll } from './common';
+import { keepCount, keepTopScores, memoScores, rankedScores, readAll } from './common';
 import { sampleLoss, scoreNetwork, withBatchStats } from './snip';
 import type { AtInitContext, AtInitMethod, ScoreData } from './types';
 
@@ -158,6 +158,6 @@ export const grasp: AtInitMethod = {
       }
       throw err;
     }
-    return keepTopScores(scores, denseMask(ctx.layers), ctx.pool, keepCount(ctx.layers, ctx.pool, ctx.density));
+    return keepTopScores(rankedScores(ctx, scores), denseMask(ctx.layers), ctx.pool, keepCount(ctx.layers, ctx.pool, ctx.density));
   },
 };

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { denseMask } from '../weights';
-import { biasTensors, constantOf, keepCount, keepTopScores, kernelTensors, memoScores, normTensors, readAll, scoreForward, type ScoreNetwork } from './common';
+import { biasTensors, constantOf, keepCount, keepTopScores, kernelTensors, memoScores, normTensors, rankedScores, readAll, scoreForward, type ScoreNetwork } from './common';
 import type { BatchStats } from '../batch-norm';
 import type { AtInitContext, AtInitMethod, ScoreData } from './types';
 import type { NetworkPlan } from '../network';
@@ -81,6 +81,6 @@ export const snip: AtInitMethod = {
     if (!ctx.data) throw new Error('SNIP scores on labelled examples: none were given');
     const data = ctx.data;
     const scores = await memoScores(ctx, 'snip', () => snipScores(ctx.plan, ctx.init, data));
-    return keepTopScores(scores, denseMask(ctx.layers), ctx.pool, keepCount(ctx.layers, ctx.pool, ctx.density));
+    return keepTopScores(rankedScores(ctx, scores), denseMask(ctx.layers), ctx.pool, keepCount(ctx.layers, ctx.pool, ctx.density));
   },
 };

@@ -3,7 +3,7 @@ import type { NetworkPlan } from '../network';
 import type { Mask, WeightSet } from '../types';
 import { denseMask } from '../weights';
 import { AbortedError } from '../trainer';
-import { keepCount, keepTopScores, normTensors, readAll, rescaleDivisors, scoreForward, type ScoreNetwork } from './common';
+import { keepCount, keepTopScores, normTensors, rankedScores, readAll, rescaleDivisors, scoreForward, type ScoreNetwork } from './common';
 import type { AtInitContext, AtInitMethod } from './types';
 
 /**
@@ -56,7 +56,7 @@ export async function synflowScores(plan: NetworkPlan, weights: WeightSet, mask:
 /**
  * Algorithm 1 of the paper: n rounds; round k re-scores the survivors and keeps the fraction density^(k/n) of the
  * pool (the exponential schedule), so the last round lands exactly on round(N · density). Hands the event loop back
- * between rounds (heartbeats, stop requests) and stops on ctx.signal.
+ * between rounds (heartbeats, stop requests) and stops on ctx.signal. Inverted, every round keeps its lowest scores.
  */
 export async function synflowMask(ctx: AtInitContext, iterations: number): Promise<Mask> {
   let mask = denseMask(ctx.layers);
@@ -64,7 +64,7 @@ export async function synflowMask(ctx: AtInitContext, iterations: number): Promi
     await new Promise((resolve) => setImmediate(resolve));
     if (ctx.signal?.aborted) throw new AbortedError();
     const scores = await synflowScores(ctx.plan, ctx.init, mask);
-    mask = keepTopScores(scores, mask, ctx.pool, keepCount(ctx.layers, ctx.pool, ctx.density ** (k / iterations)));
+    mask = keepTopScores(rankedScores(ctx, scores), mask, ctx.pool, keepCount(ctx.layers, ctx.pool, ctx.density ** (k / iterations)));
   }
   return mask;
 }

@@ -32,6 +32,8 @@ export interface AtInitContext {
    * trial (GraSP on VGG-19 takes minutes on wasm). See `memoScores`.
    */
   memo?: Map<string, Promise<Float32Array[]>>;
+  /** Score inversion (Frankle et al. 2021): keep the lowest-scoring weights instead, at the same count. */
+  invert?: boolean;
 }
 
 /** A method of pruning at initialisation: adding one is one file plus one line in index.ts. */

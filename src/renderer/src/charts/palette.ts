@@ -1,4 +1,4 @@
-import type { Variant } from '../../../shared/spec';
+import { VariantSchema, type Variant } from '../../../shared/spec';
 
 /** Okabe-Ito: distinguishable under the common colour-vision deficiencies. */
 export const OKABE_ITO = {
@@ -25,13 +25,17 @@ const STYLES: Record<string, VariantStyle> = {
   reinit: { color: OKABE_ITO.orange, dash: [6, 4], label: 'random reinit', point: 'triangle' },
   random: { color: OKABE_ITO.green, dash: [2, 3], label: 'random pruning', point: 'rect' },
   shuffle: { color: OKABE_ITO.purple, dash: [8, 3, 2, 3], label: 'shuffled mask', point: 'triangle' },
-  sign: { color: OKABE_ITO.vermillion, dash: [4, 2], label: 'sign inversion', point: 'rect' },
+  sign: { color: OKABE_ITO.vermillion, dash: [4, 2], label: 'sign flip', point: 'rect' },
+  invert: { color: OKABE_ITO.yellow, dash: [8, 2, 2, 2], label: 'score inversion', point: 'triangle' },
   supermask: { color: OKABE_ITO.sky, dash: [1, 2], label: 'supermask', point: 'circle' },
   'supermask-signed': { color: OKABE_ITO.grey, dash: [10, 4], label: 'signed supermask', point: 'circle' },
 };
 export const VARIANT_STYLE = new Proxy(STYLES, {
   get: (t, k: string) => t[k] ?? { color: OKABE_ITO.grey, dash: [3, 3], label: String(k), point: 'circle' },
 }) as Record<Variant, VariantStyle>;
+
+/** Each variant's label here, the base that variantName (src/shared/variants.ts) adds a spec's reading to. */
+export const VARIANT_LABELS = Object.fromEntries(VariantSchema.options.map((v) => [v, VARIANT_STYLE[v].label])) as Record<Variant, string>;
 
 export function seriesColor(i: number): string {
   return SERIES[i % SERIES.length]!;

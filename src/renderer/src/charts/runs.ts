@@ -2,7 +2,8 @@ import type { ChartConfiguration, TooltipItem } from 'chart.js';
 import type { ExperimentDetail, PartialRun, RunResult } from '../../../shared/results';
 import type { Variant } from '../../../shared/spec';
 import type { LiveRun } from '../stores/experiments';
-import { seriesColor, VARIANT_STYLE } from './palette';
+import { seriesColor, VARIANT_LABELS, VARIANT_STYLE } from './palette';
+import { variantName } from '../../../shared/variants';
 
 /** One run the run chart can draw: a stored run, or one that has not finished (live, paused, cancelled). */
 export interface ChartRun {
@@ -27,8 +28,9 @@ export const RUN_METRICS: { id: RunMetric; label: string }[] = [
 
 export const runKey = (r: { trial: number; variant: string; round: number }) => `${r.trial}:${r.variant}:${r.round}`;
 
-export function runLabel(r: { trial: number; variant: Variant; round: number }, trials = 1): string {
-  return `round ${r.round} · ${VARIANT_STYLE[r.variant].label}${trials > 1 ? ` · trial ${r.trial}` : ''}`;
+/** With the experiment's spec, the label names what the spec makes of the variant (variantName). */
+export function runLabel(r: { trial: number; variant: Variant; round: number }, trials = 1, spec?: ExperimentDetail['spec']): string {
+  return `round ${r.round} · ${variantName(spec, r.variant, VARIANT_LABELS)}${trials > 1 ? ` · trial ${r.trial}` : ''}`;
 }
 
 function fromStored(r: RunResult, spec: ExperimentDetail['spec']): ChartRun {
@@ -101,6 +103,7 @@ export interface RunChartOptions {
   /** Iteration range shown (zoom); null = the whole run. */
   range: [number, number] | null;
   trials: number;
+  spec?: ExperimentDetail['spec'];
 }
 
 /** Percent ticks with as many decimals as the tick step needs (no "27%, 27%" on a narrow range). */
@@ -125,7 +128,7 @@ export function runChart(runs: ChartRun[], o: RunChartOptions): ChartConfigurati
       const ys = smooth(raw.map((p) => p.y), o.smoothing);
       const name = o.metric === 'acc-loss' ? (m === 'valAccuracy' ? 'val accuracy' : 'val loss') : RUN_METRICS.find((x) => x.id === m)!.label;
       return {
-        label: many ? `${runLabel(r, o.trials)}${r.partial ? ' (unfinished)' : ''}${o.metric === 'acc-loss' && isLoss ? ' — val loss' : ''}` : name,
+        label: many ? `${runLabel(r, o.trials, o.spec)}${r.partial ? ' (unfinished)' : ''}${o.metric === 'acc-loss' && isLoss ? ' — val loss' : ''}` : name,
         data: raw.map((p, k) => ({ x: p.x, y: ys[k] as number })).filter((p) => !o.logY || !isLoss || p.y > 0),
         borderColor: color,
         backgroundColor: color,

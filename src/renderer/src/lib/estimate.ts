@@ -1,3 +1,4 @@
+import { trainedVariants } from '../../../shared/variants';
 import type { BackendName, LayerKind } from '../../../shared/results';
 import { planNetwork } from '../../../shared/network';
 import type { ExperimentSpec, NetworkSpec, PruningSpec } from '../../../shared/spec';
@@ -57,13 +58,14 @@ export interface RunEstimate {
   secondsPerRun: number;
 }
 
-export function estimateRun(spec: Pick<ExperimentSpec, 'training' | 'pruning' | 'controls' | 'trials' | 'stability'>, layers: PlannedLayer[], backend: BackendName): RunEstimate {
+export function estimateRun(spec: Pick<ExperimentSpec, 'training' | 'pruning' | 'controls' | 'trials' | 'stability'> & { ablations?: ExperimentSpec['ablations'] }, layers: PlannedLayer[], backend: BackendName): RunEstimate {
   const macs = layers.reduce((a, l) => a + l.macs, 0);
   // Forward + two backward products: ~6 FLOPs per multiply-accumulate per example.
   const flopsPerStep = 6 * macs * spec.training.batchSize;
   const perRunSteps = spec.training.iterations - 0;
   const ticketRuns = spec.pruning.rounds;
-  const controlRuns = Math.max(0, spec.pruning.rounds - 1) * spec.controls.length;
+  // Controls and ablations, as the engine trains them (random and shuffle together are one run).
+  const controlRuns = Math.max(0, spec.pruning.rounds - 1) * trainedVariants(spec).length;
   // An instability analysis: per starting point k, a parent run to k and two copies from k to T.
   const stability = spec.stability?.rewindPoints;
   const runs = stability ? stability.length * 3 * spec.trials : (ticketRuns + controlRuns) * spec.trials;

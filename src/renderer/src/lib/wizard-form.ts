@@ -107,7 +107,7 @@ export function specFromForm(f: WizardForm, preset?: Preset): { spec: Experiment
   const pname = presetName(preset, network);
   const { augment, ...training } = f.training;
   // An instability analysis trains copy pairs: no pruning method, ablations or supermasks (the fields are hidden).
-  const atInit = atInitSpec(f.analysis.kind === 'stability' ? { ...f.atInit, method: 'magnitude', ablations: { shuffle: false, reinit: false, sign: false }, supermasks: false } : f.atInit);
+  const atInit = atInitSpec(f.analysis.kind === 'stability' ? { ...f.atInit, method: 'magnitude', ablations: { shuffle: false, reinit: false, sign: false, invert: false }, supermasks: false } : f.atInit);
   if (atInit.error) localErrors['pruning.densities'] = atInit.error;
   const analysis = analysisSpec(f.analysis, deep.fields.batchNorm === true);
   Object.assign(localErrors, analysis.errors);
@@ -121,6 +121,7 @@ export function specFromForm(f: WizardForm, preset?: Preset): { spec: Experiment
     controls: [...(f.controls.reinit ? (['reinit'] as const) : []), ...(f.controls.random ? (['random'] as const) : [])],
     ablations: atInit.ablations,
     supermasks: atInit.supermasks,
+    ...(atInit.supermaskWeights ? { supermaskWeights: atInit.supermaskWeights } : {}),
     trials: f.trials,
     seed: f.seed,
     tolerance: f.tolerance,
