@@ -10,6 +10,7 @@ reported with its reason and the others still run. Writes $OUT/device-check.json
 """
 import argparse
 import glob
+import hashlib
 import io
 import json
 import lzma
@@ -20,6 +21,7 @@ import signal
 import subprocess
 import sys
 import tarfile
+import tempfile
 import time
 
 # Our own archives: extracted as they are (Python 3.12 warns unless a filter is named).
@@ -125,6 +127,23 @@ def gpu_name():
         return None
 
 
+def webgpu_route(doctor):
+    """The Dawn route of the adapter lth doctor found for WebGPU (vulkan, opengles), or None."""
+    for b in doctor.get('backends') or []:
+        if b.get('name') == 'webgpu' and b.get('loads'):
+            return (b.get('adapter') or {}).get('route')
+    return None
+
+
+def nvidia_icd_retry(env):
+    """NVIDIA's driver manifest, named when the loader's own search gave Dawn no Vulkan adapter: True if it was set now."""
+    if env.get('VK_DRIVER_FILES') or not os.path.exists(NVIDIA_ICD):
+        return False
+    env['VK_DRIVER_FILES'] = NVIDIA_ICD
+    env['VK_ICD_FILENAMES'] = NVIDIA_ICD
+    return True
+
+
 def node_version(node):
     try:
         return subprocess.run([node, '--version'], capture_output=True, text=True, timeout=30).stdout.strip()
@@ -189,7 +208,11 @@ def main():
             ap.error(f'--budget: unknown section {k!r} (one of {", ".join(SECTIONS)})')
         budgets[k] = float(v)
 
-    root = os.path.join(HERE, 'unpacked')
+    # Unpacked outside the bundle, so the bundle stays small enough to carry again; keyed by the bundle's manifest,
+    # so `--only` on the same machine unpacks nothing.
+    with open(os.path.join(HERE, 'manifest.json'), 'rb') as f:
+        key = hashlib.sha256(f.read()).hexdigest()[:12]
+    root = os.path.join(tempfile.gettempdir(), f'lth-device-check-{key}')
     log('unpacking')
     unpack_s = unpack(root)
     node = os.path.join(root, 'node')
@@ -216,9 +239,14 @@ def main():
         log(f'{name} (budget {budget:.0f} s)')
         try:
             report[name] = run_section(name, cmd, env, budget, args.quick)
+            if name == 'doctor' and webgpu_route(report[name]) != 'vulkan' and nvidia_icd_retry(env):
+                vulkan += f'; Dawn found no Vulkan adapter ({webgpu_route(report[name]) or "no adapter"}): retried with VK_DRIVER_FILES={env["VK_DRIVER_FILES"]}'
+                log(vulkan)
+                report[name] = run_section(name, cmd, env, budget, args.quick)
         except Exception as e:
             report[name] = {'error': f'{type(e).__name__}: {e}'}
-        log(f'{name}: {"error: " + report[name]["error"] if "error" in report[name] else "done"} ({report[name].get("seconds", "?")} s)')
+        adapter = (report[name].get('adapter') or {}).get('detail')
+        log(f'{name}: {"error: " + report[name]["error"] if "error" in report[name] else "done"} ({report[name].get("seconds", "?")} s){"; " + adapter if adapter else ""}')
 
     report['meta'] = {
         'quick': args.quick,
@@ -229,6 +257,7 @@ def main():
         'host': f'{platform.node()} ({platform.machine()}, {os.cpu_count()} cores)',
         'gpu': gpu_name(),
         'vulkan': vulkan,
+        'webgpu': ((report.get('throughput') or {}).get('adapter') or (report.get('ceiling') or {}).get('adapter') or {}).get('detail'),
         'node': f'{node} ({node_version(node)})',
         'python': env['LTH_BENCH_PYTHON'],
         'budgets': budgets,

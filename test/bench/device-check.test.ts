@@ -26,7 +26,11 @@ function pythonOnlyPath(): string {
   return bin;
 }
 
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+let unpackedDir = '';
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+  if (unpackedDir) rmSync(unpackedDir, { recursive: true, force: true });
+});
 
 describe('device check bundle', () => {
   it('packs within 56 MiB and runs --quick in a clean folder with the bundled Node on the software adapter', () => {
@@ -53,7 +57,10 @@ describe('device check bundle', () => {
     const report = JSON.parse(readFileSync(join(out, 'device-check.json'), 'utf8')) as Record<string, Record<string, any>>;
     process.stderr.write(`device check: pack ${packSeconds.toFixed(0)} s, run --quick ${runSeconds.toFixed(0)} s; sections ${JSON.stringify(Object.fromEntries(Object.entries(report).map(([k, v]) => [k, v.seconds])))}\n`);
 
-    expect(report.meta!.node).toContain(join(bundle, 'unpacked'));
+    // The bundled Node, unpacked into the temporary folder (outside the bundle, which must stay small enough to carry).
+    const unpacked = /^(.*lth-device-check-[0-9a-f]{12})\/node \(v\d+\./.exec(String(report.meta!.node));
+    expect(unpacked, String(report.meta!.node)).not.toBeNull();
+    unpackedDir = unpacked![1]!;
     for (const s of ['doctor', 'throughput', 'experiment', 'ceiling']) expect(report[s]!.error, `${s}: ${report[s]!.error}`).toBeUndefined();
     expect(report.doctor!.backends.find((b: { name: string }) => b.name === 'webgpu').loads).toBe(true);
     expect(report.throughput!.adapter.detail).toMatch(/WebGPU on .* via Dawn/);

@@ -76,12 +76,13 @@ async function webgpu(c: Ctx): Promise<{ detail: string; software: boolean }> {
 /** WebGPU training throughput: LeNet-300-100 one run, R = 1/5/15 packed against one after another, Conv-2 and ResNet-20 steps. */
 async function throughput(c: Ctx): Promise<void> {
   const gpu = await webgpu(c);
-  await step(c, 'lenet300', async () => {
+  const lenet = await step(c, 'lenet300', async () => {
     const rate = await chunks(c, 'lenet300', c.quick ? { warmup: 2, steps: 5, rounds: 1, windowMs: 20_000 } : { warmup: 30, steps: 400, rounds: 3, windowMs: 5_000 });
     return { ...rate, gflops: r3((rate.stepsPerSec * LENET_STEP_FLOPS) / 1e9) };
   });
-  let one = 0;
-  for (const runs of [1, ...packedRuns(c.quick)]) {
+  // "One run alone": the R = 1 row where it is measured (--quick leaves it out), else the trainRun row above.
+  let one = lenet?.stepsPerSec ?? 0;
+  for (const runs of [...(c.quick ? [] : [1]), ...packedRuns(c.quick)]) {
     await step(c, `packedR${runs}`, async () => {
       const [row] = await packedThroughput({ runs: [runs], steps: c.quick ? 2 : 120, rounds: 1, log: c.log });
       const r = row as PackedRow;
