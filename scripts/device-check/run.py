@@ -231,11 +231,11 @@ def main():
             report = json.load(f)
     for name in [args.only] if args.only else SECTIONS:
         left = TOTAL_S - (time.time() - started) if not args.quick else budgets[name]
-        budget = max(5, min(budgets[name], left))
+        budget = min(budgets[name], max(5, left))
         if name == 'doctor':
             cmd = [node, cli, 'doctor', '--json']
         else:
-            cmd = [node, cli, '--backend', 'webgpu', 'bench', '--task', 'device', '--section', name, '--budget', str(int(budget))] + (['--quick'] if args.quick else [])
+            cmd = [node, cli, '--backend', 'webgpu', 'bench', '--task', 'device', '--section', name, '--budget', f'{budget:g}'] + (['--quick'] if args.quick else [])
         log(f'{name} (budget {budget:.0f} s)')
         try:
             report[name] = run_section(name, cmd, env, budget, args.quick)
