@@ -236,7 +236,7 @@ def main():
             cmd = [node, cli, 'doctor', '--json']
         else:
             cmd = [node, cli, '--backend', 'webgpu', 'bench', '--task', 'device', '--section', name, '--budget', f'{budget:g}'] + (['--quick'] if args.quick else [])
-        log(f'{name} (budget {budget:.0f} s)')
+        log(f'{name} (budget {budget:g} s)')
         try:
             report[name] = run_section(name, cmd, env, budget, args.quick)
             if name == 'doctor' and webgpu_route(report[name]) != 'vulkan' and nvidia_icd_retry(env):

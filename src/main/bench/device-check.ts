@@ -123,7 +123,7 @@ async function ceiling(c: Ctx): Promise<void> {
 async function peer(c: Ctx): Promise<void> {
   const available = torchAvailable();
   if (!available.version) {
-    c.emit({ step: 'device', error: `PyTorch does not import under ${TORCH_PYTHON} (LTH_BENCH_PYTHON): ${available.reason}` });
+    c.emit({ step: 'section', error: `PyTorch does not import under ${TORCH_PYTHON} (LTH_BENCH_PYTHON): ${available.reason}` });
     return;
   }
   let torch: TorchPeer | null = null;
@@ -132,7 +132,7 @@ async function peer(c: Ctx): Promise<void> {
     const device = torch.cuda ? 'cuda' : 'cpu';
     const noCuda = `PyTorch ${torch.version} under ${TORCH_PYTHON} sees no CUDA device`;
     if (!torch.cuda && !c.quick) {
-      c.emit({ step: 'device', error: noCuda });
+      c.emit({ step: 'section', error: noCuda });
       return;
     }
     c.emit({ step: 'device', result: { torch: torch.version, python: TORCH_PYTHON, device: torch.cuda ? `cuda (${torch.cuda})` : 'cpu', ...(torch.cuda ? {} : { note: `${noCuda}: --quick ran the peer on the CPU to check it works; these are not GPU numbers` }) } });
@@ -244,7 +244,8 @@ async function experiment(c: Ctx): Promise<void> {
       projectedPaperHours: runSteps ? r3((seconds * PAPER_RUN_STEPS) / runSteps / 3600) : null,
     };
     if (stopped) {
-      c.emit({ step: 'run', result: { ...result, stopped: `over the section's budget of ${c.budgetS} s: stopped after ${result.wallSeconds} s with ${runsDone} of ${runsPlanned} runs stored; the projection is from those` } });
+      const from = runsDone ? 'the projection is from those' : 'nothing to project from';
+      c.emit({ step: 'run', result: { ...result, stopped: `over the section's budget of ${c.budgetS} s: stopped after ${result.wallSeconds} s with ${runsDone} of ${runsPlanned} runs stored; ${from}` } });
     } else if (code !== 0) {
       c.emit({ step: 'run', error: `lth run exited with ${code} after ${result.wallSeconds} s (${runsDone} runs stored): ${stderr.trim().split('\n').slice(-3).join(' / ')}` });
     } else {
