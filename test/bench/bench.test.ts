@@ -98,6 +98,23 @@ describe('bench networks', () => {
       peer.close();
     }
   });
+
+  // The device check's commands (scripts/device-check): R LeNet-300-100 runs batched with torch.bmm are each the
+  // lab's network (checked inside packed()), pruned weights stay 0, and the fp32 matMul ceiling answers.
+  it.skipIf(!torchAvailable().version)("the PyTorch peer's packed runs and matMul ceiling", { timeout: 60_000 }, async () => {
+    const peer = await startTorchPeer();
+    try {
+      for (const mode of ['sequential', 'batched'] as const) {
+        const r = await peer.packed(3, 1, 2, 'cpu', mode, false);
+        expect(r.runStepsPerSec).toBeGreaterThan(0);
+        expect(r.prunedExactlyZero).toBe(true);
+      }
+      expect((await peer.matmul(64, 2, 1, 'cpu', false)).gflops).toBeGreaterThan(0);
+      expect((await peer.chunk('lenet300', 1, 1, 1, 'cpu', false)).prunedExactlyZero).toBe(true);
+    } finally {
+      peer.close();
+    }
+  });
 });
 
 describe.skipIf(!process.env.LTH_BENCH_TEST)('lth bench --quick --json', () => {

@@ -12,8 +12,9 @@ export const TORCH_PYTHON = process.env.LTH_BENCH_PYTHON ?? '/usr/bin/python3';
  * momentum), global average pool, fc 10; SGD momentum 0.9, weight decay 1e-4 (added to the gradient before the
  * mask, as the lab does), the 20% smallest conv weights pruned globally (fc 0%), the CIFAR crop+flip of each batch.
  * It stays alive between chunks, reading one command per line ("<net> <warmup> <steps> <threads> <device>
- * <batch>") and answering one JSON line, so chunks interleave with LTH Lab's; "params <net>" answers the network's
- * parameter counts without training.
+ * <batch> [<tf32>]") and answering one JSON line, so chunks interleave with LTH Lab's; "params <net>" answers the
+ * network's parameter counts without training. The device check adds "packed ..." (R LeNet-300-100 runs one after
+ * another, or batched with torch.bmm) and "matmul ..." (the fp32 ceiling), with TF32 set per command.
  */
 const PEER = String.raw`
 import json, sys, time
@@ -154,6 +155,84 @@ def make(name, device, B):
         return all(bool((params[n][m == 0] == 0).all()) for n, m in masks.items())
     return step, zero_ok, counts(model)
 
+def set_tf32(flag):
+    """'1' TF32 on, '0' off (plain fp32), '-' left as PyTorch has it (matmul off, cuDNN on by default)."""
+    if flag in ('0', '1'):
+        torch.backends.cuda.matmul.allow_tf32 = flag == '1'
+        torch.backends.cudnn.allow_tf32 = flag == '1'
+
+def packed_lenet(R, device, B):
+    """R masked LeNet-300-100 runs as one model: [R, in, out] kernels, one torch.bmm per layer, one Adam over the stacks
+    (elementwise, so each run's state is its own); the loss is the sum of the runs' means, so each run's gradient is
+    exactly that of the run alone."""
+    models = [LeNet().to(device) for _ in range(R)]
+    layers = [[m.fc1, m.fc2, m.fc3] for m in models]
+    W = [nn.Parameter(torch.stack([l[i].weight.detach().t() for l in layers])) for i in range(3)]
+    b = [nn.Parameter(torch.stack([l[i].bias.detach().unsqueeze(0) for l in layers])) for i in range(3)]
+    masks = [(torch.rand_like(w) < 0.8).float() for w in W]
+    with torch.no_grad():
+        for w, m in zip(W, masks):
+            w.mul_(m)
+    opt = torch.optim.Adam(W + b, lr=1.2e-3)
+    xs = [torch.rand((R, B, 784), device=device) for _ in range(8)]
+    ys = [torch.randint(0, 10, (R * B,), device=device) for _ in range(8)]
+    def step(i):
+        opt.zero_grad(set_to_none=True)
+        h = xs[i % 8]
+        for k in range(3):
+            h = torch.baddbmm(b[k], h, W[k])
+            if k < 2:
+                h = F.relu(h)
+        loss = F.cross_entropy(h.reshape(R * B, 10), ys[i % 8], reduction='sum') / B
+        loss.backward()
+        for w, m in zip(W, masks):
+            w.grad.mul_(m)
+        opt.step()
+    def zero_ok():
+        return all(bool((w[m == 0] == 0).all()) for w, m in zip(W, masks))
+    per_run = {"layerWeights": [w.numel() // R for w in W], "trainable": sum(p.numel() for p in W + b) // R}
+    return step, zero_ok, per_run
+
+def packed_command(parts):
+    """packed <R> <warmup> <steps> <device> <sequential|batched> <tf32>: aggregate run-steps/s of R LeNet-300-100 runs."""
+    R, warmup, steps, device, mode = int(parts[1]), int(parts[2]), int(parts[3]), parts[4], parts[5]
+    set_tf32(parts[6] if len(parts) > 6 else '-')
+    if mode == 'batched':
+        step, zero_ok, sizes = packed_lenet(R, device, 60)
+        runs = [step]
+    else:
+        made = [make('lenet300', device, 60) for _ in range(R)]
+        runs = [m[0] for m in made]
+        zero_ok = lambda: all(m[1]() for m in made)
+        sizes = made[0][2]
+    for run in runs:
+        for i in range(warmup):
+            run(i)
+    sync(device)
+    t0 = time.perf_counter()
+    for run in runs:
+        for i in range(steps):
+            run(i)
+    sync(device)
+    seconds = time.perf_counter() - t0
+    return {"runStepsPerSec": R * steps / seconds, "seconds": seconds, "prunedExactlyZero": zero_ok(), **sizes}
+
+def matmul_command(parts):
+    """matmul <n> <calls> <rounds> <device> <tf32>: best GFLOP/s of an n x n fp32 matMul."""
+    n, calls, rounds, device = int(parts[1]), int(parts[2]), int(parts[3]), parts[4]
+    set_tf32(parts[5] if len(parts) > 5 else '-')
+    a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
+    (a @ b).sum().item()
+    best = float('inf')
+    for _ in range(rounds):
+        sync(device)
+        t0 = time.perf_counter()
+        for _ in range(calls):
+            c = a @ b
+        sync(device)
+        best = min(best, (time.perf_counter() - t0) / calls)
+    return {"gflops": 2 * n ** 3 / best / 1e9, "msPerCall": best * 1000}
+
 nets = {}
 cuda = torch.cuda.is_available()
 print(json.dumps({"ready": True, "version": torch.__version__, "cuda": torch.cuda.get_device_name(0) if cuda else None}), flush=True)
@@ -165,9 +244,16 @@ for line in sys.stdin:
     if parts[0] == 'params':
         print(json.dumps(counts(build(parts[1])[0])), flush=True)
         continue
+    if parts[0] in ('packed', 'matmul'):
+        try:
+            print(json.dumps((packed_command if parts[0] == 'packed' else matmul_command)(parts)), flush=True)
+        except Exception as e:
+            print(json.dumps({"error": f"{type(e).__name__}: {e}"}), flush=True)
+        continue
     name, warmup, steps, threads = parts[:4]
     device = parts[4] if len(parts) > 4 else 'cpu'
     B = int(parts[5]) if len(parts) > 5 else 60
+    set_tf32(parts[6] if len(parts) > 6 else '-')
     torch.set_num_threads(int(threads))
     if (name, device, B) not in nets:
         nets[(name, device, B)] = make(name, device, B)
@@ -194,8 +280,15 @@ export interface TorchPeer {
   version: string;
   /** The CUDA device's name when PyTorch sees one (the peer of the webgpu rows on a GPU machine), else null. */
   cuda: string | null;
-  /** One timed chunk at the network's batch; throws when the peer's network is not the lab's (checkPeerNetwork). */
-  chunk(net: BenchNet, warmup: number, steps: number, threads: number, device?: 'cpu' | 'cuda'): Promise<{ msPerStep: number; threads: number; prunedExactlyZero: boolean }>;
+  /**
+   * One timed chunk at the network's batch; throws when the peer's network is not the lab's (checkPeerNetwork).
+   * `tf32`: TF32 on or off for matmul and cuDNN; absent: PyTorch's defaults.
+   */
+  chunk(net: BenchNet, warmup: number, steps: number, threads: number, device?: 'cpu' | 'cuda', tf32?: boolean): Promise<{ msPerStep: number; threads: number; prunedExactlyZero: boolean }>;
+  /** R masked LeNet-300-100 runs, one after another or batched (torch.bmm): aggregate run-steps/s; each run checked to be the lab's network. */
+  packed(runs: number, warmup: number, steps: number, device: 'cpu' | 'cuda', mode: 'sequential' | 'batched', tf32: boolean): Promise<{ runStepsPerSec: number; seconds: number; prunedExactlyZero: boolean }>;
+  /** The n x n fp32 matMul ceiling, best of `rounds` chunks of `calls`. */
+  matmul(n: number, calls: number, rounds: number, device: 'cpu' | 'cuda', tf32: boolean): Promise<{ gflops: number; msPerCall: number }>;
   /** The peer's parameter counts for a network, without training it. */
   parameters(net: BenchNet): Promise<PeerParameterCounts>;
   close(): void;
@@ -252,12 +345,27 @@ export async function startTorchPeer(): Promise<TorchPeer> {
   return {
     version: hello.version,
     cuda: hello.cuda ?? null,
-    async chunk(net, warmup, steps, threads, device = 'cpu') {
+    async chunk(net, warmup, steps, threads, device = 'cpu', tf32) {
       const answer = next();
-      child.stdin.write(`${net} ${warmup} ${steps} ${threads} ${device} ${batchOf(net)}\n`);
+      child.stdin.write(`${net} ${warmup} ${steps} ${threads} ${device} ${batchOf(net)} ${tf32 === undefined ? '-' : tf32 ? 1 : 0}\n`);
       const r = JSON.parse(await answer) as { msPerStep: number; threads: number; prunedExactlyZero: boolean } & PeerParameterCounts;
       checkPeerNetwork(net, r);
       return { msPerStep: r.msPerStep, threads: r.threads, prunedExactlyZero: r.prunedExactlyZero };
+    },
+    async packed(runs, warmup, steps, device, mode, tf32) {
+      const answer = next();
+      child.stdin.write(`packed ${runs} ${warmup} ${steps} ${device} ${mode} ${tf32 ? 1 : 0}\n`);
+      const r = JSON.parse(await answer) as { error?: string; runStepsPerSec: number; seconds: number; prunedExactlyZero: boolean } & PeerParameterCounts;
+      if (r.error) throw new Error(`the PyTorch peer: ${r.error}`);
+      checkPeerNetwork('lenet300', r);
+      return { runStepsPerSec: r.runStepsPerSec, seconds: r.seconds, prunedExactlyZero: r.prunedExactlyZero };
+    },
+    async matmul(n, calls, rounds, device, tf32) {
+      const answer = next();
+      child.stdin.write(`matmul ${n} ${calls} ${rounds} ${device} ${tf32 ? 1 : 0}\n`);
+      const r = JSON.parse(await answer) as { error?: string; gflops: number; msPerCall: number };
+      if (r.error) throw new Error(`the PyTorch peer: ${r.error}`);
+      return { gflops: r.gflops, msPerCall: r.msPerCall };
     },
     async parameters(net) {
       const answer = next();
