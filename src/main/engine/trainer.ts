@@ -204,6 +204,7 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
       valAccuracy: last?.valAccuracy ?? null,
       testAccuracy: last?.testAccuracy ?? null,
       valLoss: last?.valLoss ?? null,
+      evalIteration: last?.iteration ?? null,
     });
   };
   const evaluateAt = async (iteration: number) => {

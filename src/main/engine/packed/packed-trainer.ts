@@ -147,6 +147,7 @@ export async function trainPacked(members: PackMember[], data: LoadedDataset, op
       valAccuracy: last?.valAccuracy ?? null,
       testAccuracy: last?.testAccuracy ?? null,
       valLoss: last?.valLoss ?? null,
+      evalIteration: last?.iteration ?? null,
     });
   };
 
