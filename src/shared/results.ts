@@ -181,6 +181,9 @@ export interface TicketRecord {
   hasTrainedWeights: boolean;
   createdAt: string;
   diskBytes: number;
+  /** How its mask was found and how its rounds retrained (the source spec's pruning), for search and lists. */
+  method?: ExperimentSpec['pruning']['method'];
+  retrain?: ExperimentSpec['pruning']['retrain'];
 }
 
 export interface DatasetInfo {
