@@ -11,7 +11,7 @@ import { useDatasetsStore } from './datasets';
 /** A network written out by hand (no preset field) is still found by the paper's name of its architecture. */
 function architectureNames(n: TicketRecord['network']): string[] {
   const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
-  return PRESETS.filter((p) => same(p.spec.network.conv, n.conv) && same(p.spec.network.dense, n.dense) && same(p.spec.network.residual, n.residual)).map((p) => networkLabel(p.spec.network));
+  return PRESETS.filter((p) => same(p.spec.network.conv, n.conv) && same(p.spec.network.dense, n.dense) && same(p.spec.network.residual, n.residual)).map((p) => networkLabel({ conv: [], dense: [], ...p.spec.network }));
 }
 
 /** What the search box looks in: name, notes, tags, id, network, dataset and method. */
