@@ -84,6 +84,13 @@ export const useExperimentsStore = defineStore('experiments', () => {
   /** Evaluations seen per run (trial:variant:round) of each experiment: packed runs report in turns. */
   const seen = new Map<string, LivePoint[]>();
 
+  /** An instability analysis of an experiment's rounds or of a ticket; listed at once. */
+  async function analyzeStability(req: { experimentId?: string; ticketId?: string }): Promise<ExperimentSummary> {
+    const s = await api().call('experiments.analyzeStability', req);
+    await load();
+    return s;
+  }
+
   function onProgress(e: Progress) {
     const key = `${e.trial}:${e.variant}:${e.round}`;
     const prev = live.value[e.experimentId];
@@ -124,5 +131,5 @@ export const useExperimentsStore = defineStore('experiments', () => {
     return api().onEvent(handleEvent);
   }
 
-  return { list, details, live, selectedId, error, loaded, load, loadDetail, create, control, rename, update, handleEvent, listen };
+  return { list, details, live, selectedId, error, loaded, load, loadDetail, create, control, rename, update, analyzeStability, handleEvent, listen };
 });
