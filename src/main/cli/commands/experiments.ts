@@ -8,7 +8,7 @@ const kb = (bytes: number) => (bytes > 1024 * 1024 ? `${(bytes / 1024 / 1024).to
 
 function line(e: ExperimentSummary): string {
   const win = e.winningTicket ? `ticket ${(e.winningTicket.weightsRemaining * 100).toFixed(1)}%` : 'no ticket';
-  return `${e.id}  ${e.status.padEnd(11)} ${`${e.roundsDone}/${e.roundsPlanned}`.padStart(5)} rounds  ${win.padEnd(13)} ${kb(e.diskBytes).padStart(8)}  ${e.name}`;
+  return `${e.id}  ${e.status.padEnd(11)} ${`${e.roundsDone}/${e.roundsPlanned}`.padStart(5)} ${e.roundsPlanned === 1 ? 'round ' : 'rounds'}  ${win.padEnd(13)} ${kb(e.diskBytes).padStart(8)}  ${e.name}`;
 }
 
 export function experimentsCommand(): Command {
