@@ -13,6 +13,8 @@ export interface RunProgress {
   valAccuracy: number | null;
   testAccuracy: number | null;
   valLoss: number | null;
+  /** The iteration of that evaluation: progress ticks come every few iterations, evaluations every evalInterval. */
+  evalIteration?: number | null;
 }
 
 /** Events streamed from a running experiment to every front door (terminal, window, browser). */

@@ -33,7 +33,15 @@ export interface RunResult {
   iterations: number;
   durationMs: number;
   curve: EvalPoint[];
+  /**
+   * The training loss per TRAIN_LOSS_WINDOW steps from the run's first iteration: entry i is the mean of steps
+   * i·W+1 … (i+1)·W (the last may hold fewer). Absent for runs stored before it was recorded.
+   */
+  trainLossSteps?: number[];
 }
+
+/** Steps per entry of RunResult.trainLossSteps: the training loss is recorded as the mean of every 10 steps. */
+export const TRAIN_LOSS_WINDOW = 10;
 
 export type ExperimentStatus = 'queued' | 'running' | 'paused' | 'completed' | 'interrupted' | 'failed' | 'cancelled';
 
@@ -169,6 +177,9 @@ export interface TicketRecord {
   hasTrainedWeights: boolean;
   createdAt: string;
   diskBytes: number;
+  /** How its mask was found and how its rounds retrained (the source spec's pruning), for search and lists. */
+  method?: ExperimentSpec['pruning']['method'];
+  retrain?: ExperimentSpec['pruning']['retrain'];
 }
 
 export interface DatasetInfo {

@@ -34,6 +34,24 @@ function brokenCudaMachine(): Record<string, string> {
 }
 
 describe('lth doctor', () => {
+  it("keeps the drivers' and tfjs's own lines off the terminal and says what it hid in its own words", () => {
+    const home = freshHome();
+    // No login session: Mesa would complain about XDG_RUNTIME_DIR.
+    const r = lth(['doctor'], home, { XDG_RUNTIME_DIR: '' });
+    expect(r.status).toBe(0);
+    expect(r.stderr).not.toMatch(/XDG_RUNTIME_DIR/);
+    expect(r.stderr).not.toMatch(/tfjs-node|looks like you are running TensorFlow\.js in Node/);
+    expect(r.stderr).not.toMatch(/artificially reduced|Warning:/);
+    expect(r.stderr.trim()).toBe('');
+    expect(r.stdout).toMatch(/^auto picks: /m);
+    expect(r.stdout).not.toMatch(/tfjs-node for more details/);
+    const verbose = lth(['doctor', '--verbose'], home, { XDG_RUNTIME_DIR: '' });
+    expect(verbose.stderr.trim()).toBe('');
+    if (/GPU driver messages: \d+ lines/.test(r.stdout)) expect(verbose.stdout).toMatch(/the GPU drivers wrote while the backends loaded/);
+    const j = json<{ backends: unknown[] }>(lth(['doctor', '--json'], home, { XDG_RUNTIME_DIR: '' }));
+    expect(j.backends).toHaveLength(5);
+  });
+
   it('explains every backend, checks the ones that load against cpu, and says what auto picks and where the data is', () => {
     const home = freshHome();
     const d = json<Doctor>(lth(['doctor', '--json'], home));

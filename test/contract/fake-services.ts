@@ -56,6 +56,10 @@ export function fakeServices(): LabServices & { calls: { method: string; args: u
         rec('experiments.rename', [id, name]);
         return { ...experimentSummary, name };
       },
+      analyzeStability: (r) => {
+        rec('experiments.analyzeStability', [r]);
+        return { ...experimentSummary, id: 'e_stab', name: `Instability of ${r.ticketId ? `ticket ${r.ticketId}` : `experiment ${r.experimentId}`}`, status: 'queued' };
+      },
     },
     tickets: {
       list: () => tickets,

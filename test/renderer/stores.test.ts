@@ -47,11 +47,11 @@ describe('experiments store', () => {
     s.listen();
     const base = { type: 'progress', experimentId: 'e1', trial: 0, variant: 'ticket', round: 1, startIteration: 0, totalIterations: 300, testAccuracy: 0.9, fractionDone: 0.5, etaSeconds: 12 } as const;
     lab.services.emit({ ...base, iteration: 10, valAccuracy: null, valLoss: null });
-    lab.services.emit({ ...base, iteration: 100, valAccuracy: 0.9, valLoss: 0.3 });
-    lab.services.emit({ ...base, iteration: 150, valAccuracy: 0.9, valLoss: 0.3 });
-    lab.services.emit({ ...base, iteration: 200, valAccuracy: 0.93, valLoss: 0.25 });
+    lab.services.emit({ ...base, iteration: 100, valAccuracy: 0.9, valLoss: 0.3, evalIteration: 100 });
+    lab.services.emit({ ...base, iteration: 150, valAccuracy: 0.9, valLoss: 0.3, evalIteration: 100 });
+    lab.services.emit({ ...base, iteration: 200, valAccuracy: 0.93, valLoss: 0.25, evalIteration: 200 });
     expect(s.live['e1']!.points.map((p) => p.iteration)).toEqual([100, 200]);
-    lab.services.emit({ ...base, round: 2, iteration: 100, valAccuracy: 0.95, valLoss: 0.2 });
+    lab.services.emit({ ...base, round: 2, iteration: 100, valAccuracy: 0.95, valLoss: 0.2, evalIteration: 100 });
     expect(s.live['e1']!.points).toHaveLength(1);
     const spy = vi.spyOn(lab.services.experiments, 'list');
     lab.services.emit({ type: 'status', experimentId: 'e1', status: 'completed', error: null });
@@ -59,6 +59,22 @@ describe('experiments store', () => {
     await vi.advanceTimersByTimeAsync(200);
     expect(spy).toHaveBeenCalledTimes(1);
     vi.useRealTimers();
+  });
+
+  it('plots an evaluation once, at its own iteration, whatever the progress ticks and packed runs in turn', () => {
+    const s = useExperimentsStore();
+    s.listen();
+    const base = { type: 'progress', experimentId: 'e1', trial: 0, round: 1, startIteration: 0, totalIterations: 150, testAccuracy: 0.9, fractionDone: 0.5, etaSeconds: 12 } as const;
+    // Two packed runs report in turns every few iterations; each evaluates every 50.
+    for (let it = 0; it <= 150; it += 4) {
+      for (const variant of ['ticket', 'reinit'] as const) {
+        const evalAt = Math.floor(it / 50) * 50;
+        lab.services.emit({ ...base, variant, iteration: it, valAccuracy: 0.5 + evalAt / 1000, valLoss: 1 - evalAt / 1000, evalIteration: evalAt });
+      }
+    }
+    expect(s.live['e1']!.key).toBe('0:reinit:1');
+    expect(s.live['e1']!.points.map((p) => p.iteration)).toEqual([0, 50, 100]);
+    expect(s.live['e1']!.points.map((p) => p.valAccuracy)).toEqual([0.5, 0.55, 0.6]);
   });
 
   it('creates through the contract and selects the new experiment', async () => {

@@ -122,6 +122,26 @@ describe('the wizard window with deep networks', () => {
     expect(total(w)).toContain('20,024,000');
   });
 
+  it('a residual network with edited widths and blocks is named for itself, not for the preset it came from', async () => {
+    const w = await mountWizard();
+    await w.find('select[name="dataset"]').setValue('cifar10');
+    await choosePreset(w, 'resnet20-cifar10');
+    expect(w.find('[data-testid="custom-network"]').exists()).toBe(false);
+    await w.find('input[name="residualWidths"]').setValue('8');
+    await w.find('input[name="residualBlocks"]').setValue('1');
+    const note = w.find('[data-testid="custom-network"]').text();
+    expect(note).toContain('ResNet-8 8');
+    expect(note).not.toContain('271K');
+    expect(w.text()).not.toContain('(271K weights)');
+    expect(w.find('select[name="preset"] option[value="resnet20-cifar10"]').text()).toContain('edited: ResNet-8 8');
+    await w.find('button[data-step="review"]').trigger('click');
+    await w.find('button[data-action="start"]').trigger('click');
+    for (let i = 0; i < 5; i++) await flush();
+    const sent = lab.services.calls.find((c) => c.method === 'experiments.create')!.args[0] as { name: string; network: { preset?: string } };
+    expect(sent.network.preset).toBeUndefined();
+    expect(sent.name).toBe('ResNet-8 8 · BN (from ResNet-20 on CIFAR-10)');
+  });
+
   it("shortening a preset's iterations shortens its untouched warmup and milestones; γ's init sits beside batch norm", async () => {
     const w = await mountWizard();
     await w.find('select[name="dataset"]').setValue('cifar10');

@@ -50,6 +50,23 @@ describe('progress log', () => {
     expect(other.scan().has('e_abc')).toBe(false);
   });
 
+  it('a run evaluated every 50 and reporting every few iterations stores one point per evaluation, at its iteration', () => {
+    let now = 0;
+    const dir = join(t.dir, 'p3');
+    const log = new ProgressLog(dir, 1000, () => now);
+    for (let it = 0; it <= 150; it += 3) {
+      now += 2000;
+      const at = Math.floor(it / 50) * 50;
+      log.record(progress(it, 0.5 + at / 1000, { evalIteration: at }));
+    }
+    expect(new ProgressLog(dir).partialRuns('e_abc')[0]?.curve.map((p) => [p.iteration, p.valAccuracy])).toEqual([
+      [0, 0.5],
+      [50, 0.55],
+      [100, 0.6],
+      [150, 0.65],
+    ]);
+  });
+
   it('starts a run\'s curve again when it restarts from an earlier iteration', () => {
     const log = new ProgressLog(join(t.dir, 'p2'));
     log.record(progress(300, 0.7));

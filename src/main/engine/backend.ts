@@ -17,6 +17,12 @@ export class BackendError extends Error {
   override name = 'BackendError';
 }
 
+// tfjs-backend-cpu greets Node users on its first tensor with a console banner telling them to install tfjs-node:
+// `lth doctor` says what each backend is and how to get a faster one, in its own words. The banner is printed only
+// while the backend's firstUse flag is set (backend_cpu.js write()), so the cpu backend is made once here without it.
+const cpuBackend = tf.findBackend('cpu') as { firstUse?: boolean } | null;
+if (cpuBackend && 'firstUse' in cpuBackend) cpuBackend.firstUse = false;
+
 let active: BackendInfo | null = null;
 // Works from the vitest ESM sources and the tsup CJS bundle alike (tsup shims import.meta.url).
 const nodeRequire = createRequire(import.meta.url);

@@ -1,3 +1,4 @@
+import { LossTrace, traceStart } from './loss-trace';
 import * as tf from '@tensorflow/tfjs-core';
 import type { EvalPoint, RunResult } from '../../shared/results';
 import type { LoadedDataset } from './data/types';
@@ -182,6 +183,7 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
   const batchStats: BatchStats[] = [];
   const lossSum = tf.variable(tf.scalar(restore?.lossSum ?? 0), false);
   let lossSteps = restore?.lossSteps ?? 0;
+  const trace = new LossTrace([traceStart(restore)]);
   const pixels = new Float32Array(t.batchSize * exampleSize);
   const oneHot = new Float32Array(t.batchSize * numClasses);
   const batch = new Uint32Array(t.batchSize);
@@ -204,9 +206,11 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
       valAccuracy: last?.valAccuracy ?? null,
       testAccuracy: last?.testAccuracy ?? null,
       valLoss: last?.valLoss ?? null,
+      evalIteration: last?.iteration ?? null,
     });
   };
   const evaluateAt = async (iteration: number) => {
+    await trace.flush();
     const val = await evaluate(plan, params, data, 'train', split.valIdx, lut);
     const test = await evaluate(plan, params, data, 'test', testIdx, lut);
     const trainLoss = lossSteps > 0 ? (await lossSum.data())[0]! / lossSteps : null;
@@ -216,7 +220,11 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
     bird?.observe(iteration, await readWeights(plan, params));
   };
 
-  const checkpoint = async (iteration: number): Promise<Checkpoint> => ({
+  const checkpoint = async (iteration: number): Promise<Checkpoint> => {
+    await trace.flush();
+    return checkpointNow(iteration);
+  };
+  const checkpointNow = async (iteration: number): Promise<Checkpoint> => ({
     trial: job.trial,
     variant: job.variant,
     round: job.round,
@@ -227,6 +235,7 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
     lossSum: (await lossSum.data())[0]!,
     lossSteps,
     captured,
+    ...(trace.state() ? { lossTrace: trace.state() } : {}),
     ...(bird ? { earlyBird: bird.state() } : {}),
   });
 
@@ -255,8 +264,10 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
         );
         updateRunningStats(params, batchStats);
         lossSum.assign(tf.add(lossSum, value));
+        trace.push(value);
       });
       lossSteps += 1;
+      if (trace.mustFlush) await trace.flush();
       const done = it + 1;
       if (job.captureAt === done) captured = await readWeights(plan, params);
       if (done % t.evalInterval === 0 || done === t.iterations) {
@@ -289,11 +300,14 @@ export async function trainRun(job: TrainJob, data: LoadedDataset, hooks: TrainH
     const end = stoppedAt ?? t.iterations;
     report(end);
     const finalWeights = await readWeights(plan, params);
-    const result = runResultOf(job, curve, end, began);
+    await trace.flush();
+    const lossRecord = trace.final();
+    const result = { ...runResultOf(job, curve, end, began), ...(lossRecord ? { trainLossSteps: lossRecord } : {}) };
     return { result, finalWeights, captured, ...(bird ? { earlyBird: bird.series() } : {}) };
   } finally {
     optimizer.dispose();
     disposeParams(params);
     lossSum.dispose();
+    trace.dispose();
   }
 }

@@ -62,6 +62,8 @@ export interface Checkpoint {
   curve: import('../../shared/results').EvalPoint[];
   lossSum: number;
   lossSteps: number;
+  /** The per-step loss record so far (loss-trace.ts); absent in older checkpoints, whose runs then record none. */
+  lossTrace?: import('./loss-trace').LossTraceState;
   /** θk when the run captures it (round 0 with late rewinding) and has passed k; absent in older checkpoints. */
   captured?: WeightSet | null;
   /** The early-bird series so far, for a run that tracks it. */

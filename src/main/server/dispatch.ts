@@ -44,6 +44,7 @@ export const serviceHandlers: ServiceHandlers = {
   'experiments.rename': (s, r) => s.experiments.rename(r.id, r.name),
   'experiments.update': (s, r) => s.experiments.update(r.id, r.update),
   'experiments.maskHeatmap': (s, r) => s.experiments.maskHeatmap(r.id, r.trial, r.round),
+  'experiments.analyzeStability': (s, r) => s.experiments.analyzeStability(r),
   'slurm.submit': (s, r) => s.slurm.submit(r),
   'slurm.sync': (s, r) => s.slurm.sync(r.id),
 };

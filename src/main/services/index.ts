@@ -24,6 +24,7 @@ import { runExperiment } from './run-experiment';
 import { attachSlurm, slurmServices } from '../slurm/services';
 import { maskOverlap, pixelHeatmap, retrainSpec, sameLayers } from './tickets';
 import { overlapMatrix } from './masks';
+import { stabilitySourceSpec, stabilitySpecInput } from './stability';
 import type { LabServices } from './types';
 import { LTH_LAB_VERSION } from './version';
 import type { LabServicesOptions } from './worker-handle';
@@ -166,6 +167,10 @@ export async function createLabServices(opts: LabServicesOptions = {}): Promise<
           const s = store.experiments.rename(id, name);
           bus.emit({ type: 'status', experimentId: id, status: s.status, error: s.error });
           return s;
+        },
+        analyzeStability: (req) => {
+          const src = { ticketId: req.ticketId, experimentId: req.experimentId };
+          return createExperiment(stabilitySpecInput(store, stabilitySourceSpec(store, src), src, { name: req.name, interpolationPoints: req.interpolationPoints, threshold: req.threshold }));
         },
         resume: (id) => {
           const e = store.experiments.get(id);

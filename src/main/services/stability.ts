@@ -3,9 +3,55 @@ import { denseStarts, runStability, type StabilityStart } from '../engine/analys
 import type { ImpContext } from '../engine/imp';
 import { planNetwork } from '../engine/network';
 import { density } from '../engine/weights';
+import type { BatchNormStats } from '../../shared/analyses/stability';
+import type { ExperimentSpec, ExperimentSpecInput } from '../../shared/spec';
 import type { Store } from '../store';
 import { StoreError } from '../store/errors';
 import { sameLayers } from './tickets';
+
+/** Where an analysis starts: a ticket (its mask and rewind weights) or every round of an IMP experiment. */
+export interface StabilitySource {
+  ticketId?: string;
+  experimentId?: string;
+}
+
+/** The network, dataset and training the analysis shares with its source. */
+export function stabilitySourceSpec(store: Store, src: StabilitySource): ExperimentSpec {
+  if (src.ticketId && src.experimentId) throw new StoreError('an instability analysis starts from a ticket or from an experiment, not both', 'invalid');
+  if (src.ticketId) return store.tickets.load(src.ticketId).spec;
+  if (src.experimentId) return store.experimentDetail(src.experimentId).spec;
+  throw new StoreError('an instability analysis needs a ticket or an experiment to start from', 'invalid');
+}
+
+/**
+ * The spec of an instability analysis of `base` (the source's spec, training fields possibly changed): the CLI's
+ * `lth analyze stability --from` and the window's "Instability analysis" button build it here, once.
+ */
+export function stabilitySpecInput(
+  store: Store,
+  base: ExperimentSpec,
+  src: StabilitySource,
+  o: { name?: string; rewindPoints?: number[]; interpolationPoints?: number; threshold?: number; batchNormStats?: BatchNormStats; dataset?: string } = {},
+): ExperimentSpecInput {
+  const from = src.ticketId ? `ticket ${src.ticketId}` : src.experimentId ? `experiment ${src.experimentId}` : (base.name ?? base.network.preset ?? 'the dense network');
+  // The experiment list shows points done / planned through the rounds count.
+  const planned = src.experimentId ? store.experimentDetail(src.experimentId).spec.pruning.rounds : src.ticketId ? 1 : (o.rewindPoints ?? [0]).length;
+  return {
+    ...base,
+    dataset: o.dataset ?? base.dataset,
+    name: o.name ?? `Instability of ${from}`,
+    controls: [],
+    sourceTicketId: src.ticketId,
+    pruning: { ...base.pruning, rounds: planned },
+    stability: {
+      rewindPoints: o.rewindPoints ?? [0],
+      interpolationPoints: o.interpolationPoints ?? 30,
+      threshold: o.threshold ?? 0.02,
+      ...(src.experimentId ? { sourceExperimentId: src.experimentId } : {}),
+      ...(o.batchNormStats ? { batchNormStats: o.batchNormStats } : {}),
+    },
+  };
+}
 
 /**
  * The instability analysis as an experiment driver (the same context as IMP's): its starting points come from

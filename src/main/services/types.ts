@@ -48,6 +48,17 @@ export interface RetrainRequest {
   baseline?: boolean;
 }
 
+/** An instability analysis of what an experiment or a ticket found: exactly one of the two. */
+export interface StabilityRequest {
+  experimentId?: string;
+  ticketId?: string;
+  /** N: the path is evaluated at α = 0, 1/N, …, 1 (default 30). */
+  interpolationPoints?: number;
+  /** Stable below this mean error barrier (default 0.02). */
+  threshold?: number;
+  name?: string;
+}
+
 export interface MaskOverlap {
   ticketA: string;
   ticketB: string;
@@ -129,6 +140,8 @@ export interface LabServices {
     update(id: string, update: { name?: string; notes?: string; tags?: string[] }): ExperimentSummary;
     /** Renames an experiment (its spec and results are unchanged). */
     rename(id: string, name: string): ExperimentSummary;
+    /** Queues an instability analysis of an IMP experiment's rounds or of a ticket (`lth analyze stability --from`). */
+    analyzeStability(request: StabilityRequest): ExperimentSummary;
   };
   tickets: {
     list(): TicketRecord[];

@@ -136,6 +136,21 @@ export function packF64(values: readonly number[]): Buffer {
   return out;
 }
 
+/** Float32 values (little-endian): the per-10-step loss means, already rounded to float32. */
+export function packF32(values: readonly number[]): Buffer {
+  const out = Buffer.alloc(values.length * 4);
+  values.forEach((v, i) => out.writeFloatLE(v, i * 4));
+  return out;
+}
+
+export function unpackF32(blob: Uint8Array): number[] {
+  if (blob.length % 4 !== 0) throw new StoreError(`float32 series blob has ${blob.length} bytes, not a multiple of 4`, 'corrupt');
+  const b = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
+  const out = new Array<number>(blob.length / 4);
+  for (let i = 0; i < out.length; i++) out[i] = b.readFloatLE(i * 4);
+  return out;
+}
+
 export function unpackF64(blob: Uint8Array, n: number): number[] {
   if (blob.length !== n * 8) throw new StoreError(`series blob has ${blob.length} bytes, expected ${n * 8}`, 'corrupt');
   const b = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);

@@ -51,11 +51,15 @@ export class ProgressLog {
       run.updatedAt = new Date(this.now()).toISOString();
       let fresh = false;
       if (e.valAccuracy !== null && e.valLoss !== null) {
+        // Every tick repeats the latest evaluation: it is one point, at the iteration it was taken (not a staircase
+        // of the same value at every tick). Events without evalIteration (older writers) count the tick's iteration.
+        const at = e.evalIteration ?? e.iteration;
         const last = run.curve.at(-1);
-        if (!last || last.iteration !== e.iteration) {
+        const same = last && last.valAccuracy === e.valAccuracy && last.valLoss === e.valLoss && e.evalIteration === undefined;
+        if (!same && (!last || last.iteration !== at)) {
           // A resumed run may report from its checkpoint again: keep the curve ordered and unique.
-          run.curve = run.curve.filter((p) => p.iteration < e.iteration);
-          run.curve.push({ iteration: e.iteration, valAccuracy: e.valAccuracy, testAccuracy: e.testAccuracy, valLoss: e.valLoss });
+          run.curve = run.curve.filter((p) => p.iteration < at);
+          run.curve.push({ iteration: at, valAccuracy: e.valAccuracy, testAccuracy: e.testAccuracy, valLoss: e.valLoss });
           fresh = true;
         }
       }

@@ -1,6 +1,6 @@
 import type { EvalPoint, RunResult } from '../../shared/results';
 import { VariantSchema, type Variant } from '../../shared/spec';
-import { isNullAt, packF64, packNulls, unpackF64 } from './blobs';
+import { isNullAt, packF32, packF64, packNulls, unpackF32, unpackF64 } from './blobs';
 import type { Db } from './db';
 import { StoreError } from './errors';
 import { num, parseJson, sqlNum } from './json';
@@ -31,6 +31,7 @@ interface CurveRow {
   val_loss: Buffer;
   val_accuracy: Buffer;
   test_accuracy: Buffer;
+  train_loss_steps: Buffer | null;
 }
 
 const VARIANTS: readonly Variant[] = VariantSchema.options;
@@ -39,7 +40,7 @@ const VARIANT_ORDER_SQL = VARIANTS.map((v, i) => `WHEN '${v}' THEN ${i}`).join('
 
 /** Bytes of one run's row data and curve blobs, as SQL over `runs r` joined to `run_curves c`. */
 export const RUN_BYTES_SQL = `octet_length(r.layer_density) + coalesce(length(c.iteration) + length(c.train_loss)
-  + coalesce(length(c.train_loss_nulls), 0) + length(c.val_loss) + length(c.val_accuracy) + length(c.test_accuracy), 0)`;
+  + coalesce(length(c.train_loss_nulls), 0) + coalesce(length(c.train_loss_steps), 0) + length(c.val_loss) + length(c.val_accuracy) + length(c.test_accuracy), 0)`;
 
 export class RunRepo {
   constructor(private readonly db: Db) {}
@@ -75,8 +76,8 @@ export class RunRepo {
     const c = r.curve;
     this.db
       .prepare(
-        `INSERT INTO run_curves (run_id, points, iteration, train_loss, train_loss_nulls, val_loss, val_accuracy, test_accuracy)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO run_curves (run_id, points, iteration, train_loss, train_loss_nulls, val_loss, val_accuracy, test_accuracy, train_loss_steps)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         info.lastInsertRowid,
@@ -87,6 +88,7 @@ export class RunRepo {
         packF64(c.map((p) => p.valLoss)),
         packF64(c.map((p) => p.valAccuracy)),
         packF64(c.map((p) => p.testAccuracy)),
+        r.trainLossSteps ? packF32(r.trainLossSteps) : null,
       );
   }
 
@@ -98,14 +100,14 @@ export class RunRepo {
          ORDER BY CASE variant ${VARIANT_ORDER_SQL} ELSE ${VARIANTS.length} END, round, trial`,
       )
       .all(experimentId) as RunRow[];
-    const curves = new Map<number, EvalPoint[]>();
+    const curves = new Map<number, CurveRow>();
     if (withCurves) {
       const cs = this.db
         .prepare('SELECT c.* FROM run_curves c JOIN runs r ON r.id = c.run_id WHERE r.experiment_id = ?')
         .all(experimentId) as CurveRow[];
-      for (const c of cs) curves.set(c.run_id, unpackCurve(c));
+      for (const c of cs) curves.set(c.run_id, c);
     }
-    return rows.map((row) => toResult(row, curves.get(row.id) ?? []));
+    return rows.map((row) => toResult(row, curves.get(row.id)));
   }
 
   find(experimentId: string, trial: number, variant: Variant, round: number): RunResult | null {
@@ -114,7 +116,7 @@ export class RunRepo {
       .get(experimentId, trial, variant, round) as RunRow | undefined;
     if (!row) return null;
     const c = this.db.prepare('SELECT * FROM run_curves WHERE run_id = ?').get(row.id) as CurveRow | undefined;
-    return toResult(row, c ? unpackCurve(c) : []);
+    return toResult(row, c);
   }
 
   /** Stored runs per trial (a Slurm experiment's trials come home one task file at a time). */
@@ -152,7 +154,8 @@ function unpackCurve(c: CurveRow): EvalPoint[] {
   return out;
 }
 
-function toResult(r: RunRow, curve: EvalPoint[]): RunResult {
+function toResult(r: RunRow, c: CurveRow | undefined): RunResult {
+  const curve = c ? unpackCurve(c) : [];
   return {
     trial: r.trial,
     variant: r.variant,
@@ -168,5 +171,6 @@ function toResult(r: RunRow, curve: EvalPoint[]): RunResult {
     iterations: r.iterations,
     durationMs: r.duration_ms,
     curve,
+    ...(c?.train_loss_steps ? { trainLossSteps: unpackF32(c.train_loss_steps) } : {}),
   };
 }

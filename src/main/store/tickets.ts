@@ -316,5 +316,7 @@ function toRecord(r: TicketRow): TicketRecord {
     hasTrainedWeights: r.has_trained === 1,
     createdAt: r.created_at,
     diskBytes: r.disk_bytes,
+    method: spec.pruning.method,
+    retrain: spec.pruning.retrain,
   };
 }

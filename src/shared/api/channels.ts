@@ -19,6 +19,7 @@ export const SERVICE_CHANNELS = [
   'experiments.rename',
   'experiments.update',
   'experiments.maskHeatmap',
+  'experiments.analyzeStability',
   'tickets.list',
   'tickets.get',
   'tickets.save',

@@ -101,6 +101,16 @@ export const requestSchemas = {
     })
     .strict(),
   'experiments.maskHeatmap': z.object({ id, trial: z.number().int().min(0), round: z.number().int().min(0) }).strict(),
+  'experiments.analyzeStability': z
+    .object({
+      experimentId: id.optional(),
+      ticketId: id.optional(),
+      interpolationPoints: z.number().int().min(2).max(200).optional(),
+      threshold: z.number().gt(0).lt(1).optional(),
+      name: z.string().trim().min(1).max(200).optional(),
+    })
+    .strict()
+    .refine((r) => Boolean(r.experimentId) !== Boolean(r.ticketId), { message: 'start from an experiment or a ticket: give experimentId or ticketId, not both', path: ['experimentId'] }),
   'tickets.list': none,
   'tickets.get': z.object({ id }).strict(),
   'tickets.save': z
@@ -167,6 +177,7 @@ export interface ApiResponses {
   'experiments.rename': ExperimentSummary;
   'experiments.update': ExperimentSummary;
   'experiments.maskHeatmap': { height: number; width: number; counts: number[] };
+  'experiments.analyzeStability': ExperimentSummary;
   'tickets.list': TicketRecord[];
   'tickets.get': TicketRecord;
   'tickets.save': TicketRecord;

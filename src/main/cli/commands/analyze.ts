@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
 import { BATCH_NORM_STATS, REESTIMATE_EXAMPLES, type BatchNormStats } from '../../../shared/analyses/stability';
 import type { ExperimentDetail } from '../../../shared/results';
-import { parseSpec, SpecError, type ExperimentSpec, type ExperimentSpecInput } from '../../../shared/spec';
+import { parseSpec, SpecError, type ExperimentSpec } from '../../../shared/spec';
+import { stabilitySourceSpec, stabilitySpecInput } from '../../services/stability';
 import type { LabRuntime } from '../../services';
 import { printJson, withServices } from '../context';
 import { CliError } from '../errors';
@@ -24,12 +25,8 @@ function fromSource(services: LabRuntime, from: string | undefined): { base?: Ex
   if (!from) return {};
   const m = /^(ticket|experiment):(.+)$/.exec(from);
   if (!m) throw new CliError(`--from: expected ticket:ID or experiment:ID, got '${from}'`);
-  if (m[1] === 'ticket') {
-    const t = services.store.tickets.load(m[2]!);
-    return { base: t.spec, ticketId: t.record.id };
-  }
-  const d = services.store.experimentDetail(m[2]!);
-  return { base: d.spec, experimentId: d.id };
+  const src = m[1] === 'ticket' ? { ticketId: services.store.tickets.load(m[2]!).record.id } : { experimentId: services.store.experimentDetail(m[2]!).id };
+  return { base: stabilitySourceSpec(services.store, src), ...src };
 }
 
 function points(flags: StabilityFlags): number[] | undefined {
@@ -66,23 +63,14 @@ export function stabilitySpec(services: LabRuntime, flags: StabilityFlags): Expe
   const base = src.base ? withTrainingFlags(src.base, flags) : specFromFlags(flags, (line) => process.stderr.write(`${line}\n`));
   const ks = points(flags);
   if (ks && (src.ticketId || src.experimentId)) throw new CliError('--rewind-points: a ticket or an experiment brings its own starting points; give one or the other');
-  const input: ExperimentSpecInput = {
-    ...base,
-    ...(src.base ? { network: src.base.network, dataset: flags.dataset ?? src.base.dataset } : {}),
-    name: flags.name ?? `Instability of ${src.ticketId ? `ticket ${src.ticketId}` : src.experimentId ? `experiment ${src.experimentId}` : base.name ?? base.network.preset ?? 'the dense network'}`,
-    controls: [],
-    sourceTicketId: src.ticketId,
-    stability: {
-      rewindPoints: ks ?? [0],
-      interpolationPoints: flags.alphas ?? 30,
-      threshold: flags.threshold ?? 0.02,
-      ...(src.experimentId ? { sourceExperimentId: src.experimentId } : {}),
-      ...(flags.bnStats ? { batchNormStats: flags.bnStats } : {}),
-    },
-  };
-  // The experiment list shows points done / planned through the rounds count.
-  const planned = src.experimentId ? services.store.experimentDetail(src.experimentId).spec.pruning.rounds : src.ticketId ? 1 : (ks ?? [0]).length;
-  input.pruning = { ...base.pruning, rounds: planned };
+  const input = stabilitySpecInput(services.store, base, { ticketId: src.ticketId, experimentId: src.experimentId }, {
+    name: flags.name,
+    rewindPoints: ks,
+    interpolationPoints: flags.alphas,
+    threshold: flags.threshold,
+    batchNormStats: flags.bnStats,
+    dataset: src.base ? (flags.dataset ?? src.base.dataset) : undefined,
+  });
   try {
     return parseSpec(input);
   } catch (e) {

@@ -10,7 +10,7 @@ function line(e: ExperimentSummary, why = true): string {
   const win = e.winningTicket ? `ticket ${(e.winningTicket.weightsRemaining * 100).toFixed(1)}%` : 'no ticket';
   // The list says why an experiment failed (show prints its error on a line of its own).
   const reason = why && e.status === 'failed' && e.error ? `  (${e.error.split('\n')[0]})` : '';
-  return `${e.id}  ${e.status.padEnd(11)} ${`${e.roundsDone}/${e.roundsPlanned}`.padStart(5)} rounds  ${win.padEnd(13)} ${kb(e.diskBytes).padStart(8)}  ${e.name}${reason}`;
+  return `${e.id}  ${e.status.padEnd(11)} ${`${e.roundsDone}/${e.roundsPlanned}`.padStart(5)} ${e.roundsPlanned === 1 ? 'round ' : 'rounds'}  ${win.padEnd(13)} ${kb(e.diskBytes).padStart(8)}  ${e.name}${reason}`;
 }
 
 export function experimentsCommand(): Command {

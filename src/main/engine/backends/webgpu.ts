@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { GpuAdapterInfo } from '../../../shared/results';
 
@@ -79,11 +80,38 @@ interface DawnModule {
 
 let dawn: DawnModule | null = null;
 
+/**
+ * Mesa's Vulkan and EGL drivers write to the process's stderr from native code: "XDG_RUNTIME_DIR is invalid or not
+ * set" on a server without a login session, and lavapipe's conformance warning. Neither concerns a training run;
+ * a private runtime directory and Mesa's own switch keep them off the user's terminal (a user's settings win).
+ */
+function quietNativeDrivers(): void {
+  const dir = process.env.XDG_RUNTIME_DIR;
+  let usable = false;
+  try {
+    usable = !!dir && statSync(dir).isDirectory();
+  } catch {
+    usable = false;
+  }
+  if (!usable) {
+    // One per user, owner-only as the XDG spec asks, reused by every lab process.
+    const own = path.join(tmpdir(), `lth-runtime-${process.getuid?.() ?? 'user'}`);
+    try {
+      mkdirSync(own, { recursive: true, mode: 0o700 });
+      process.env.XDG_RUNTIME_DIR = own;
+    } catch {
+      /* an unwritable temp dir: Mesa prints its line, nothing worse */
+    }
+  }
+  process.env.MESA_VK_IGNORE_CONFORMANCE_WARNING ??= '1';
+}
+
 async function loadDawn(): Promise<DawnModule> {
   if (dawn) return dawn;
   if (process.versions.electron) {
     throw new WebgpuUnavailable("Dawn's Node binding cannot run inside Electron (\"External buffers are not allowed\", dawn-gpu/node-webgpu#5); the desktop app trains on WebGPU in a renderer worker instead");
   }
+  quietNativeDrivers();
   let mod: DawnModule;
   try {
     // ESM-only package: a real dynamic import in both the vitest sources and the tsup CJS bundle.

@@ -1,3 +1,4 @@
+import { LossTrace, traceStart, type LossTraceState } from '../loss-trace';
 import * as tf from '@tensorflow/tfjs-core';
 import type { EvalPoint } from '../../../shared/results';
 import { finalLearningRate, learningRateAt } from '../../../shared/schedule';
@@ -74,7 +75,7 @@ export async function trainPacked(members: PackMember[], data: LoadedDataset, op
   const testIdx = Uint32Array.from({ length: data.testLabels.length }, (_, i) => i);
 
   // Set up each run; one whose checkpoint does not fit fails alone.
-  type Start = { weights: WeightSet; optimizer: Checkpoint['optimizer'] | null; lossSum: number; restored: boolean };
+  type Start = { weights: WeightSet; optimizer: Checkpoint['optimizer'] | null; lossSum: number; restored: boolean; trace: LossTraceState | null };
   const prepare = (list: PackMember[]): { runs: RunState[]; starts: Start[] } => {
     const out: RunState[] = [];
     const starts: Start[] = [];
@@ -111,7 +112,7 @@ export async function trainPacked(members: PackMember[], data: LoadedDataset, op
           began: performance.now(),
           lastCheckpoint: performance.now(),
         });
-        starts.push({ weights, optimizer: restore?.optimizer ?? null, lossSum: restore?.lossSum ?? 0, restored: Boolean(restore) });
+        starts.push({ weights, optimizer: restore?.optimizer ?? null, lossSum: restore?.lossSum ?? 0, restored: Boolean(restore), trace: traceStart(restore) });
       } catch (err) {
         m.reject(err as Error);
       }
@@ -126,6 +127,8 @@ export async function trainPacked(members: PackMember[], data: LoadedDataset, op
   let params: PackedParams;
   let optimizer: PackedOptimizer;
   let lossSum: tf.Variable;
+  // Each run's step losses, a column per slot, read at evaluations (and checkpoints, and when the pack changes).
+  const trace = new LossTrace(starts.map((s) => s.trace));
   try {
     params = createPackedParams(plan0, starts.map((s) => s.weights), runs.map((r) => r.job.mask));
     optimizer = new PackedOptimizer(t0, params, starts.map((s) => s.optimizer));
@@ -147,6 +150,7 @@ export async function trainPacked(members: PackMember[], data: LoadedDataset, op
       valAccuracy: last?.valAccuracy ?? null,
       testAccuracy: last?.testAccuracy ?? null,
       valLoss: last?.valLoss ?? null,
+      evalIteration: last?.iteration ?? null,
     });
   };
 
@@ -220,6 +224,7 @@ export async function trainPacked(members: PackMember[], data: LoadedDataset, op
   /** Evaluates the runs at `slots` at their current iteration and appends the point to each curve. */
   const evaluateAt = async (slots: number[]) => {
     if (slots.length === 0) return;
+    await trace.flush();
     const val = await evaluatePacked(slots, 'val');
     const test = await evaluatePacked(slots, 'test');
     const sums = (await lossSum.data()) as Float32Array;
@@ -240,7 +245,9 @@ export async function trainPacked(members: PackMember[], data: LoadedDataset, op
 
   const checkpointOf = async (s: number): Promise<Checkpoint> => {
     const r = runs[s]!;
+    await trace.flush();
     const sums = (await lossSum.data()) as Float32Array;
+    const lossTrace = trace.state(s);
     return {
       trial: r.job.trial,
       variant: r.job.variant,
@@ -252,12 +259,15 @@ export async function trainPacked(members: PackMember[], data: LoadedDataset, op
       lossSum: sums[s]!,
       lossSteps: r.lossSteps,
       captured: r.captured,
+      ...(lossTrace ? { lossTrace } : {}),
     };
   };
 
   /** Drops the runs not in `keep` from every stacked tensor. */
-  const shrink = (keep: number[]) => {
+  const shrink = async (keep: number[]) => {
     if (keep.length === runs.length) return;
+    await trace.flush();
+    trace.keep(keep);
     const idx = tf.tensor1d(keep, 'int32');
     const regather = (vs: tf.Variable[], trainable: boolean) =>
       vs.map((v) => {
@@ -286,7 +296,9 @@ export async function trainPacked(members: PackMember[], data: LoadedDataset, op
     const t = r.job.spec.training;
     report(r, t.iterations);
     const finalWeights = await readRunWeights(plan0, params, s);
-    const result = runResultOf(r.job, r.curve, t.iterations, r.began);
+    await trace.flush();
+    const lossRecord = trace.final(s);
+    const result = { ...runResultOf(r.job, r.curve, t.iterations, r.began), ...(lossRecord ? { trainLossSteps: lossRecord } : {}) };
     r.member.resolve({ result, finalWeights, captured: r.captured });
   };
 
@@ -297,6 +309,8 @@ export async function trainPacked(members: PackMember[], data: LoadedDataset, op
   const grow = async (incoming: PackMember[]) => {
     const add = prepare(incoming);
     if (add.runs.length === 0) return;
+    await trace.flush();
+    trace.append(add.starts.map((s) => s.trace));
     const more = createPackedParams(plan0, add.starts.map((s) => s.weights), add.runs.map((r) => r.job.mask));
     const moreOptimizer = new PackedOptimizer(t0, more, add.starts.map((s) => s.optimizer));
     const append = <T extends tf.Tensor>(a: T, b: tf.Tensor): tf.Tensor => {
@@ -320,7 +334,7 @@ export async function trainPacked(members: PackMember[], data: LoadedDataset, op
     for (const r of add.runs) report(r, r.it);
     const doneAtStart = add.runs.map((r, j) => (r.it >= r.job.spec.training.iterations ? base + j : -1)).filter((s) => s >= 0);
     for (const s of doneAtStart) await finish(s);
-    if (doneAtStart.length) shrink(runs.map((_, s) => s).filter((s) => !doneAtStart.includes(s)));
+    if (doneAtStart.length) await shrink(runs.map((_, s) => s).filter((s) => !doneAtStart.includes(s)));
   };
 
   let pixels = new Float32Array(runs.length * batchSize * exampleSize);
@@ -334,7 +348,7 @@ export async function trainPacked(members: PackMember[], data: LoadedDataset, op
     // Runs restored at their last iteration have nothing left to train.
     const doneAtStart = runs.map((r, s) => (r.it >= r.job.spec.training.iterations ? s : -1)).filter((s) => s >= 0);
     for (const s of doneAtStart) await finish(s);
-    shrink(runs.map((_, s) => s).filter((s) => !doneAtStart.includes(s)));
+    await shrink(runs.map((_, s) => s).filter((s) => !doneAtStart.includes(s)));
     let lastYield = performance.now();
 
     while (runs.length > 0) {
@@ -383,8 +397,10 @@ export async function trainPacked(members: PackMember[], data: LoadedDataset, op
           lrs,
         );
         lossSum.assign(tf.add(lossSum, perRun!));
+        trace.push(perRun!);
         (perRun as tf.Tensor | null)?.dispose();
       });
+      if (trace.mustFlush) await trace.flush();
 
       const evalDue: number[] = [];
       const finished: number[] = [];
@@ -429,7 +445,7 @@ export async function trainPacked(members: PackMember[], data: LoadedDataset, op
       }
       for (const s of finished) await finish(s);
       for (const s of stopped) runs[s]!.member.reject(new AbortedError());
-      if (finished.length || stopped.length) shrink(runs.map((_, s) => s).filter((s) => !finished.includes(s) && !stopped.includes(s)));
+      if (finished.length || stopped.length) await shrink(runs.map((_, s) => s).filter((s) => !finished.includes(s) && !stopped.includes(s)));
     }
   } catch (err) {
     for (const r of runs) r.member.reject(err as Error);
@@ -437,5 +453,6 @@ export async function trainPacked(members: PackMember[], data: LoadedDataset, op
     optimizer.dispose();
     disposePackedParams(params);
     lossSum.dispose();
+    trace.dispose();
   }
 }

@@ -1,5 +1,5 @@
 import type { ChartConfiguration, TooltipItem } from 'chart.js';
-import type { ExperimentDetail, PartialRun, RunResult } from '../../../shared/results';
+import { TRAIN_LOSS_WINDOW, type ExperimentDetail, type PartialRun, type RunResult } from '../../../shared/results';
 import type { Variant } from '../../../shared/spec';
 import type { LiveRun } from '../stores/experiments';
 import { seriesColor, VARIANT_LABELS, VARIANT_STYLE } from './palette';
@@ -15,6 +15,8 @@ export interface ChartRun {
   totalIterations: number;
   durationMs: number | null;
   points: { iteration: number; valAccuracy: number; testAccuracy: number | null; valLoss: number; trainLoss: number | null }[];
+  /** The training loss per TRAIN_LOSS_WINDOW steps, at the last iteration of each window; absent for older runs. */
+  trainLossSteps?: { iteration: number; loss: number }[];
 }
 
 export type RunMetric = 'acc-loss' | 'valAccuracy' | 'testAccuracy' | 'valLoss' | 'trainLoss';
@@ -23,8 +25,26 @@ export const RUN_METRICS: { id: RunMetric; label: string }[] = [
   { id: 'valAccuracy', label: 'val accuracy' },
   { id: 'testAccuracy', label: 'test accuracy' },
   { id: 'valLoss', label: 'val loss' },
-  { id: 'trainLoss', label: 'train loss' },
+  { id: 'trainLoss', label: `train loss (mean per ${TRAIN_LOSS_WINDOW} steps)` },
 ];
+
+/** What the training-loss series of a run is: runs stored before the per-step record have only the mean since the previous evaluation. */
+export function trainLossLabel(shown: ChartRun[]): string {
+  const runs = shown.filter((r) => !r.partial);
+  if (!runs.length) return `training loss, mean of every ${TRAIN_LOSS_WINDOW} steps: stored when the run finishes`;
+  const all = runs.length > 0 && runs.every((r) => r.trainLossSteps);
+  const none = runs.every((r) => !r.trainLossSteps);
+  if (all) return `training loss, mean of every ${TRAIN_LOSS_WINDOW} steps`;
+  if (none) return 'training loss, mean since the previous evaluation (recorded before per-step losses were kept)';
+  return `training loss, mean of every ${TRAIN_LOSS_WINDOW} steps (older runs: mean since the previous evaluation)`;
+}
+
+function lossSteps(r: RunResult): { iteration: number; loss: number }[] | undefined {
+  if (!r.trainLossSteps) return undefined;
+  const start = r.curve[0]?.iteration ?? 0;
+  const end = start + r.iterations;
+  return r.trainLossSteps.map((loss, i) => ({ iteration: Math.min(start + (i + 1) * TRAIN_LOSS_WINDOW, end), loss }));
+}
 
 export const runKey = (r: { trial: number; variant: string; round: number }) => `${r.trial}:${r.variant}:${r.round}`;
 
@@ -44,6 +64,7 @@ function fromStored(r: RunResult, spec: ExperimentDetail['spec']): ChartRun {
     totalIterations: Math.max(spec.training.iterations, r.curve.at(-1)?.iteration ?? 0),
     durationMs: r.durationMs,
     points: r.curve.map((p) => ({ iteration: p.iteration, valAccuracy: p.valAccuracy, testAccuracy: p.testAccuracy, valLoss: p.valLoss, trainLoss: p.trainLoss })),
+    ...(r.trainLossSteps ? { trainLossSteps: lossSteps(r) } : {}),
   };
 }
 
@@ -124,9 +145,12 @@ export function runChart(runs: ChartRun[], o: RunChartOptions): ChartConfigurati
       const isLoss = m === 'valLoss' || m === 'trainLoss';
       // Several variants of one round and trial: each in its variant's colour (as in the paper figures); else by run.
       const color = many ? (byVariant ? VARIANT_STYLE[r.variant].color : seriesColor(i)) : m === 'valAccuracy' || m === 'testAccuracy' ? VARIANT_STYLE.ticket.color : VARIANT_STYLE.reinit.color;
-      const raw = r.points.filter((p) => p[m] !== null).map((p) => ({ x: p.iteration, y: p[m] as number }));
+      const raw =
+        m === 'trainLoss' && r.trainLossSteps
+          ? r.trainLossSteps.map((p) => ({ x: p.iteration, y: p.loss }))
+          : r.points.filter((p) => p[m] !== null).map((p) => ({ x: p.iteration, y: p[m] as number }));
       const ys = smooth(raw.map((p) => p.y), o.smoothing);
-      const name = o.metric === 'acc-loss' ? (m === 'valAccuracy' ? 'val accuracy' : 'val loss') : RUN_METRICS.find((x) => x.id === m)!.label;
+      const name = o.metric === 'acc-loss' ? (m === 'valAccuracy' ? 'val accuracy' : 'val loss') : m === 'trainLoss' ? trainLossLabel([r]) : RUN_METRICS.find((x) => x.id === m)!.label;
       return {
         label: many ? `${runLabel(r, o.trials, o.spec)}${r.partial ? ' (unfinished)' : ''}${o.metric === 'acc-loss' && isLoss ? ' — val loss' : ''}` : name,
         data: raw.map((p, k) => ({ x: p.x, y: ys[k] as number })).filter((p) => !o.logY || !isLoss || p.y > 0),

@@ -45,7 +45,7 @@ export function pruningLine(p: ExperimentSpecInput['pruning'], rewinds?: readonl
   const k = p.rewindIteration ?? 0;
   return [
     `${p.strategy ?? 'layerwise'}${p.strategy === 'global' ? ` ${Math.round((p.globalRate ?? 0.2) * 100)}%` : ''}${p.oneShot ? ', one-shot' : ''}`,
-    `${p.rounds} rounds`,
+    `${p.rounds.toLocaleString('en-US')} ${p.rounds === 1 ? 'round' : 'rounds'}`,
     rewinds && rewinds.length > 1 ? `rewind to ${rewinds.map(n).join(' / ')} (one experiment each)` : k > 0 ? `rewind to ${n(k)} (late rewinding)` : 'rewind to 0 (original init)',
     RETRAIN_INFO[p.retrain ?? 'rewind'].label,
   ].join(' · ');

@@ -25,7 +25,9 @@ export function parseHash(hash: string): Route {
     const [k, v = ''] = part.split('=');
     query[decodeURIComponent(k!)] = decodeURIComponent(v).split(',').filter(Boolean);
   }
-  return { view: VIEWS.includes(view as ViewName) ? (view as ViewName) : 'datasets', id: id || null, query };
+  // An unknown view is not a place: its second part is no dataset id either.
+  if (!VIEWS.includes(view as ViewName)) return { view: 'datasets', id: null, query: {} };
+  return { view: view as ViewName, id: id || null, query };
 }
 
 export function formatHash(r: Route): string {

@@ -1,5 +1,6 @@
 import { ExperimentSpecSchema, type ExperimentSpecInput } from '../../../shared/spec';
 import type { Preset } from '../../../shared/presets';
+import { networkLabel } from '../../../shared/network';
 import { atInitFromSpec, atInitSpec, type AtInitForm } from './pruning-methods';
 import { analysisFromSpec, analysisSpec, type AnalysisForm } from './analysis-form';
 import { networkFromSpec, networkSpec, sameArchitecture, type NetworkForm } from './network-form';
@@ -112,7 +113,8 @@ export function specFromForm(f: WizardForm, preset?: Preset): { spec: Experiment
   const analysis = analysisSpec(f.analysis, deep.fields.batchNorm === true);
   Object.assign(localErrors, analysis.errors);
   const spec: ExperimentSpecInput = {
-    ...(f.name.trim() ? { name: f.name.trim() } : preset ? { name: preset.title } : {}),
+    // An edited architecture is no longer the preset's network: the default name says what it is.
+    ...(f.name.trim() ? { name: f.name.trim() } : preset ? { name: pname || !preset.spec.network.preset ? preset.title : `${networkLabel(network)} (from ${preset.title})` } : {}),
     dataset: f.dataset,
     network: { ...(pname ? { preset: pname } : {}), ...network },
     training: { ...training, ...(augment ? { augment: true } : {}), ...analysis.training },

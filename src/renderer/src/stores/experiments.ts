@@ -81,15 +81,28 @@ export const useExperimentsStore = defineStore('experiments', () => {
     return s;
   }
 
+  /** Evaluations seen per run (trial:variant:round) of each experiment: packed runs report in turns. */
+  const seen = new Map<string, LivePoint[]>();
+
+  /** An instability analysis of an experiment's rounds or of a ticket; listed at once. */
+  async function analyzeStability(req: { experimentId?: string; ticketId?: string }): Promise<ExperimentSummary> {
+    const s = await api().call('experiments.analyzeStability', req);
+    await load();
+    return s;
+  }
+
   function onProgress(e: Progress) {
     const key = `${e.trial}:${e.variant}:${e.round}`;
     const prev = live.value[e.experimentId];
-    const points = prev && prev.key === key ? prev.points : [];
-    if (e.valAccuracy !== null && e.valLoss !== null) {
-      const last = points[points.length - 1];
-      if (!last || last.valAccuracy !== e.valAccuracy || last.valLoss !== e.valLoss) {
-        points.push({ iteration: e.iteration, valAccuracy: e.valAccuracy, testAccuracy: e.testAccuracy, valLoss: e.valLoss });
-      }
+    const runId = `${e.experimentId}/${key}`;
+    const points = seen.get(runId) ?? [];
+    seen.set(runId, points);
+    // A progress tick repeats the latest evaluation: plot it once, at the iteration it was taken.
+    const last = points.at(-1);
+    const changed = !last || last.valAccuracy !== e.valAccuracy || last.valLoss !== e.valLoss;
+    const at = e.evalIteration !== undefined ? e.evalIteration : changed ? e.iteration : null;
+    if (at !== null && e.valAccuracy !== null && e.valLoss !== null && !points.some((p) => p.iteration === at)) {
+      points.push({ iteration: at, valAccuracy: e.valAccuracy, testAccuracy: e.testAccuracy, valLoss: e.valLoss });
     }
     live.value = { ...live.value, [e.experimentId]: { progress: e, key, points: [...points] } };
     const s = list.value.find((x) => x.id === e.experimentId);
@@ -118,5 +131,5 @@ export const useExperimentsStore = defineStore('experiments', () => {
     return api().onEvent(handleEvent);
   }
 
-  return { list, details, live, selectedId, error, loaded, load, loadDetail, create, control, rename, update, handleEvent, listen };
+  return { list, details, live, selectedId, error, loaded, load, loadDetail, create, control, rename, update, analyzeStability, handleEvent, listen };
 });

@@ -4,6 +4,21 @@ import { api } from '../api/client';
 import type { TicketRecord } from '../../../shared/results';
 import type { TicketUpdate } from '../../../shared/api/contract';
 import { networkLabel } from '../lib/format';
+import { METHOD_INFO } from '../lib/pruning-methods';
+import { PRESETS } from '../../../shared/presets';
+import { useDatasetsStore } from './datasets';
+
+/** A network written out by hand (no preset field) is still found by the paper's name of its architecture. */
+function architectureNames(n: TicketRecord['network']): string[] {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  return PRESETS.filter((p) => same(p.spec.network.conv, n.conv) && same(p.spec.network.dense, n.dense) && same(p.spec.network.residual, n.residual)).map((p) => networkLabel({ conv: [], dense: [], ...p.spec.network }));
+}
+
+/** What the search box looks in: name, notes, tags, id, network, dataset and method. */
+function searchText(t: TicketRecord, datasetName: string): string {
+  const method = t.method ? `${t.method} ${METHOD_INFO[t.method].label}` : '';
+  return [t.name, t.notes, ...t.tags, t.id, networkLabel(t.network), ...architectureNames(t.network), t.datasetId, datasetName, method, t.retrain ?? ''].join(' ').toLowerCase();
+}
 
 export interface TicketFilter {
   text: string;
@@ -20,12 +35,14 @@ export const useTicketsStore = defineStore('tickets', () => {
   const filter = ref<TicketFilter>({ text: '', dataset: '', network: '', tag: '', maxRemaining: 1 });
   const selectedId = ref<string | null>(null);
 
+  const datasets = useDatasetsStore();
   const filtered = computed(() => {
     const f = filter.value;
-    const text = f.text.trim().toLowerCase();
+    const words = f.text.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    const datasetName = (id: string) => datasets.list.find((d) => d.id === id)?.name ?? '';
     return list.value.filter(
       (t) =>
-        (!text || `${t.name} ${t.notes} ${t.tags.join(' ')} ${t.id}`.toLowerCase().includes(text)) &&
+        (!words.length || ((hay) => words.every((w) => hay.includes(w)))(searchText(t, datasetName(t.datasetId)))) &&
         (!f.dataset || t.datasetId === f.dataset) &&
         (!f.network || networkLabel(t.network) === f.network) &&
         (!f.tag || t.tags.includes(f.tag)) &&
