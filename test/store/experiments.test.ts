@@ -87,6 +87,13 @@ describe('experiments', () => {
     expect(store.experiments.liveness(e.id).ownerPid).toBeNull();
   });
 
+  it('counts an early bird\'s rounds once: its mask-distance series are not rounds of their own', () => {
+    const { e } = filledExperiment();
+    const sink = store.sinkFor(e.id);
+    for (const trial of [0, 1]) for (const round of [0, 1, 2]) sink.saveAnalysis('early-bird', trial, round, { epsilon: 0.1, patience: 2, iterations: [], distances: [], detectedAt: null, stopped: false });
+    expect(store.experiments.get(e.id)).toMatchObject({ roundsDone: 3, roundsPlanned: 3 });
+  });
+
   it('round-trips runs with curves (null train loss, NaN and Infinity metrics) and names the winning ticket', () => {
     const { e } = filledExperiment();
     store.sinkFor(e.id).saveRun(run(0, 'random', 1, { valLoss: NaN, finalTestAccuracy: Infinity }));

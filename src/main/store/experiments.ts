@@ -86,8 +86,9 @@ const SUMMARY_SQL = `
                   WHERE r.experiment_id = e.id), 0) AS disk_bytes,
     (SELECT COUNT(*) FROM (SELECT round FROM runs WHERE experiment_id = e.id AND variant = 'ticket'
        GROUP BY round HAVING COUNT(DISTINCT trial) >= e.trials))
-    + (SELECT COUNT(*) FROM (SELECT point FROM analysis_results WHERE experiment_id = e.id
-       GROUP BY kind, point HAVING COUNT(DISTINCT trial) >= e.trials)) AS rounds_done
+    -- An instability analysis's points are its steps; an early bird's series sit beside ticket rounds already counted.
+    + (SELECT COUNT(*) FROM (SELECT point FROM analysis_results WHERE experiment_id = e.id AND kind = 'stability'
+       GROUP BY point HAVING COUNT(DISTINCT trial) >= e.trials)) AS rounds_done
   FROM experiments e`;
 
 export class ExperimentRepo {
