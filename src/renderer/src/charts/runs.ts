@@ -14,6 +14,8 @@ export interface ChartRun {
   totalIterations: number;
   durationMs: number | null;
   points: { iteration: number; valAccuracy: number; testAccuracy: number | null; valLoss: number; trainLoss: number | null }[];
+  /** The run in its experiment kind's words ("copy A · k = 500"), where IMP's "round · variant" would mislead. */
+  label?: string;
 }
 
 export type RunMetric = 'acc-loss' | 'valAccuracy' | 'testAccuracy' | 'valLoss' | 'trainLoss';
@@ -125,7 +127,7 @@ export function runChart(runs: ChartRun[], o: RunChartOptions): ChartConfigurati
       const ys = smooth(raw.map((p) => p.y), o.smoothing);
       const name = o.metric === 'acc-loss' ? (m === 'valAccuracy' ? 'val accuracy' : 'val loss') : RUN_METRICS.find((x) => x.id === m)!.label;
       return {
-        label: many ? `${runLabel(r, o.trials)}${r.partial ? ' (unfinished)' : ''}${o.metric === 'acc-loss' && isLoss ? ' — val loss' : ''}` : name,
+        label: many ? `${r.label ?? runLabel(r, o.trials)}${r.partial ? ' (unfinished)' : ''}${o.metric === 'acc-loss' && isLoss ? ' — val loss' : ''}` : name,
         data: raw.map((p, k) => ({ x: p.x, y: ys[k] as number })).filter((p) => !o.logY || !isLoss || p.y > 0),
         borderColor: color,
         backgroundColor: color,
