@@ -94,6 +94,17 @@ describe('experiments', () => {
     expect(store.experiments.get(e.id)).toMatchObject({ roundsDone: 3, roundsPlanned: 3 });
   });
 
+  it('says what each experiment is, and plans an instability analysis by its starting points, not its pruning rounds', () => {
+    const imp = store.experiments.create({ spec: mlpSpec(), datasetHash: 'dhash', versions });
+    const eb = store.experiments.create({ spec: { ...mlpSpec(), earlyBird: { epsilon: 0.1, patience: 2, prune: true } }, datasetHash: 'dhash', versions });
+    const stab = store.experiments.create({ spec: { ...mlpSpec(), stability: { rewindPoints: [0, 10], interpolationPoints: 5, threshold: 0.02 } }, datasetHash: 'dhash', versions });
+    const from = store.experiments.create({ spec: { ...mlpSpec(), stability: { rewindPoints: [0], interpolationPoints: 5, threshold: 0.02, sourceExperimentId: imp.id } }, datasetHash: 'dhash', versions });
+    expect(store.experiments.get(imp.id)).toMatchObject({ kind: 'imp', roundsPlanned: 3 });
+    expect(store.experiments.get(eb.id)).toMatchObject({ kind: 'early-bird', roundsPlanned: 3 });
+    expect(store.experiments.get(stab.id)).toMatchObject({ kind: 'instability', roundsPlanned: 2 });
+    expect(store.experiments.get(from.id)).toMatchObject({ kind: 'instability', roundsPlanned: 3 });
+  });
+
   it('round-trips runs with curves (null train loss, NaN and Infinity metrics) and names the winning ticket', () => {
     const { e } = filledExperiment();
     store.sinkFor(e.id).saveRun(run(0, 'random', 1, { valLoss: NaN, finalTestAccuracy: Infinity }));

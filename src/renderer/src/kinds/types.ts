@@ -41,8 +41,8 @@ export type WizardGroup = 'strategy' | 'rates' | 'rounds' | 'oneShot' | 'rewind'
 export interface KindViews {
   /** "Iterative magnitude pruning": what the Review step and the detail panels call the experiment. */
   title: string;
-  /** The word for one step and for several: round(s), density/densities, starting point(s); `run`: what one training run is. */
-  step: { one: string; many: string; run: string };
+  /** The word for one step and for several: round(s), density/densities, starting point(s); `run`: what one training run is; `counted`: the short plural a list counts them in. */
+  step: { one: string; many: string; run: string; counted: string };
   /** The wizard fields this kind uses; the others are hidden and left out of the spec sent. */
   fields: ReadonlySet<WizardGroup>;
   /** The Review step's rows after dataset, network and training. */
@@ -55,6 +55,8 @@ export interface KindViews {
   stepLabel(round: number, detail: Pick<ExperimentDetail, 'spec'> & Partial<Pick<ExperimentDetail, 'stability'>>): string;
   /** A variant in the kind's words (pruning at init's own masks are not winning tickets). */
   variantLabel(variant: Variant, spec: ExperimentSpec): string;
+  /** Whether a saved mask has a next step that prunes it further (IMP's next round); pruning at init prunes once. */
+  prunesFurther: boolean;
   /** The variant the run chart opens on. */
   mainVariant: Variant;
   /** The experiment's own panel in Runs, in place of IMP's rounds (absent: IMP's rounds table). */

@@ -19,7 +19,8 @@ function rows(spec: ExperimentSpecInput): ReviewRow[] {
   const d = densitiesOf(spec);
   const beside = besideWords({ controls: spec.controls ?? [], ablations: spec.ablations ?? [] });
   const rates = spec.pruning.rates;
-  const pruned = (Object.keys(LAYER_WORDS) as (keyof PruningSpec['rates'])[]).filter((k) => rates[k] > 0).map((k) => LAYER_WORDS[k]);
+  const hasConv = !!spec.network.residual || (spec.network.conv ?? []).some((l) => l !== 'pool');
+  const pruned = (Object.keys(LAYER_WORDS) as (keyof PruningSpec['rates'])[]).filter((k) => rates[k] > 0 && (k !== 'conv' || hasConv)).map((k) => LAYER_WORDS[k]);
   const left = (Object.keys(LAYER_WORDS) as (keyof PruningSpec['rates'])[]).filter((k) => k !== 'conv' && rates[k] === 0).map((k) => LAYER_WORDS[k]);
   return [
     { label: 'Method', value: `${METHOD_INFO[method].label}: θ0 pruned once to each density before training`, note: METHOD_INFO[method].sentence, testid: 'review-method' },
@@ -67,7 +68,7 @@ export const AT_INIT_FIELDS: ReadonlySet<WizardGroup> = new Set<WizardGroup>(['s
 
 export const atInit: KindViews = {
   title: 'Pruning at initialisation',
-  step: { one: 'density', many: 'densities', run: 'network' },
+  step: { one: 'density', many: 'densities', run: 'network', counted: 'densities' },
   fields: AT_INIT_FIELDS,
   review: (spec) => rows(spec),
   work,
@@ -75,5 +76,6 @@ export const atInit: KindViews = {
   plan,
   stepLabel: (round, d) => (round === 0 ? 'dense' : `density ${pct(densitiesOf(d.spec)[round - 1], 1)}`),
   variantLabel: (v, spec) => (v === 'ticket' ? `${METHOD_INFO[spec.pruning.method].label} mask` : VARIANT_STYLE[v].label),
+  prunesFurther: false,
   mainVariant: 'ticket',
 };

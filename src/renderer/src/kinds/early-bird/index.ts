@@ -24,7 +24,7 @@ export function patienceProblem(spec: Pick<ExperimentSpecInput, 'earlyBird' | 't
 function earlyBirdRows(spec: ExperimentSpecInput, lists: Parameters<typeof impRows>[1]): ReviewRow[] {
   const eb = spec.earlyBird!;
   const problem = patienceProblem(spec);
-  const rule = `mask distance under ε = ${eb.epsilon ?? 0.1} for ${times(eb.patience ?? 5, 'evaluation')} in a row`;
+  const rule = `mask distance has stayed under ε = ${eb.epsilon ?? 0.1} for ${times(eb.patience ?? 5, 'evaluation')} in a row`;
   const row: ReviewRow = {
     label: 'Early bird',
     value: eb.prune ? `each round but the last stops and prunes once the ${rule}` : `every round trains to the end; the iteration where the ${rule} is recorded`,

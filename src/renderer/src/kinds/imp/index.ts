@@ -36,7 +36,7 @@ export function impWork(spec: ExperimentSpec): Work {
   const runs = spec.trials * perTrial;
   const iterations = spec.trials * (T + (R - 1) * (1 + v) * (T - k));
   const evaluations = spec.supermasks ? spec.trials * R * 2 : 0;
-  const parts = `${times(R, 'round')}${v && R > 1 ? ` + ${R - 1} pruned × ${times(v, 'control')}` : ''}`;
+  const parts = `${times(R, 'round')}${v && R > 1 ? ` + ${R - 1} pruned × ${v} beside` : ''}`;
   return {
     runs,
     iterations,
@@ -56,7 +56,7 @@ export function impPlan(spec: ExperimentSpecInput, layers: PlannedLayer[]): Plan
 
 export const imp: KindViews = {
   title: 'Iterative magnitude pruning',
-  step: { one: 'round', many: 'rounds', run: 'round' },
+  step: { one: 'round', many: 'rounds', run: 'round', counted: 'rounds' },
   fields: IMP_FIELDS,
   review: impRows,
   work: impWork,
@@ -64,5 +64,6 @@ export const imp: KindViews = {
   plan: impPlan,
   stepLabel: (round) => `round ${round}`,
   variantLabel: (v) => VARIANT_STYLE[v].label,
+  prunesFurther: true,
   mainVariant: 'ticket',
 };

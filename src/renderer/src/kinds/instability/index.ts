@@ -57,7 +57,7 @@ function plan(spec: ExperimentSpecInput, _layers: PlannedLayer[]): PlanBar[] {
 
 export const instability: KindViews = {
   title: 'Instability analysis',
-  step: { one: 'starting point', many: 'starting points', run: 'copy' },
+  step: { one: 'starting point', many: 'starting points', run: 'copy', counted: 'points' },
   fields: new Set<WizardGroup>(),
   review: (spec) => rows(spec),
   work,
@@ -65,6 +65,7 @@ export const instability: KindViews = {
   plan,
   stepLabel: (point, d) => d.stability?.points.find((p) => p.point === point)?.label ?? (d.spec.stability?.sourceExperimentId ? `starting point ${point + 1}` : `k = ${n(pointsOf(d.spec)[point] ?? 0)}`),
   variantLabel: () => 'copies',
+  prunesFurther: false,
   mainVariant: 'ticket',
   detail: InstabilityDetail,
 };
