@@ -4,7 +4,7 @@ import type { ExperimentDetail } from '../results';
 import { factorLegend, legendOptions, legendSymbols, type PlottedSeries } from './legend';
 import { lineWithBand, type BandPoint } from './line-datasets';
 import { chosenRounds, experimentNames, formatPercent, groupBy, requireExperiments, variantsIn } from './series';
-import { VARIANT_LABEL, VARIANT_STYLE, categoricalColor, figureStyle, lineAspect } from './style';
+import { VARIANT_LABEL, VARIANT_STYLE, categoricalColor, figureStyle, lineAspect, ticketLabel } from './style';
 import { screenOptions, tooltipOptions } from './screen';
 import { range, sortRuns } from './tradeoff';
 import type { CsvTable, FigureOptions, FigureSpec } from './types';
@@ -41,7 +41,9 @@ export function curvesFigure(input: readonly ExperimentDetail[], options: Figure
         if (runs.length === 0) continue;
         const points = curvePoints(runs.map((r) => r.curve));
         const pm = stat(runs.map((r) => r.weightsRemaining)).mean * 100;
-        const label = `${prefix}${formatPercent(pm)}% ${VARIANT_LABEL[variant].toLowerCase()}`;
+        // Pruning at init's own masks are its method's, not winning tickets (as the accuracy figure says).
+        const name = variant === 'ticket' ? ticketLabel(d.spec.pruning.method) : VARIANT_LABEL[variant];
+        const label = `${prefix}${formatPercent(pm)}% ${name.toLowerCase()}`;
         const every = Math.max(1, Math.ceil(points.length / MARKERS_PER_CURVE));
         const style = { ...VARIANT_STYLE[variant], color };
         const { line, band } = lineWithBand(label, points, style, fig, {
@@ -52,7 +54,7 @@ export function curvesFigure(input: readonly ExperimentDetail[], options: Figure
         series.push(label);
         const first = datasets.length;
         datasets.push(line, ...band);
-        plotted.push({ group: `${prefix}${formatPercent(pm)}% weights`, color, variant, datasets: range(first, datasets.length) });
+        plotted.push({ group: `${prefix}${formatPercent(pm)}% weights`, color, variant, datasets: range(first, datasets.length), label: variant === 'ticket' ? name : undefined });
       }
     }
   });
