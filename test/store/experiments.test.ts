@@ -90,7 +90,7 @@ describe('experiments', () => {
   it('counts an early bird\'s rounds once: its mask-distance series are not rounds of their own', () => {
     const { e } = filledExperiment();
     const sink = store.sinkFor(e.id);
-    for (const trial of [0, 1]) for (const round of [0, 1, 2]) sink.saveAnalysis('early-bird', trial, round, { epsilon: 0.1, patience: 2, iterations: [], distances: [], detectedAt: null, stopped: false });
+    for (const trial of [0, 1]) for (const round of [0, 1, 2]) sink.saveAnalysis!('early-bird', trial, round, { epsilon: 0.1, patience: 2, iterations: [], distances: [], detectedAt: null, stopped: false });
     expect(store.experiments.get(e.id)).toMatchObject({ roundsDone: 3, roundsPlanned: 3 });
   });
 

@@ -3,7 +3,6 @@ import type { Preset } from '../../../shared/presets';
 import { atInitFromSpec, atInitSpec, type AtInitForm } from './pruning-methods';
 import { analysisFromSpec, analysisSpec, type AnalysisForm } from './analysis-form';
 import { networkFromSpec, networkSpec, sameArchitecture, type NetworkForm } from './network-form';
-import { kindViews } from '../kinds/registry';
 
 /** The wizard's editable state: the spec, with layer lists as text so a half-typed list is not lost. */
 export interface WizardForm {
@@ -126,28 +125,7 @@ export function specFromForm(f: WizardForm, preset?: Preset): { spec: Experiment
     seed: f.seed,
     tolerance: f.tolerance,
   };
-  return { spec: onlyKindFields(spec), localErrors };
-}
-
-/**
- * The spec without what its kind does not use: a hidden field must not reach the stored spec (a dense instability
- * analysis stored IMP's controls). Required fields get the value that means "not used".
- */
-export function onlyKindFields(spec: ExperimentSpecInput): ExperimentSpecInput {
-  const use = kindViews(spec).fields;
-  const p = { ...spec.pruning };
-  const out: ExperimentSpecInput = { ...spec, pruning: p };
-  if (!use.has('rounds')) p.rounds = p.method && p.method !== 'magnitude' ? (p.densities?.length ?? 0) + 1 : 1;
-  if (!use.has('rates')) p.rates = { conv: 0, dense: 0, output: 0 };
-  if (!use.has('strategy')) p.strategy = 'layerwise';
-  if (!use.has('strategy')) delete p.globalRate;
-  if (!use.has('oneShot')) delete p.oneShot;
-  if (!use.has('rewind')) delete p.rewindIteration;
-  if (!use.has('retrain')) delete p.retrain;
-  if (!use.has('controls')) out.controls = [];
-  if (!use.has('earlyBird')) delete out.earlyBird;
-  if (!use.has('tolerance')) delete out.tolerance;
-  return out;
+  return { spec, localErrors };
 }
 
 /** Field path -> first message, from the same schema main validates with. */
