@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreError, type Store } from '../../src/main/store';
+import { parseSpec } from '../../src/shared/spec';
 import { density, maskedWeights, mlpLayers, mlpSpec, MLP_SHAPE, randomMask, randomWeights, run, sameWeights, tempStore } from './helpers';
 
 const versions = { lthLab: '0.1.0', tfjs: '4.22.0' };
@@ -167,6 +168,19 @@ describe('experiments', () => {
 });
 
 describe('deletion and tickets', () => {
+  it('names a pruning-at-init mask saved to the library by its density, not by a round', () => {
+    const layers = mlpLayers();
+    const spec = parseSpec({ ...mlpSpec(), pruning: { ...mlpSpec().pruning, method: 'snip', densities: [0.5, 0.2] } });
+    const e = store.experiments.create({ spec, datasetHash: 'dhash', versions, layers });
+    const sink = store.sinkFor(e.id);
+    sink.saveRewindWeights(0, randomWeights(layers, 1));
+    const mask = randomMask(layers, 0.2, 7);
+    sink.saveMask(0, 2, mask);
+    const d = density(mask);
+    sink.saveRun(run(0, 'ticket', 2, { weightsRemaining: d.total, layerDensity: d.layer }));
+    expect(store.tickets.save(e.id, 0, 2).name).toBe('tiny mlp · trial 0 density 20.0%');
+  });
+
   it('deleting an experiment frees every row and blob; its tickets survive, self-contained', () => {
     const { e, layers, rewind, masks, trained } = filledExperiment();
     expect(store.experiments.get(e.id).diskBytes).toBeGreaterThan(6 * 4 * 74);
