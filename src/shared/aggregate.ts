@@ -56,7 +56,8 @@ export type WinningTicketVerdict =
  * Chosen on validation data only; test accuracy is reported, never used to choose. A round takes part
  * only once every one of the experiment's `trials` has trained it: a mean over some trials is another number.
  */
-export function chooseWinningTicket(runs: readonly RunResult[], tolerance: number, trials = 1): WinningTicketVerdict {
+/** `step`: what a pruned step is called in the reason (pruning at initialisation prunes to densities, not rounds). */
+export function chooseWinningTicket(runs: readonly RunResult[], tolerance: number, trials = 1, step: 'round' | 'density' = 'round'): WinningTicketVerdict {
   const all = aggregateRuns(runs.filter((r) => r.variant === 'ticket'));
   const tickets = all.filter((t) => t.valAccuracy.n >= trials);
   const dense = tickets.find((t) => t.round === 0);
@@ -85,9 +86,9 @@ export function chooseWinningTicket(runs: readonly RunResult[], tolerance: numbe
       reason:
         pruned === 0
           ? trials > 1
-            ? `no pruned round has been trained by all ${trials} trials yet`
-            : 'no pruned round has finished yet'
-          : `no pruned round reached the dense validation accuracy (${(dense.valAccuracy.mean * 100).toFixed(2)}%) minus ${(tolerance * 100).toFixed(2)} points no later than the dense network's early stop (iteration ${dense.earlyStopIteration.mean})`,
+            ? `no pruned ${step} has been trained by all ${trials} trials yet`
+            : `no pruned ${step} has finished yet`
+          : `no pruned ${step} reached the dense validation accuracy (${(dense.valAccuracy.mean * 100).toFixed(2)}%) minus ${(tolerance * 100).toFixed(2)} points no later than the dense network's early stop (iteration ${dense.earlyStopIteration.mean})`,
     };
   }
   const best = qualifying.reduce((a, b) => (b.weightsRemaining.mean < a.weightsRemaining.mean ? b : a));

@@ -101,6 +101,8 @@ export interface ExperimentSummary {
   /** Completed ticket rounds over planned rounds, for progress in lists. */
   roundsDone: number;
   roundsPlanned: number;
+  /** What the experiment does (src/shared/kind.ts); absent from summaries made before it was sent. */
+  kind?: import('./kind').ExperimentKind;
   diskBytes: number;
   winningTicket: WinningTicket | null;
   /** Free-form notes and tags (the window edits them); absent from records of older stores. */

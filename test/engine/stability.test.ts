@@ -78,6 +78,12 @@ describe('runStability', () => {
       expect(r.barrier).toBe(errorBarrier(r.testError));
       expect(r.testError[0]).toBeCloseTo(1 - r.endpoints[0], 12);
       expect(r.testError[4]).toBeCloseTo(1 - r.endpoints[1], 12);
+      // The copies' curves are kept, so the window can show how each trained; each ends at T with its endpoint.
+      const [ca, cb] = r.curves!;
+      expect(ca.at(-1)!.iteration).toBe(spec.training.iterations);
+      expect(ca.at(-1)!.testAccuracy).toBe(r.endpoints[0]);
+      expect(cb.at(-1)!.testAccuracy).toBe(r.endpoints[1]);
+      expect(ca[0]!.iteration).toBeGreaterThanOrEqual(r.startIteration);
     }
     // Resume with point 0 done: only point 1 is computed, and it equals the first computation.
     const again: StabilityPointResult[] = [];

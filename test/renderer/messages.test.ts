@@ -59,11 +59,11 @@ describe('messages in the user\'s words', () => {
     await w.find('button[data-step="network"]').trigger('click');
     await w.find('input[name="conv"]').setValue('8, pool');
     await w.find('button[data-step="pruning"]').trigger('click');
-    expect(w.find('[aria-label="Weights remaining per round"]').exists()).toBe(true);
+    expect(w.find('[data-testid="plan"]').exists()).toBe(true);
     await w.find('input[name="rateDense"]').setValue('1.5');
     const preview = w.find('[data-testid="preview-error"]');
     expect(preview.text()).toContain('Rate: dense must be in [0, 1)');
-    expect(w.find('[aria-label="Weights remaining per round"]').exists()).toBe(false);
+    expect(w.find('[data-testid="plan"]').exists()).toBe(false);
     const aside = w.find('aside').text();
     expect(aside).not.toContain('150%');
     expect(aside).not.toMatch(/-\d/);

@@ -181,9 +181,14 @@ describe('the wizard window with a comparison', () => {
     const f = formFromPreset(lenet);
     f.training.iterations = 200;
     f.pruning.rounds = 3;
-    const one = estimateRun(parseSpec(specFromForm(f, lenet).spec), plannedLayers(parseSpec(lenet.spec).network, [28, 28, 1], 10), 'wasm').seconds;
-    expect(w.find('[data-testid="estimate"] b').text()).toBe(duration(6 * one));
-    expect(w.find('[data-testid="side-estimate"]').text()).toContain(`≈ ${duration(6 * one)} on wasm for 6 experiments`);
+    // A rewound round trains T − k iterations: each rewind point costs its own, once with warmup and once without.
+    const at = (k: number) => {
+      f.pruning.rewindIteration = k;
+      return estimateRun(parseSpec(specFromForm(f, lenet).spec), plannedLayers(parseSpec(lenet.spec).network, [28, 28, 1], 10), 'wasm').seconds;
+    };
+    const all = 2 * (at(0) + at(20) + at(100));
+    expect(w.find('[data-testid="estimate"] b').text()).toBe(duration(all));
+    expect(w.find('[data-testid="side-estimate"]').text()).toContain(`≈ ${duration(all)} on wasm for 6 experiments`);
   });
 
   it('a rewind point past the iterations is an inline error naming the field; Start stays off until it is fixed', async () => {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreError, type Store } from '../../src/main/store';
+import { parseSpec } from '../../src/shared/spec';
 import { density, maskedWeights, mlpLayers, mlpSpec, MLP_SHAPE, randomMask, randomWeights, run, sameWeights, tempStore } from './helpers';
 
 const versions = { lthLab: '0.1.0', tfjs: '4.22.0' };
@@ -87,6 +88,24 @@ describe('experiments', () => {
     expect(store.experiments.liveness(e.id).ownerPid).toBeNull();
   });
 
+  it('counts an early bird\'s rounds once: its mask-distance series are not rounds of their own', () => {
+    const { e } = filledExperiment();
+    const sink = store.sinkFor(e.id);
+    for (const trial of [0, 1]) for (const round of [0, 1, 2]) sink.saveAnalysis!('early-bird', trial, round, { epsilon: 0.1, patience: 2, iterations: [], distances: [], detectedAt: null, stopped: false });
+    expect(store.experiments.get(e.id)).toMatchObject({ roundsDone: 3, roundsPlanned: 3 });
+  });
+
+  it('says what each experiment is, and plans an instability analysis by its starting points, not its pruning rounds', () => {
+    const imp = store.experiments.create({ spec: mlpSpec(), datasetHash: 'dhash', versions });
+    const eb = store.experiments.create({ spec: { ...mlpSpec(), earlyBird: { epsilon: 0.1, patience: 2, prune: true } }, datasetHash: 'dhash', versions });
+    const stab = store.experiments.create({ spec: { ...mlpSpec(), stability: { rewindPoints: [0, 10], interpolationPoints: 5, threshold: 0.02 } }, datasetHash: 'dhash', versions });
+    const from = store.experiments.create({ spec: { ...mlpSpec(), stability: { rewindPoints: [0], interpolationPoints: 5, threshold: 0.02, sourceExperimentId: imp.id } }, datasetHash: 'dhash', versions });
+    expect(store.experiments.get(imp.id)).toMatchObject({ kind: 'imp', roundsPlanned: 3 });
+    expect(store.experiments.get(eb.id)).toMatchObject({ kind: 'early-bird', roundsPlanned: 3 });
+    expect(store.experiments.get(stab.id)).toMatchObject({ kind: 'instability', roundsPlanned: 2 });
+    expect(store.experiments.get(from.id)).toMatchObject({ kind: 'instability', roundsPlanned: 3 });
+  });
+
   it('round-trips runs with curves (null train loss, NaN and Infinity metrics) and names the winning ticket', () => {
     const { e } = filledExperiment();
     store.sinkFor(e.id).saveRun(run(0, 'random', 1, { valLoss: NaN, finalTestAccuracy: Infinity }));
@@ -149,6 +168,19 @@ describe('experiments', () => {
 });
 
 describe('deletion and tickets', () => {
+  it('names a pruning-at-init mask saved to the library by its density, not by a round', () => {
+    const layers = mlpLayers();
+    const spec = parseSpec({ ...mlpSpec(), pruning: { ...mlpSpec().pruning, method: 'snip', densities: [0.5, 0.2] } });
+    const e = store.experiments.create({ spec, datasetHash: 'dhash', versions, layers });
+    const sink = store.sinkFor(e.id);
+    sink.saveRewindWeights(0, randomWeights(layers, 1));
+    const mask = randomMask(layers, 0.2, 7);
+    sink.saveMask(0, 2, mask);
+    const d = density(mask);
+    sink.saveRun(run(0, 'ticket', 2, { weightsRemaining: d.total, layerDensity: d.layer }));
+    expect(store.tickets.save(e.id, 0, 2).name).toBe('tiny mlp · trial 0 density 20.0%');
+  });
+
   it('deleting an experiment frees every row and blob; its tickets survive, self-contained', () => {
     const { e, layers, rewind, masks, trained } = filledExperiment();
     expect(store.experiments.get(e.id).diskBytes).toBeGreaterThan(6 * 4 * 74);

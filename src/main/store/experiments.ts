@@ -1,3 +1,4 @@
+import { experimentKind } from '../../shared/kind';
 import { networkLabel } from '../../shared/network';
 import { chooseWinningTicket, type WinningTicketVerdict } from '../../shared/aggregate';
 import { readEarlyBirdSeries, type EarlyBirdSeries } from '../../shared/analyses/early-bird';
@@ -11,7 +12,7 @@ import type {
   LayerInfo,
   WinningTicket,
 } from '../../shared/results';
-import type { ExperimentSpec } from '../../shared/spec';
+import type { ExperimentSpec, PruningMethod } from '../../shared/spec';
 import type { Db } from './db';
 import { notFound, StoreError } from './errors';
 import { newId, nowIso, specHash } from './ids';
@@ -62,6 +63,10 @@ interface ExperimentRow {
   error: string | null;
   disk_bytes: number;
   rounds_done: number;
+  steps_planned: number;
+  has_stability: number;
+  has_early_bird: number;
+  method: PruningMethod | null;
   notes: string;
   tags: string;
 }
@@ -78,6 +83,15 @@ const TERMINAL: readonly ExperimentStatus[] = ['completed', 'failed', 'cancelled
 /** Bytes of an experiment's JSON columns and every blob it owns (runs, curves, masks, weights). */
 const SUMMARY_SQL = `
   SELECT e.*,
+    json_type(e.spec, '$.stability') IS NOT NULL AS has_stability,
+    json_type(e.spec, '$.earlyBird') IS NOT NULL AS has_early_bird,
+    json_extract(e.spec, '$.pruning.method') AS method,
+    -- An instability analysis plans starting points, not the pruning rounds its spec carries.
+    CASE WHEN json_type(e.spec, '$.stability') IS NULL THEN e.rounds_planned
+      WHEN json_extract(e.spec, '$.stability.sourceExperimentId') IS NOT NULL
+        THEN coalesce((SELECT s.rounds_planned FROM experiments s WHERE s.id = json_extract(e.spec, '$.stability.sourceExperimentId')), e.rounds_planned)
+      WHEN e.source_ticket_id IS NOT NULL THEN 1
+      ELSE json_array_length(e.spec, '$.stability.rewindPoints') END AS steps_planned,
     octet_length(e.spec) + octet_length(e.versions) + coalesce(octet_length(e.layers), 0)
       + coalesce(octet_length(e.winning_ticket), 0)
       + coalesce((SELECT SUM(length(bits)) FROM masks WHERE experiment_id = e.id), 0)
@@ -88,8 +102,9 @@ const SUMMARY_SQL = `
                   WHERE r.experiment_id = e.id), 0) AS disk_bytes,
     (SELECT COUNT(*) FROM (SELECT round FROM runs WHERE experiment_id = e.id AND variant = 'ticket'
        GROUP BY round HAVING COUNT(DISTINCT trial) >= e.trials))
-    + (SELECT COUNT(*) FROM (SELECT point FROM analysis_results WHERE experiment_id = e.id
-       GROUP BY kind, point HAVING COUNT(DISTINCT trial) >= e.trials)) AS rounds_done
+    -- An instability analysis's points are its steps; an early bird's series sit beside ticket rounds already counted.
+    + (SELECT COUNT(*) FROM (SELECT point FROM analysis_results WHERE experiment_id = e.id AND kind = 'stability'
+       GROUP BY point HAVING COUNT(DISTINCT trial) >= e.trials)) AS rounds_done
   FROM experiments e`;
 
 export class ExperimentRepo {
@@ -347,7 +362,7 @@ function verdictOf(spec: ExperimentSpec, runs: readonly import('../../shared/res
   if (spec.earlyBird?.prune) {
     return { ticket: null, reason: 'early-bird IMP stops the dense round early, so there is no full dense run to compare with: compare its last round with standard IMP on the same seed' };
   }
-  return chooseWinningTicket(runs, spec.tolerance, spec.trials);
+  return chooseWinningTicket(runs, spec.tolerance, spec.trials, experimentKind(spec) === 'at-init' ? 'density' : 'round');
 }
 
 function toSummary(r: ExperimentRow): ExperimentSummary {
@@ -364,7 +379,8 @@ function toSummary(r: ExperimentRow): ExperimentSummary {
     error: r.error,
     sourceTicketId: r.source_ticket_id,
     roundsDone: r.rounds_done,
-    roundsPlanned: r.rounds_planned,
+    roundsPlanned: r.steps_planned,
+    kind: experimentKind({ stability: r.has_stability ? true : undefined, earlyBird: r.has_early_bird ? true : undefined, pruning: { method: r.method ?? 'magnitude' } }),
     diskBytes: r.disk_bytes,
     winningTicket: r.winning_ticket ? parseJson<WinningTicket>(r.winning_ticket, `experiment ${r.id} winning ticket`) : null,
     notes: r.notes ?? '',

@@ -1,5 +1,6 @@
 import type { LayerInfo, TicketRecord } from '../../shared/results';
 import type { ExperimentSpec } from '../../shared/spec';
+import { experimentKind } from '../../shared/kind';
 import type { Mask, WeightSet } from '../engine/types';
 import type { ArtifactRepo } from './artifacts';
 import { packMask, unpackMask, unpackWeights } from './blobs';
@@ -129,7 +130,12 @@ export class TicketRepo {
       const shape = this.db.prepare('SELECT shape FROM datasets WHERE id = ?').get(spec.dataset) as { shape: string } | undefined;
       const id = this.insert(
         {
-          name: name?.trim() || `${detail.name} · trial ${trial} round ${round} (${(run.weightsRemaining * 100).toFixed(1)}%)`,
+          // Pruning at init prunes to densities, not rounds: its mask is named by what it kept.
+          name:
+            name?.trim() ||
+            (experimentKind(spec) === 'at-init'
+              ? `${detail.name} · trial ${trial} density ${((spec.pruning.densities?.[round - 1] ?? run.weightsRemaining) * 100).toFixed(1)}%`
+              : `${detail.name} · trial ${trial} round ${round} (${(run.weightsRemaining * 100).toFixed(1)}%)`),
           notes: '',
           tags: [],
           originExperimentId: experimentId,

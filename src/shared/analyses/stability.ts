@@ -24,6 +24,8 @@ export interface StabilityPointResult {
   /** Test accuracy of copies A and B at the end of training. */
   endpoints: [number, number];
   durationMs: number;
+  /** The two copies' training curves, A then B (absent from results stored before they were kept). */
+  curves?: [import('../results').EvalPoint[], import('../results').EvalPoint[]];
 }
 
 export const DEFAULT_STABILITY_THRESHOLD = 0.02;

@@ -5,7 +5,7 @@ import { factorLegend, legendOptions, legendSymbols, type PlottedSeries } from '
 import { lineWithBand, type BandPoint } from './line-datasets';
 import { variantName } from '../variants';
 import { chosenRounds, experimentNames, formatPercent, groupBy, requireExperiments, variantsIn } from './series';
-import { VARIANT_LABEL, VARIANT_STYLE, categoricalColor, figureStyle, lineAspect } from './style';
+import { VARIANT_LABEL, VARIANT_STYLE, categoricalColor, figureStyle, lineAspect, ticketLabel } from './style';
 import { screenOptions, tooltipOptions } from './screen';
 import { range, sortRuns } from './tradeoff';
 import type { CsvTable, FigureOptions, FigureSpec } from './types';
@@ -42,7 +42,9 @@ export function curvesFigure(input: readonly ExperimentDetail[], options: Figure
         if (runs.length === 0) continue;
         const points = curvePoints(runs.map((r) => r.curve));
         const pm = stat(runs.map((r) => r.weightsRemaining)).mean * 100;
-        const label = `${prefix}${formatPercent(pm)}% ${variantName(d.spec, variant, VARIANT_LABEL).toLowerCase()}`;
+        // Pruning at init's own masks are its method's, not winning tickets (as the accuracy figure says).
+        const name = variant === 'ticket' ? ticketLabel(d.spec.pruning.method) : variantName(d.spec, variant, VARIANT_LABEL);
+        const label = `${prefix}${formatPercent(pm)}% ${name.toLowerCase()}`;
         const every = Math.max(1, Math.ceil(points.length / MARKERS_PER_CURVE));
         const style = { ...VARIANT_STYLE[variant], color };
         const { line, band } = lineWithBand(label, points, style, fig, {
@@ -53,7 +55,7 @@ export function curvesFigure(input: readonly ExperimentDetail[], options: Figure
         series.push(label);
         const first = datasets.length;
         datasets.push(line, ...band);
-        plotted.push({ group: `${prefix}${formatPercent(pm)}% weights`, color, variant, datasets: range(first, datasets.length) });
+        plotted.push({ group: `${prefix}${formatPercent(pm)}% weights`, color, variant, datasets: range(first, datasets.length), label: variant === 'ticket' ? name : undefined });
       }
     }
   });

@@ -106,7 +106,10 @@ export function stabilityBarrierFigure(input: readonly ExperimentDetail[], optio
   const details = stabilityInputs(input, 'stability-barrier');
   const fig = figureStyle(options, lineAspect(options.widthInches));
   const names = experimentNames(details);
-  const sameStart = details.every((d) => new Set(d.stability!.points.map((p) => p.startIteration)).size === 1 && new Set(d.stability!.points.map((p) => p.point)).size > 1);
+  // The rounds of an IMP experiment differ in weights, not in k, even before a second one has finished.
+  const sameStart = details.every(
+    (d) => d.spec.stability?.sourceExperimentId !== undefined || (new Set(d.stability!.points.map((p) => p.startIteration)).size === 1 && new Set(d.stability!.points.map((p) => p.point)).size > 1),
+  );
   const keys = sameStart
     ? null
     : [...new Set(details.flatMap((d) => d.stability!.points.map((p) => p.startIteration)))].sort((a, b) => a - b);

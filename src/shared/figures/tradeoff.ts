@@ -27,6 +27,8 @@ interface Metric {
   plot: (r: RunResult) => number;
   /** CSV value, in stored units so nothing is lost. */
   raw: (r: RunResult) => number;
+  /** Only variants that train: an untrained supermask has no early-stop iteration (its 0 is not a measurement). */
+  trainedOnly?: boolean;
 }
 
 export const ACCURACY_METRIC: Metric = {
@@ -45,6 +47,7 @@ export const EARLY_STOP_METRIC: Metric = {
   csvColumn: 'earlyStopIteration',
   plot: (r) => r.earlyStopIteration,
   raw: (r) => r.earlyStopIteration,
+  trainedOnly: true,
 };
 
 /** A metric against weights remaining: one mean line with a min/max band per experiment and variant. */
@@ -64,6 +67,7 @@ export function tradeoffFigure(metric: Metric, input: readonly ExperimentDetail[
       // As in the paper, controls start from the dense network's point: at round 0 every variant is that network.
       // Untrained supermasks have their own round-0 point (the dense network at init) and never borrow the trained one.
       const untrained = variant === 'supermask' || variant === 'supermask-signed';
+      if (untrained && metric.trainedOnly) continue;
       const anchor = variant !== 'ticket' && !untrained && !own.some((r) => r.round === 0) ? d.runs.filter((r) => r.variant === 'ticket' && r.round === 0) : [];
       const points = pointsByRound([...anchor, ...own], metric.plot);
       if (points.length === 0) continue;
@@ -93,6 +97,8 @@ export function tradeoffFigure(metric: Metric, input: readonly ExperimentDetail[
         y: {
           type: 'linear',
           grace: '4%',
+          // An iteration count is never negative: the band's grace must not push the axis below 0.
+          ...(metric.kind === 'early-stop' ? { min: 0 } : {}),
           title: { display: true, text: metric.axisTitle, color: ink, font: fig.font(size.titleFont), padding: { top: 0, bottom: 2 } },
           grid: { color: fig.grid, lineWidth: fig.stroke(0.5), tickLength: 3 },
           border: { color: ink, width: fig.stroke(0.75) },

@@ -135,6 +135,8 @@ export async function runStability(ctx: StabilityContext): Promise<void> {
       barrier: errorBarrier(testError),
       endpoints: [a.result.finalTestAccuracy, b.result.finalTestAccuracy],
       durationMs: Math.round(performance.now() - began),
+      // Kept so the window can show how each copy trained, as it shows any run's curve.
+      curves: [a.result.curve, b.result.curve],
     });
   };
 

@@ -17,6 +17,8 @@ export interface ChartRun {
   points: { iteration: number; valAccuracy: number; testAccuracy: number | null; valLoss: number; trainLoss: number | null }[];
   /** The training loss per TRAIN_LOSS_WINDOW steps, at the last iteration of each window; absent for older runs. */
   trainLossSteps?: { iteration: number; loss: number }[];
+  /** The run in its experiment kind's words ("copy A · k = 500"), where IMP's "round · variant" would mislead. */
+  label?: string;
 }
 
 export type RunMetric = 'acc-loss' | 'valAccuracy' | 'testAccuracy' | 'valLoss' | 'trainLoss';
@@ -152,7 +154,7 @@ export function runChart(runs: ChartRun[], o: RunChartOptions): ChartConfigurati
       const ys = smooth(raw.map((p) => p.y), o.smoothing);
       const name = o.metric === 'acc-loss' ? (m === 'valAccuracy' ? 'val accuracy' : 'val loss') : m === 'trainLoss' ? trainLossLabel([r]) : RUN_METRICS.find((x) => x.id === m)!.label;
       return {
-        label: many ? `${runLabel(r, o.trials, o.spec)}${r.partial ? ' (unfinished)' : ''}${o.metric === 'acc-loss' && isLoss ? ' — val loss' : ''}` : name,
+        label: many ? `${r.label ?? runLabel(r, o.trials, o.spec)}${r.partial ? ' (unfinished)' : ''}${o.metric === 'acc-loss' && isLoss ? ' — val loss' : ''}` : name,
         data: raw.map((p, k) => ({ x: p.x, y: ys[k] as number })).filter((p) => !o.logY || !isLoss || p.y > 0),
         borderColor: color,
         backgroundColor: color,

@@ -8,10 +8,11 @@ type Layer = WeightHistogram['layers'][number];
  * One layer's surviving weight magnitudes as bars; bars below the next round's cut (the layer's
  * rate-quantile) in vermillion: that is what pruning removes next.
  */
-export function weightHistogramChart(layer: Layer): ChartConfiguration<'bar'> {
+/** `prunesFurther`: false for a mask nothing prunes again (pruning at init prunes once): no cut is drawn. */
+export function weightHistogramChart(layer: Layer, prunesFurther = true): ChartConfiguration<'bar'> {
   const width = layer.max / Math.max(1, layer.counts.length);
   const centers = layer.counts.map((_, i) => (i + 0.5) * width);
-  const cut = layer.threshold;
+  const cut = prunesFurther ? layer.threshold : null;
   const pruned = layer.counts.map((c, i) => (cut !== null && centers[i]! < cut ? c : 0));
   const kept = layer.counts.map((c, i) => (cut !== null && centers[i]! < cut ? 0 : c));
   const fmt = (v: number) => (v >= 0.01 ? v.toFixed(3) : v.toExponential(1));
@@ -20,7 +21,7 @@ export function weightHistogramChart(layer: Layer): ChartConfiguration<'bar'> {
     data: {
       labels: centers.map(fmt),
       datasets: [
-        { label: cut === null ? 'kept (layer not pruned)' : `cut next round (|w| < ${fmt(cut)}, ${(layer.rate * 100).toFixed(0)}%)`, data: pruned, backgroundColor: OKABE_ITO.vermillion, stack: 'w', barPercentage: 1, categoryPercentage: 1 },
+        ...(prunesFurther ? [{ label: cut === null ? 'kept (layer not pruned)' : `cut next round (|w| < ${fmt(cut)}, ${(layer.rate * 100).toFixed(0)}%)`, data: pruned, backgroundColor: OKABE_ITO.vermillion, stack: 'w', barPercentage: 1, categoryPercentage: 1 }] : []),
         { label: 'kept', data: kept, backgroundColor: OKABE_ITO.blue, stack: 'w', barPercentage: 1, categoryPercentage: 1 },
       ],
     },

@@ -2,6 +2,7 @@ import { trainedVariants } from '../../../shared/variants';
 import type { BackendName, LayerKind } from '../../../shared/results';
 import { planNetwork } from '../../../shared/network';
 import type { ExperimentSpec, NetworkSpec, PruningSpec } from '../../../shared/spec';
+import { kindViews } from '../kinds/registry';
 
 /** The wizard's review step: what the network will hold and roughly how long training takes. */
 export interface PlannedLayer {
@@ -56,21 +57,21 @@ export interface RunEstimate {
   seconds: number;
   /** One training run on average: what a deep network costs before trials and rounds multiply it. */
   secondsPerRun: number;
+  /** Untrained evaluations (supermasks) beside the training runs. */
+  evaluations: number;
+  /** How the runs are counted, in the experiment kind's words. */
+  breakdown: string;
 }
 
-export function estimateRun(spec: Pick<ExperimentSpec, 'training' | 'pruning' | 'controls' | 'trials' | 'stability'> & { ablations?: ExperimentSpec['ablations'] }, layers: PlannedLayer[], backend: BackendName): RunEstimate {
+/** The time of what an experiment of this kind trains (src/renderer/src/kinds counts its runs). */
+export function estimateRun(spec: ExperimentSpec, layers: PlannedLayer[], backend: BackendName): RunEstimate {
+  const work = kindViews(spec).work(spec);
   const macs = layers.reduce((a, l) => a + l.macs, 0);
   // Forward + two backward products: ~6 FLOPs per multiply-accumulate per example.
   const flopsPerStep = 6 * macs * spec.training.batchSize;
-  const perRunSteps = spec.training.iterations - 0;
-  const ticketRuns = spec.pruning.rounds;
-  // Controls and ablations, as the engine trains them (random and shuffle together are one run).
-  const controlRuns = Math.max(0, spec.pruning.rounds - 1) * trainedVariants(spec).length;
-  // An instability analysis: per starting point k, a parent run to k and two copies from k to T.
-  const stability = spec.stability?.rewindPoints;
-  const runs = stability ? stability.length * 3 * spec.trials : (ticketRuns + controlRuns) * spec.trials;
-  const iterations = stability ? stability.reduce((a, k) => a + k + 2 * (perRunSteps - k), 0) * spec.trials : runs * perRunSteps;
   const evalFraction = 0.1; // evaluation passes over validation + test sets
-  const seconds = (iterations * flopsPerStep * (1 + evalFraction)) / FLOPS[backend];
-  return { runs, iterations, seconds, secondsPerRun: runs ? seconds / runs : 0 };
+  // An untrained evaluation: one forward pass (2 FLOPs per MAC) over the validation set and the test set (~10,000).
+  const evalFlops = work.evaluations * 2 * macs * (spec.training.validationSize + 10_000);
+  const seconds = (work.iterations * flopsPerStep * (1 + evalFraction) + evalFlops) / FLOPS[backend];
+  return { runs: work.runs, iterations: work.iterations, seconds, secondsPerRun: work.runs ? seconds / work.runs : 0, evaluations: work.evaluations, breakdown: work.breakdown };
 }

@@ -17,9 +17,10 @@ export function networkOptions(net: ExperimentSpecInput['network']): string {
 }
 
 /** "SGD 0.1, momentum 0.9 · batch 128 · 30,000 iterations/round". */
-export function optimizerLine(t: ExperimentSpecInput['training']): string {
+/** `per`: what one training run is in the experiment's kind (a round, a density, a starting point's copy). */
+export function optimizerLine(t: ExperimentSpecInput['training'], per = 'round'): string {
   const opt = t.optimizer === 'sgd' ? `SGD ${t.learningRate}, momentum ${t.momentum ?? 0.9}` : `Adam ${t.learningRate}`;
-  return `${opt} · batch ${t.batchSize} · ${n(t.iterations)} iterations/round`;
+  return `${opt} · batch ${t.batchSize} · ${n(t.iterations)} iterations/${per}`;
 }
 
 /**
