@@ -66,7 +66,8 @@ describe('deep networks through the CLI', () => {
       expect(shown.spec.training).toMatchObject({ augment: true, schedule: { warmupIterations: 20, milestones: [40] } });
       expect(shown.layers.filter((l: any) => l.batchNorm).length).toBe(shown.layers.length - 1);
       const dense = s.results.find((r: any) => r.variant === 'ticket' && r.round === 0);
-      expect(dense.finalTestAccuracy).toBeGreaterThan(0.5);
+      // Chance is 1/3; measured 1.0 on the 60 test images for seeds 0-4 (dense, --rounds 1): 0.95 allows 3 misses.
+      expect(dense.finalTestAccuracy).toBeGreaterThanOrEqual(0.95);
       const ticket = shown.runs.find((r: any) => r.variant === 'ticket' && r.round === 1);
       const reinit = shown.runs.find((r: any) => r.variant === 'reinit' && r.round === 1);
       expect(ticket.curve[0].iteration).toBe(s.rewind);

@@ -2,27 +2,46 @@ import { describe, expect, it, vi } from 'vitest';
 import path from 'node:path';
 import { Command } from 'commander';
 import { serveCommand } from '../../src/main/cli/commands/serve';
+import { startServer, type RunningServer } from '../../src/main/server/server';
 import { fakeServices } from '../contract/fake-services';
 
 /** `lth serve` wiring: options, the services it asks for, one stdout line, clean stop on signals. */
 describe('lth serve', () => {
-  function setup() {
+  /** `real`: the real server on fake services, so the socket it binds can be checked. */
+  function setup(real = false) {
     const services = Object.assign(fakeServices(), { close: vi.fn(async () => undefined) });
     const created: unknown[] = [];
     const started: unknown[] = [];
+    const servers: RunningServer[] = [];
     const close = vi.fn(async () => undefined);
     const signals = new Map<string, () => void>();
     const exit = vi.fn();
+    const fake = (async (_s: unknown, o: unknown) => (started.push(o), { url: 'http://127.0.0.1:4321/?token=abc', token: 'abc', port: 4321, address: '127.0.0.1', close })) as never;
     const cmd = serveCommand({
       createLabServices: (async (o: unknown) => (created.push(o), services)) as never,
-      startServer: (async (_s: unknown, o: unknown) => (started.push(o), { url: 'http://127.0.0.1:4321/?token=abc', token: 'abc', port: 4321, close })) as never,
+      startServer: real ? async (s, o) => (started.push(o), servers[servers.push(await startServer(s, o)) - 1]!) : fake,
       baseDir: '/opt/lth/dist',
       onSignal: (s, h) => void signals.set(s, h),
       exit,
     });
     const program = new Command('lth').option('--db <file>').option('--home <dir>').option('--backend <b>').addCommand(cmd).exitOverride();
-    return { program, services, created, started, close, signals, exit };
+    return { program, services, created, started, servers, close, signals, exit };
   }
+
+  it('binds the real socket to 127.0.0.1 when no --host is given', async () => {
+    const t = setup(true);
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      await t.program.parseAsync(['node', 'lth', 'serve']);
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+    expect(t.servers.map((s) => s.address)).toEqual(['127.0.0.1']);
+    t.signals.get('SIGTERM')!();
+    await vi.waitFor(() => expect(t.exit).toHaveBeenCalledWith(0));
+  });
 
   it('prints exactly one line, the URL with its token, and binds 127.0.0.1 by default', async () => {
     const t = setup();

@@ -11,9 +11,9 @@ import { fakeServices } from '../contract/fake-services';
 import type { WireMessage } from '../../src/shared/api/wire';
 
 /** Raw HTTP so the test controls Host/Origin exactly (fetch forbids setting them). */
-function get(port: number, p: string, headers: Record<string, string> = {}, method = 'GET', body?: string) {
+function get(port: number, p: string, headers: Record<string, string> = {}, method = 'GET', body?: string, host = '127.0.0.1') {
   return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: p, method, headers }, (res) => {
+    const req = request({ host, port, path: p, method, headers }, (res) => {
       let b = '';
       res.on('data', (c) => (b += c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: b }));
@@ -48,7 +48,11 @@ describe('browser-mode server security', () => {
   });
   afterAll(() => srv.close());
 
-  it('binds to 127.0.0.1 by default and prints a URL with a long random token', () => {
+  it('binds to 127.0.0.1 by default and prints a URL with a long random token', async () => {
+    // The socket's own address: the URL alone reads 127.0.0.1 for a 0.0.0.0 bind too.
+    expect(srv.address).toBe('127.0.0.1');
+    // And what the kernel does with it: 127.0.0.2 is loopback too, but not the address bound.
+    if (process.platform === 'linux') await expect(get(srv.port, '/', {}, 'GET', undefined, '127.0.0.2')).rejects.toThrow(/ECONNREFUSED/);
     expect(srv.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{40,}$/);
   });
 

@@ -6,21 +6,24 @@ import { trainRun } from '../../src/main/engine/trainer';
 import { denseMask, initialWeights } from '../../src/main/engine/weights';
 import { gradientsOn, maxRelDiff } from './deep-reference';
 import { colourDataset, tinySpec } from './synthetic';
+import { skipUnlessCi } from '../ci-required';
 
 /**
  * The deep networks' layers (stride-2 and 1x1 convs, batch norm, residual adds, global average pooling) on tfjs's
  * WebGPU backend: here Dawn on a software adapter, found by the lab itself. Skipped, with the reason printed,
- * only where no adapter can be created at all.
+ * only where no adapter can be created at all, and never under CI (test/ci-required.ts).
  */
 process.env.WEBGPU_CPU_FORWARD = 'false';
-const unavailable = await initBackend('webgpu').then(
-  (info) => {
-    console.log(`deep-network webgpu tests on: ${info.detail}`);
-    return null;
-  },
-  (err: Error) => err.message,
+const unavailable = skipUnlessCi(
+  'the WebGPU adapter',
+  await initBackend('webgpu').then(
+    (info) => {
+      console.log(`deep-network webgpu tests on: ${info.detail}`);
+      return null;
+    },
+    (err: Error) => err.message,
+  ),
 );
-if (unavailable) console.warn(`deep-network webgpu tests skipped: ${unavailable}`);
 afterAll(() => releaseBackend());
 
 describe.skipIf(unavailable !== null)('residual network with batch norm on webgpu', () => {

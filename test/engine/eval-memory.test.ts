@@ -35,8 +35,23 @@ describe('evaluation chunks fit the network', () => {
     const p = findPreset(id)!;
     const spec = parseSpec({ ...p.spec, dataset: 'colours', training: { ...p.spec.training, validationSize: 100 } });
     const plan = planNetwork(spec.network, data.shape, data.numClasses);
-    const e = await evaluateWeights(spec, 0, data, initialWeights(plan.layers, 1), denseMask(plan.layers), 'test');
+    const weights = initialWeights(plan.layers, 1);
+    const e = await evaluateWeights(spec, 0, data, weights, denseMask(plan.layers), 'test');
     expect(Number.isFinite(e.loss)).toBe(true);
-    expect(e.accuracy).toBeGreaterThanOrEqual(0);
+    const chunk = evalChunk(plan);
+    expect(chunk).toBeLessThan(tests);
+    expect(Number.isInteger(Math.round(e.accuracy * tests * 1e6) / 1e6)).toBe(true);
+    // VGG-19 shares the chunking below; evaluating it twice would add minutes on a loaded 2-core machine.
+    if (id !== 'resnet20-cifar10') return;
+    // The chunked evaluation is the sum of its pieces, each evaluated alone in one pass: a first chunk and the short
+    // rest. Every example counts once and with its own pixels (evaluation uses the running batch-norm statistics,
+    // so an example's logits do not depend on the others in its chunk).
+    const piece = (from: number, to: number) => ({ ...data, testImages: data.testImages.subarray(from * 32 * 32 * 3, to * 32 * 32 * 3), testLabels: data.testLabels.subarray(from, to) });
+    const first = await evaluateWeights(spec, 0, piece(0, chunk), weights, denseMask(plan.layers), 'test');
+    const rest = await evaluateWeights(spec, 0, piece(chunk, tests), weights, denseMask(plan.layers), 'test');
+    // Cross-entropy is positive for every example: a piece that was not evaluated at all would show 0.
+    expect(Math.min(first.loss, rest.loss)).toBeGreaterThan(0);
+    expect(Math.round(e.accuracy * tests)).toBe(Math.round(first.accuracy * chunk) + Math.round(rest.accuracy * (tests - chunk)));
+    expect(e.loss).toBeCloseTo((first.loss * chunk + rest.loss * (tests - chunk)) / tests, 5);
   });
 });

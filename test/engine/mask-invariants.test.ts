@@ -241,6 +241,8 @@ describe('conv presets', () => {
     const out = await trainRun({ spec, trial: 0, variant: 'ticket', round: 1, init, mask, startIteration: 0, captureAt: null }, data3);
     out.finalWeights.kernels.forEach((k, l) => k.forEach((v, j) => mask[l]![j] === 0 && expect(v).toBe(0)));
     expect(out.finalWeights.kernels[0]).not.toEqual(init.kernels[0]);
-    expect(out.result.curve.at(-1)!.valAccuracy).toBeGreaterThan(0.3);
+    // Chance is 0.25. A correct run ends at 1.0 on these 40 images: measured for quadrant data seeds 1-3 × init seeds
+    // 1-3 × spec seeds 8-10, every one 1.0 by iteration 20; 0.95 leaves two images for other seeds.
+    expect(out.result.curve.at(-1)!.valAccuracy).toBeGreaterThanOrEqual(0.95);
   });
 });

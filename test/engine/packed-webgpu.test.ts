@@ -13,15 +13,15 @@ import { denseMask, glorotInit } from '../../src/main/engine/weights';
 import type { RunResult } from '../../src/shared/results';
 import type { ExperimentSpec } from '../../src/shared/spec';
 import { quadrantDataset, tinySpec } from './synthetic';
+import { skipUnlessCi } from '../ci-required';
 
 /**
  * Packed training on tfjs's WebGPU backend (batched matMuls), here Dawn on a software adapter found by the lab
  * itself, WEBGPU_CPU_FORWARD=false so every kernel runs on the GPU path. Skipped, with the reason printed, only
- * where no adapter can be created.
+ * where no adapter can be created, and never under CI (test/ci-required.ts).
  *
- * The unpacked reference on the same backend is trainRun (its readbacks are asynchronous since 54805c7; with a
- * trainer whose synchronous readbacks need OffscreenCanvas the test falls back to packs of one run each, and says
- * so), and the one-run trainer on the cpu backend is compared across backends. Seen here: R = 1 identical, R = 3
+ * The unpacked reference on the same backend is trainRun, and nothing else: were it to fail, a packed stand-in
+ * would compare the packed trainer with itself. The one-run trainer on the cpu backend is compared across backends. Seen here: R = 1 identical, R = 3
  * 1.5e-7 and R = 8 3.3e-7 relative vs trainRun on WebGPU (batched vs 2-D matMul programs), 3.3e-6 vs cpu; masks equal.
  * Stated tolerances: same backend, packed vs unpacked: masks of the next round identical, final weights within 1e-5
  * relative (largest |diff| / largest |w|), every curve point within 1e-5 in loss and identical accuracies; across
@@ -29,14 +29,16 @@ import { quadrantDataset, tinySpec } from './synthetic';
  * accuracies within 0.02, next-round masks differing in at most 4 weights.
  */
 process.env.WEBGPU_CPU_FORWARD = 'false';
-const unavailable = await initBackend('webgpu').then(
-  (info) => {
-    console.log(`packed webgpu tests on: ${info.detail}`);
-    return null;
-  },
-  (err: Error) => err.message,
+const unavailable = skipUnlessCi(
+  'the WebGPU adapter',
+  await initBackend('webgpu').then(
+    (info) => {
+      console.log(`packed webgpu tests on: ${info.detail}`);
+      return null;
+    },
+    (err: Error) => err.message,
+  ),
 );
-if (unavailable) console.warn(`packed webgpu tests skipped: ${unavailable}`);
 afterAll(() => releaseBackend());
 
 const data = quadrantDataset(400, 200, 3);
@@ -101,17 +103,8 @@ describe.skipIf(unavailable !== null)('packed training on WebGPU', () => {
       const jobs = mixedJobs(spec, R);
       await initBackend('webgpu');
       const packed = await pack(jobs);
-      let reference = 'trainRun';
       const alone: TrainOutcome[] = [];
-      for (const j of jobs) {
-        try {
-          alone.push(await trainRun(j, data));
-        } catch (err) {
-          if (!/OffscreenCanvas/.test((err as Error).message)) throw err;
-          reference = 'packs of one (trainRun needs OffscreenCanvas on WebGPU in Node)';
-          alone.push((await pack([j]))[0]!);
-        }
-      }
+      for (const j of jobs) alone.push(await trainRun(j, data));
       await initBackend('cpu');
       const cpu = await Promise.all(jobs.map((j) => trainRun(j, data)));
       await initBackend('webgpu');
@@ -137,7 +130,7 @@ describe.skipIf(unavailable !== null)('packed training on WebGPU', () => {
         // Pruned weights stay exactly zero.
         p.finalWeights.kernels.forEach((k, l) => k.forEach((v, x) => j.mask[l]![x] === 0 && expect(v).toBe(0)));
       });
-      console.log(`webgpu packed R=${R}: vs ${reference} max rel weight diff ${same.toExponential(2)}; vs cpu trainRun ${cross.toExponential(2)}, next-round masks differ in <= ${crossMask} weights`);
+      console.log(`webgpu packed R=${R}: vs trainRun max rel weight diff ${same.toExponential(2)}; vs cpu trainRun ${cross.toExponential(2)}, next-round masks differ in <= ${crossMask} weights`);
       expect(same).toBeLessThan(1e-5);
       expect(cross).toBeLessThan(1e-3);
       expect(crossMask).toBeLessThanOrEqual(4);

@@ -1,12 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/main/engine/backend';
 import { channelStats, channelStatsOf } from '../../src/main/engine/data/stats';
-import { normalizationTable, splitNormalizationTable, splitTrainValidation } from '../../src/main/engine/data/batches';
+import { splitNormalizationTable, splitTrainValidation } from '../../src/main/engine/data/batches';
 import { inlineExecutor } from '../../src/main/engine/executor';
 import { plannedIterations, runImp, startIteration } from '../../src/main/engine/imp';
 import { planNetwork } from '../../src/main/engine/network';
 import { deriveSeed, trialSeed } from '../../src/main/engine/random';
 import { earlyStopPoint, trainRun } from '../../src/main/engine/trainer';
+import { trialData } from '../../src/main/engine/trial-data';
 import { checkpointKey, emptyResumeState, type Checkpoint, type ExperimentSink, type Mask, type ResumeState, type WeightSet } from '../../src/main/engine/types';
 import { denseMask, glorotInit } from '../../src/main/engine/weights';
 import { chooseWinningTicket } from '../../src/shared/aggregate';
@@ -70,18 +71,32 @@ describe('normalisation statistics (defect 6)', () => {
   });
 
   it('the trainer uses them in engine v2 and the whole-set ones in v1', async () => {
-    // The dataset's stored statistics are deliberately off: a v1 run uses them, a v2 run computes its own.
-    const ds = { ...quadrantDataset(), mean: [0.9], std: [0.05] };
-    const job = (engineVersion: 1 | 2) => {
-      const spec = tinySpec({ engineVersion, training: { optimizer: 'adam', learningRate: 0.01, batchSize: 20, iterations: 10, evalInterval: 10, validationSize: 100 } });
+    // What each version trains on, seen through the trainer: v2 ignores the dataset's stored statistics and the
+    // validation images' pixels (outside the split), v1 follows the stored ones.
+    const base = quadrantDataset();
+    const job = (engineVersion: 1 | 2, ds: typeof base) => {
+      const spec = tinySpec({ engineVersion, training: { optimizer: 'adam', learningRate: 0.01, batchSize: 20, iterations: 10, evalInterval: 5, validationSize: 100 } });
       const { layers } = planNetwork(spec.network, ds.shape, ds.numClasses);
       return { spec, trial: 0, variant: 'ticket' as const, round: 0, init: glorotInit(layers, 1), mask: denseMask(layers), startIteration: 0, captureAt: null };
     };
-    const v1 = await trainRun(job(1), ds);
-    const v2 = await trainRun(job(2), ds);
-    expect(v2.result.curve[0]!.valLoss).not.toBe(v1.result.curve[0]!.valLoss);
-    // v1 is exactly the whole-set table the dataset carries; v2 is not.
-    expect(normalizationTable(ds)[0]).toBeCloseTo(-0.9 / 0.05, 4);
+    // Stored statistics deliberately off: a v1 run normalises with them, a v2 run computes its own.
+    const offStats = { ...base, mean: [0.9], std: [0.05] };
+    // Every validation image of v2's trial-0 split white: the whole set's statistics move, the split's do not.
+    const { split } = trialData(job(2, base).spec, 0, base);
+    const whiteVal = { ...base, trainImages: base.trainImages.slice() };
+    for (const i of split.valIdx) whiteVal.trainImages.fill(255, i * 64, (i + 1) * 64);
+    expect(channelStats(whiteVal.trainImages, 1).mean[0]).toBeGreaterThan(channelStats(base.trainImages, 1).mean[0]! + 0.05);
+    const curve = async (v: 1 | 2, ds: typeof base) => (await trainRun(job(v, ds), ds)).result.curve;
+    // Training loss and test accuracy: the validation pixels reach neither, except through the statistics.
+    const trainSide = (c: EvalPoint[]) => c.map((p) => [p.trainLoss, p.testAccuracy]);
+
+    const v2 = await curve(2, base);
+    expect(await curve(2, offStats)).toEqual(v2);
+    expect(trainSide(await curve(2, whiteVal))).toEqual(trainSide(v2));
+    const v1 = await curve(1, base);
+    const v1Off = await curve(1, offStats);
+    expect(v1Off.map((p) => p.valLoss)).not.toEqual(v1.map((p) => p.valLoss));
+    expect(trainSide(v1Off)).not.toEqual(trainSide(v1));
   });
 });
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/main/store';
 import type { Mask } from '../../src/main/engine/types';
 import { freshHome, json, lth } from '../cli/lth';
+import { skipUnlessCi } from '../ci-required';
 
 /**
  * The acceptance run of issue 10 through the real CLI: a short IMP on real MNIST with --backend webgpu, with no
@@ -26,8 +27,7 @@ function masksOf(home: string, id: string): Map<string, Mask> {
 
 const probe = lth(['doctor', '--json'], freshHome());
 const webgpu = probe.status === 0 ? (JSON.parse(probe.stdout).backends as { name: string; loads: boolean; detail: string }[]).find((b) => b.name === 'webgpu') : undefined;
-const unavailable = !webgpu ? `lth doctor failed: ${probe.stderr}` : webgpu.loads ? null : webgpu.detail;
-if (unavailable) console.warn(`webgpu IMP test skipped: ${unavailable}`);
+const unavailable = skipUnlessCi('the WebGPU adapter (lth doctor)', !webgpu ? `lth doctor failed: ${probe.stderr}` : webgpu.loads ? null : webgpu.detail);
 
 describe.skipIf(unavailable !== null)('lth run --backend webgpu on real MNIST', () => {
   it('trains 2 rounds of LeNet-300-100 on the adapter the lab finds itself; masks and accuracies match wasm', () => {

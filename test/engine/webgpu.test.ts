@@ -17,22 +17,26 @@ import { denseMask, glorotInit } from '../../src/main/engine/weights';
 import { createLabServices } from '../../src/main/services';
 import type { RunResult } from '../../src/shared/results';
 import { quadrantDataset, tinySpec } from './synthetic';
+import { skipUnlessCi } from '../ci-required';
 
 /**
  * The engine's own kernels, gradients and training loop on tfjs's WebGPU backend, against the cpu backend.
  * Here that is Dawn on a software adapter (Mesa llvmpipe through OpenGL ES, found by the lab itself with no
  * environment variables); WEBGPU_CPU_FORWARD=false keeps every kernel, small ones too, on the GPU path.
- * Skipped, with the reason printed, only where no WebGPU adapter can be created at all.
+ * Skipped, with the reason printed, only where no WebGPU adapter can be created at all, and never under CI
+ * (test/ci-required.ts).
  */
 process.env.WEBGPU_CPU_FORWARD = 'false';
-const unavailable = await initBackend('webgpu').then(
-  (info) => {
-    console.log(`webgpu tests on: ${info.detail}`);
-    return null;
-  },
-  (err: Error) => err.message,
+const unavailable = skipUnlessCi(
+  'the WebGPU adapter',
+  await initBackend('webgpu').then(
+    (info) => {
+      console.log(`webgpu tests on: ${info.detail}`);
+      return null;
+    },
+    (err: Error) => err.message,
+  ),
 );
-if (unavailable) console.warn(`webgpu tests skipped: ${unavailable}`);
 
 afterAll(() => releaseBackend());
 

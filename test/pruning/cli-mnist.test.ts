@@ -8,6 +8,14 @@ import { freshHome, json, lth } from '../cli/lth';
 
 /** LeNet-300-100: 784·300 + 300·100 + 100·10 prunable weights. */
 const N = 266_200;
+/**
+ * Test accuracy floors at 10% and 2% of the weights. Measured with this test's command for seeds 0, 1, 2 (10% / 2%):
+ * SNIP 87.9-89.0 / 74.5-77.4, GraSP 83.1-84.8 / 68.6-73.5, SynFlow 87.7-88.5 / 76.1-80.6, magnitude at init
+ * 87.4-88.1 / 67.3-72.0, random 81.1-84.6 / 25.9-30.9 (dense 90.8-91.7). Floors about 4 points under the lowest at
+ * 10% and 5-6 at 2%; random keeps 0.2 at 2% (chance is 10%; 20 output weights remain). A method that kept a random
+ * mask would pass the earlier 0.6 / 0.2 for every method.
+ */
+const FLOOR: Record<string, [number, number]> = { snip: [0.84, 0.7], grasp: [0.79, 0.63], synflow: [0.84, 0.7], 'magnitude-init': [0.83, 0.62], random: [0.77, 0.2] };
 const SHORT = ['--preset', 'lenet300-mnist', '--trials', '1', '--iterations', '100', '--eval-interval', '100', '--validation-size', '1000', '--controls', 'none', '--backend', 'wasm'];
 
 describe('pruning at initialisation on real MNIST through the CLI (one short run per method)', () => {
@@ -23,8 +31,8 @@ describe('pruning at initialisation on real MNIST through the CLI (one short run
       expect(tickets.map((r: any) => r.round)).toEqual([0, 1, 2]);
       expect(tickets.map((r: any) => r.weightsRemaining)).toEqual([1, Math.round(N * 0.1) / N, Math.round(N * 0.02) / N]);
       expect(tickets[0].testAccuracy).toBeGreaterThan(0.85);
-      expect(tickets[1].testAccuracy).toBeGreaterThan(0.6);
-      expect(tickets[2].testAccuracy).toBeGreaterThan(0.2); // chance is 10%; random at 2% keeps 20 output weights
+      expect(tickets[1].testAccuracy).toBeGreaterThan(FLOOR[method]![0]);
+      expect(tickets[2].testAccuracy).toBeGreaterThan(FLOOR[method]![1]);
       const shown = json(lth(['experiments', 'show', out.experimentId, '--json'], home));
       expect(shown.spec.pruning).toMatchObject({ method, densities: [0.1, 0.02], rounds: 3, synflowIterations: method === 'synflow' ? 25 : 100 });
       const perLayer = shown.runs.find((r: any) => r.variant === 'ticket' && r.round === 1).layerDensity as number[];

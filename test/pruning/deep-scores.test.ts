@@ -6,7 +6,7 @@ import { mulberry32 } from '../../src/main/engine/data/rng';
 import { inlineExecutor } from '../../src/main/engine/executor';
 import { BN_EPSILON } from '../../src/main/engine/batch-norm';
 import { planNetwork, type NetworkPlan } from '../../src/main/engine/network';
-import { AT_INIT_METHODS, keepCount, prunablePool, type ScoreData } from '../../src/main/engine/pruning';
+import { AT_INIT_METHODS, prunablePool, type ScoreData } from '../../src/main/engine/pruning';
 import { GRASP_CHUNK_BYTES, GRASP_TEMPERATURE, graspChunkSize, graspScores, hessianGradientProduct, sampleChunks } from '../../src/main/engine/pruning/grasp';
 import { snipScores } from '../../src/main/engine/pruning/snip';
 import { synflowScores } from '../../src/main/engine/pruning/synflow';
@@ -460,12 +460,16 @@ describe('masks on deep networks', () => {
   it('SNIP, GraSP and SynFlow keep exactly round(N · density) of the pool; layers outside it and batch norm are untouched', async () => {
     const everything = prunablePool(plan.layers, spec);
     const convOnly = everything.filter((i) => plan.layers[i]!.kind === 'conv');
+    // Counted here from the layers' shapes, not by keepCount (the function under test); the literals pin the pools.
+    const poolWeights = (pool: number[]) => pool.reduce((a, i) => a + plan.layers[i]!.shape.reduce((p, n) => p * n, 1), 0);
+    // conv1 3·3·3·4 = 108, s1b1 2 × 3·3·4·4 = 288, s2b1 3·3·4·8 + 3·3·8·8 = 864, shortcut 1·1·4·8 = 32; output 8·5 = 40.
+    expect([poolWeights(everything), poolWeights(convOnly)]).toEqual([1332, 1292]);
     for (const method of ['snip', 'grasp', 'synflow'] as const)
       for (const pool of [everything, convOnly])
         for (const d of [0.5, 0.1, 0.013]) {
           const mask = await maskOf(method, d, sample(10, 4), pool);
           const counts = maskCounts(mask);
-          expect(pool.reduce((a, i) => a + counts[i]!, 0), `${method} ${d}`).toBe(keepCount(plan.layers, pool, d));
+          expect(pool.reduce((a, i) => a + counts[i]!, 0), `${method} ${d}`).toBe(Math.round(poolWeights(pool) * d));
           plan.layers.forEach((l, i) => pool.includes(i) || expect(counts[i]).toBe(l.weights));
         }
     expect(init.norms).toEqual(initialWeights(plan.layers, 9, 'kaiming').norms);
@@ -565,7 +569,8 @@ describe('GraSP in chunks', () => {
     expect(profile.peakBytes).toBeLessThan(GRASP_CHUNK_BYTES);
     expect(tf.memory().numTensors).toBe(before);
     const counts = maskCounts(mask!);
-    expect(pool.reduce((a, i) => a + counts[i]!, 0)).toBe(keepCount(deep.layers, pool, 0.2));
+    // Counted from the shapes, not by keepCount (the function under test).
+    expect(pool.reduce((a, i) => a + counts[i]!, 0)).toBe(Math.round(pool.reduce((a, i) => a + deep.layers[i]!.shape.reduce((p, n) => p * n, 1), 0) * 0.2));
     deep.layers.forEach((l, i) => pool.includes(i) || expect(counts[i]).toBe(l.weights));
   });
 });

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initBackend, releaseBackend } from '../../src/main/engine/backend';
 import { planNetwork, type NetworkPlan } from '../../src/main/engine/network';
-import { AT_INIT_METHODS, keepCount, prunablePool, scoreData, type ScoreData } from '../../src/main/engine/pruning';
+import { AT_INIT_METHODS, prunablePool, scoreData, type ScoreData } from '../../src/main/engine/pruning';
 import { hessianGradientProduct } from '../../src/main/engine/pruning/grasp';
 import { snipScores } from '../../src/main/engine/pruning/snip';
 import { synflowScores } from '../../src/main/engine/pruning/synflow';
@@ -11,23 +11,26 @@ import type { Mask, WeightSet } from '../../src/main/engine/types';
 import { denseMask, initialWeights, maskCounts } from '../../src/main/engine/weights';
 import type { NetworkSpec } from '../../src/shared/spec';
 import { colourDataset, tinySpec } from '../engine/synthetic';
+import { skipUnlessCi } from '../ci-required';
 
 /**
  * SNIP, GraSP and SynFlow on tfjs's WebGPU backend against the cpu backend: the scoring path reads back only with
  * awaited data() (no dataSync, which WebGPU refuses), and gives the same scores and masks. Here that is Dawn on a
  * software adapter (Mesa llvmpipe), as test/engine/webgpu.test.ts finds it; WEBGPU_CPU_FORWARD=false keeps every
  * kernel, small ones too, on the GPU path. Skipped, with the reason printed, only where no WebGPU adapter can be
- * created at all.
+ * created at all, and never under CI (test/ci-required.ts).
  */
 process.env.WEBGPU_CPU_FORWARD = 'false';
-const unavailable = await initBackend('webgpu').then(
-  (info) => {
-    console.log(`webgpu scoring tests on: ${info.detail}`);
-    return null;
-  },
-  (err: Error) => err.message,
+const unavailable = skipUnlessCi(
+  'the WebGPU adapter',
+  await initBackend('webgpu').then(
+    (info) => {
+      console.log(`webgpu scoring tests on: ${info.detail}`);
+      return null;
+    },
+    (err: Error) => err.message,
+  ),
 );
-if (unavailable) console.warn(`webgpu scoring tests skipped: ${unavailable}`);
 
 afterAll(() => releaseBackend());
 
@@ -77,7 +80,9 @@ interface Outcome {
 }
 
 const METHODS = ['snip', 'grasp', 'synflow'] as const;
-const DENSITIES = [0.5, 0.1];
+// The pools hold 2166 (conv net) and 1316 weights: at 0.2, N · density ends in .2, so a count rounded any way but to the
+// nearest (ceil) is caught; at 0.5 they are whole.
+const DENSITIES = [0.5, 0.2];
 
 async function scoreOn(backend: 'cpu' | 'webgpu', plan: NetworkPlan, w: { init: WeightSet; varied: WeightSet }, data: ScoreData): Promise<Outcome> {
   await initBackend(backend);
@@ -89,7 +94,8 @@ async function scoreOn(backend: 'cpu' | 'webgpu', plan: NetworkPlan, w: { init: 
   for (const method of METHODS)
     for (const density of DENSITIES) {
       const mask = await AT_INIT_METHODS[method].mask({ spec, plan, layers: plan.layers, init: w.init, density, pool, data, seed: 1 });
-      expect(pool.reduce((a, i) => a + maskCounts(mask)[i]!, 0)).toBe(keepCount(plan.layers, pool, density));
+      // Counted from the shapes, not by keepCount (the function under test).
+      expect(pool.reduce((a, i) => a + maskCounts(mask)[i]!, 0)).toBe(Math.round(pool.reduce((a, i) => a + plan.layers[i]!.shape.reduce((p, n) => p * n, 1), 0) * density));
       masks[`${method} ${density}`] = mask;
     }
   const snip = await snipScores(plan, w.varied, data);

@@ -179,9 +179,10 @@ describe('SIGKILL at random points, then resume', () => {
   }, 420_000);
 
   it('two processes on one database: a live run shows as running and cannot be resumed twice; killed, it leaves no trainer behind', async () => {
-    // Controls beside each round: the run may train them in parallel worker processes. Three rounds, so that two
-    // CLI calls on a loaded machine cannot outlast what is left of the run after round 0.
-    const args = [...BASE, '--rounds', '3', '--controls', 'reinit'];
+    // Controls beside each round, trained in two worker processes (--workers 2, whatever the core count), so there
+    // are trainers to leave behind. Three rounds, so that two CLI calls on a loaded machine cannot outlast what is
+    // left of the run after round 0.
+    const args = [...BASE, '--rounds', '3', '--controls', 'reinit', '--workers', '2'];
     const refHome = tempDir();
     const reference = lthSpawn(['run', ...args, '--json'], refHome, ENV);
     const home = tempDir();
@@ -206,6 +207,8 @@ describe('SIGKILL at random points, then resume', () => {
     expect(alive(pid)).toBe(true);
 
     const kids = childPids(pid);
+    // Else 'no trainer left behind' below would hold for want of trainers.
+    expect(kids.length).toBeGreaterThan(0);
     proc.child.kill('SIGKILL');
     await proc.exit;
     // Worker processes notice their parent is gone and exit.

@@ -27,6 +27,8 @@ export interface RunningServer {
   url: string;
   token: string;
   port: number;
+  /** The address the socket is bound to, as the kernel reports it (the URL shows 127.0.0.1 for a 0.0.0.0 bind). */
+  address: string;
   close(): Promise<void>;
 }
 
@@ -170,12 +172,14 @@ export async function startServer(services: LabServices, opts: ServerOptions): P
       resolve();
     });
   });
-  port = (server.address() as AddressInfo).port;
+  const bound = server.address() as AddressInfo;
+  port = bound.port;
 
   return {
     url: `http://${hostForUrl(host)}:${port}/?token=${token}`,
     token,
     port,
+    address: bound.address,
     close: () =>
       new Promise<void>((resolve) => {
         for (const c of wss.clients) c.terminate();
