@@ -305,7 +305,8 @@ describe.skipIf(skip !== null)('Slurm: a real job array on a local one-node clus
     const digits = join(shared, 'digits-failing');
     writeIdxFolder(digits, 60, 20);
     json(lth(['datasets', 'import', 'idx', digits, '--name', 'tinyc', '--json'], home));
-    const one = SPEC.map((a, i) => (SPEC[i - 1] === '--trials' ? '1' : a));
+    // One trial, and a hold-out the 60 training images can give (a larger one is refused before anything is stored).
+    const one = SPEC.map((a, i) => (SPEC[i - 1] === '--trials' ? '1' : SPEC[i - 1] === '--validation-size' ? '20' : a));
     const id: string = json(lth(['run', ...one, '--dataset', 'tinyc', '--on', 'slurm', '--no-submit', '--shared-dir', shared, '--json'], home, cluster.env)).experimentId;
     // The shared folder lost the dataset copy: the task dies before it opens its store.
     rmSync(join(shared, id, 'dataset'), { recursive: true, force: true });
