@@ -18,6 +18,9 @@ describe('the variants migration: variants beyond ticket/reinit/random', () => {
     cleanup = t.cleanup;
     const dbPath = join(t.dir, 'lth.sqlite');
     const old = openStore({ dataDir: t.dir, dbPath, migrations: MIGRATIONS.slice(0, variantsAt) });
+    // Today's store code writes the per-step loss column that a later migration adds: it exists only while this
+    // test writes the old database with today's code, and is dropped again before the upgrade adds it for real.
+    old.db.exec('ALTER TABLE run_curves ADD COLUMN train_loss_steps BLOB');
     const e = old.experiments.create({ spec: mlpSpec({ trials: 1 }), datasetHash: 'h', versions, layers: mlpLayers() });
     const sink = old.sinkFor(e.id);
     sink.saveRun(run(0, 'ticket', 0));
@@ -26,6 +29,7 @@ describe('the variants migration: variants beyond ticket/reinit/random', () => {
     const before = old.experimentDetail(e.id).runs;
     // The old CHECK refuses the new names: that is what the migration lifts.
     expect(() => old.db.prepare(`INSERT INTO runs (experiment_id, trial, variant, round, weights_remaining, layer_density, early_stop_iteration, iterations, duration_ms) VALUES (?, 0, 'shuffle', 1, 0.5, '[]', 0, 0, 0)`).run(e.id)).toThrow(/CHECK/);
+    old.db.exec('ALTER TABLE run_curves DROP COLUMN train_loss_steps');
     old.close();
 
     const store = openStore({ dataDir: t.dir, dbPath });
