@@ -68,6 +68,6 @@ describe.skipIf(unavailable !== null)('lth run --backend webgpu on real MNIST', 
       expect(a.final).toBeLessThanOrEqual(0.005);
     }
     for (const r of gpu.results) expect(r.finalTestAccuracy).toBeGreaterThan(0.9);
-    // The webgpu run takes ~55 s on 2 quiet cores (software adapter), 5 min at load 17: hence the longer limit.
+    // The webgpu run takes 5 min 20 s on 2 quiet cores (llvmpipe software adapter, measured at 764ccf2 and after), longer under load: hence the longer limit.
   }, 900_000);
 });
